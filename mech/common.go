@@ -1,0 +1,49 @@
+package mech
+
+import "math"
+
+// base holds the nodes of a mechanism. (Each mechanism's Kind method
+// returns its package-level Kind; storing it here would make the Kind's New
+// refer to the Kind itself, an initialization cycle.)
+type base struct {
+	nodes []int
+}
+
+func (b *base) Nodes() []int { return b.nodes }
+
+// filled returns a slice of n copies of x.
+func filled(n int, x float64) []float64 {
+	s := make([]float64, n)
+	for i := range s {
+		s[i] = x
+	}
+	return s
+}
+
+// cnexp advances x' = (inf − x)/tau over dt exactly as the C code that
+// NEURON's nocmodl emits for METHOD cnexp:
+//
+//	x = x + (1 − exp(dt·(−1/tau)))·(−(inf/tau)/(−1/tau) − x)
+//
+// which is the exact solution for inf and tau held constant over the step
+// (exponential Euler). The expression is kept in NEURON's form, not
+// simplified, so that results agree to the last bit as often as possible.
+func cnexp(x, inf, tau, dt float64) float64 {
+	return x + (1-math.Exp(dt*(-1/tau)))*(-(inf/tau)/(-1/tau)-x)
+}
+
+// vtrap is the vtrap FUNCTION of Ca_HVA.mod, Ih.mod and Kv2like.mod:
+// x/(exp(x/y) − 1), replaced by its first-order expansion y(1 − x/y/2)
+// when |x/y| < 1e-6.
+func vtrap(x, y float64) float64 {
+	if math.Abs(x/y) < 1e-6 {
+		return y * (1 - x/y/2)
+	}
+	return x / (math.Exp(x/y) - 1)
+}
+
+// q10 returns 2.3^((celsius − ref)/10), the temperature factor of the
+// mechanisms, computed as NEURON does (pow).
+func q10(celsius, ref float64) float64 {
+	return math.Pow(2.3, (celsius-ref)/10)
+}

@@ -1,0 +1,47 @@
+// Package mech implements the membrane mechanisms of the Allen Institute
+// all-active PVALB models (pas, CaDynamics, Ca_HVA, Ca_LVA, Ih, Im_v2, K_Pst,
+// K_Tst, Kd, Kv2like, Kv3_1, NaV, SK) exactly as their NMODL files, compiled
+// by NEURON 8.2.2's nocmodl, compute them: the same rate expressions,
+// temperature factors, INITIAL blocks and fixed-step integration methods.
+// The sources are the .mod files of anastassiou-team/
+// human_cortical_single_neuron_models (Required_Files/modfiles), also in
+// AllenInstitute/bmtk; each mechanism's file cites its equations.
+//
+// # Contract with the solver
+//
+// A Mechanism is one mechanism inserted into a set of nodes, its parameters
+// and states stored per node (structure of arrays). NEURON's fixed step,
+// which a solver reproduces by calling, for every mechanism in the order of
+// Kinds (NEURON's registration order):
+//
+//  1. Current with the voltages of the previous step: each mechanism adds its
+//     outward current density i (mA/cm²) and di/dv (S/cm²) per node, and
+//     calcium channels add to s.Ica.
+//  2. The voltage solve (the solver's job).
+//  3. Advance with the new voltages: HH gates by exponential Euler with the
+//     rates at the new v, NaV by one backward Euler step, CaDynamics by cnexp
+//     with ica from step 1, then SK from the new cai.
+//
+// # Numerics
+//
+// HH gates: NEURON's METHOD cnexp for x' = (x∞ − x)/τ yields
+// x ← x + (1 − exp(−dt/τ))(x∞ − x), kept in nocmodl's arithmetic form.
+//
+// NaV: METHOD sparse on a linear KINETIC scheme is one backward Euler step,
+// (I − dt·A(v))·y' = y; the 12×12 system is block tridiagonal (a 2×6 ladder)
+// and is solved by a dedicated block elimination (see nav.go).
+//
+// Conductance: NEURON's nrn_cur computes di/dv by a finite difference,
+// (i(v + 0.001) − i(v))/0.001. With the states fixed during nrn_cur every
+// current here is ohmic in v, i = G·(v − E), so the difference equals G up
+// to rounding (relative ~1e-13): Current returns G itself.
+//
+// Temperature factors (qt) are computed in Init from s.Celsius; a change of
+// Celsius takes effect at the next Init.
+//
+// Initial calcium: CaDynamics.mod's INITIAL sets cai = minCai. Run in
+// NEURON 8.2.2, finitialize gives cai = minCai_CaDynamics (not ca_ion's
+// cai0 = 5e-5 mM) in sections holding CaDynamics, with eca from it.
+//
+// Current and Advance do not allocate.
+package mech

@@ -1,0 +1,66 @@
+package mech
+
+import "math"
+
+// ih is the hyperpolarization-activated cation current of Ih.mod (Kole et
+// al. 2006, as used in the Allen all-active models):
+//
+//	ihcn = gbar·m·(v − ehcn),  ehcn = −45 mV (GLOBAL PARAMETER)
+//	mα = 0.001·6.43·vtrap(v + 154.9, 11.9),  mβ = 0.001·193·exp(v/33.1)
+//	m∞ = mα/(mα + mβ),  τm = 1/(mα + mβ)   (ms)
+//
+// It is a NONSPECIFIC_CURRENT (no ion); there is no temperature factor.
+type ih struct {
+	base
+	gbar, m []float64
+}
+
+const ihEhcn = -45.0 // mV, Ih.mod GLOBAL ehcn
+
+var ihKind = &Kind{
+	Name:   "Ih",
+	Params: []Param{{Name: "gbar", Default: 0.00001, Unit: "S/cm2"}},
+	New: func(nodes []int) Mechanism {
+		n := len(nodes)
+		return &ih{base: base{nodes}, gbar: filled(n, 0.00001), m: make([]float64, n)}
+	},
+}
+
+func ihRates(v float64) (inf, tau float64) {
+	a := 0.001 * 6.43 * vtrap(v+154.9, 11.9)
+	b := 0.001 * 193 * math.Exp(v/33.1)
+	return a / (a + b), 1 / (a + b)
+}
+
+// Kind returns the ih kind.
+func (c *ih) Kind() *Kind { return ihKind }
+
+func (c *ih) Param(name string) []float64 {
+	if name == "gbar" {
+		return c.gbar
+	}
+	return nil
+}
+
+func (c *ih) Init(s *State) {
+	for k, n := range c.nodes {
+		c.m[k], _ = ihRates(s.V[n])
+	}
+}
+
+func (c *ih) Current(s *State, i, g []float64) {
+	gbar, m := c.gbar[:len(c.nodes)], c.m[:len(c.nodes)]
+	for k, n := range c.nodes {
+		gk := gbar[k] * m[k]
+		i[n] += gk * (s.V[n] - ihEhcn)
+		g[n] += gk
+	}
+}
+
+func (c *ih) Advance(s *State, dt float64) {
+	m := c.m[:len(c.nodes)]
+	for k, n := range c.nodes {
+		inf, tau := ihRates(s.V[n])
+		m[k] = cnexp(m[k], inf, tau, dt)
+	}
+}

@@ -1,0 +1,68 @@
+package mech
+
+import "math"
+
+// kv31 is the Kv3.1 potassium current of Kv3_1.mod (Allen Institute
+// all-active models, after Rettig et al. 1992 / Hay et al. 2011 SKv3_1):
+//
+//	ik = gbar·m·(v − ek)
+//	m∞ = 1/(1 + exp((v − (18.7 + vshift))/−9.7))
+//	τm = 0.2·20/(1 + exp((v − (−46.56 + vshift))/−44.14))   (ms)
+//
+// vshift is a GLOBAL PARAMETER (0 mV) and is not settable per section;
+// there is no temperature factor. INITIAL sets m = m∞(v).
+type kv31 struct {
+	base
+	gbar, m []float64
+}
+
+const kv31Vshift = 0 // mV, Kv3_1.mod GLOBAL vshift
+
+var kv31Kind = &Kind{
+	Name:   "Kv3_1",
+	Params: []Param{{Name: "gbar", Default: 0.00001, Unit: "S/cm2"}},
+	Ions:   K,
+	New: func(nodes []int) Mechanism {
+		n := len(nodes)
+		return &kv31{base: base{nodes}, gbar: filled(n, 0.00001), m: make([]float64, n)}
+	},
+}
+
+func kv31Rates(v float64) (inf, tau float64) {
+	inf = 1 / (1 + math.Exp((v-(18.700+kv31Vshift))/(-9.700)))
+	tau = 0.2 * 20.000 / (1 + math.Exp((v-(-46.560+kv31Vshift))/(-44.140)))
+	return
+}
+
+// Kind returns the kv31 kind.
+func (c *kv31) Kind() *Kind { return kv31Kind }
+
+func (c *kv31) Param(name string) []float64 {
+	if name == "gbar" {
+		return c.gbar
+	}
+	return nil
+}
+
+func (c *kv31) Init(s *State) {
+	for k, n := range c.nodes {
+		c.m[k], _ = kv31Rates(s.V[n])
+	}
+}
+
+func (c *kv31) Current(s *State, i, g []float64) {
+	gbar, m := c.gbar[:len(c.nodes)], c.m[:len(c.nodes)]
+	for k, n := range c.nodes {
+		gk := gbar[k] * m[k]
+		i[n] += gk * (s.V[n] - s.Ek[n])
+		g[n] += gk
+	}
+}
+
+func (c *kv31) Advance(s *State, dt float64) {
+	m := c.m[:len(c.nodes)]
+	for k, n := range c.nodes {
+		inf, tau := kv31Rates(s.V[n])
+		m[k] = cnexp(m[k], inf, tau, dt)
+	}
+}
