@@ -1,0 +1,128 @@
+package gemm
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+// naive computes the reference product in float64.
+func naive(transA, transB bool, m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int) {
+	for i := range m {
+		for j := range n {
+			var s float64
+			for p := range k {
+				ai, bi := i*lda+p, p*ldb+j
+				if transA {
+					ai = p*lda + i
+				}
+				if transB {
+					bi = j*ldb + p
+				}
+				av, bv := a[ai], b[bi]
+				s += av * bv
+			}
+			c[i*ldc+j] = alpha*s + beta*c[i*ldc+j]
+		}
+	}
+}
+
+func TestGemm(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	for _, tc := range []struct{ m, n, k int }{{1, 1, 1}, {3, 5, 7}, {24, 37, 13}, {65, 9, 130}, {4, 6, 0}} {
+		for _, ta := range []bool{false, true} {
+			for _, tb := range []bool{false, true} {
+				t.Run(fmt.Sprintf("%dx%dx%d/%v%v", tc.m, tc.n, tc.k, ta, tb), func(t *testing.T) {
+					m, n, k := tc.m, tc.n, tc.k
+					lda, ldb, ldc := k+1, n+2, n+3
+					if ta {
+						lda = m + 1
+					}
+					if tb {
+						ldb = k + 2
+					}
+					ar, br := m, k
+					if ta {
+						ar = k
+					}
+					if tb {
+						br = n
+					}
+					a := make([]float64, max(ar*lda, 1))
+					b := make([]float64, max(br*ldb, 1))
+					c := make([]float64, m*ldc)
+					for _, s := range [][]float64{a, b, c} {
+						for i := range s {
+							s[i] = rng.NormFloat64()
+						}
+					}
+					want := append([]float64(nil), c...)
+					naive(ta, tb, m, n, k, 0.7, a, lda, b, ldb, 0.3, want, ldc)
+					got := append([]float64(nil), c...)
+					Dgemm(ta, tb, m, n, k, 0.7, a, lda, b, ldb, 0.3, got, ldc)
+					a32, b32, c32 := f32(a), f32(b), f32(c)
+					Sgemm(ta, tb, m, n, k, 0.7, a32, lda, b32, ldb, 0.3, c32, ldc)
+					for i := range want {
+						if d := math.Abs(got[i] - want[i]); d > 1e-12*float64(k+1) {
+							t.Fatalf("Dgemm c[%d] = %v, want %v", i, got[i], want[i])
+						}
+						// float32: rounding of inputs and k-term sums, |terms| ~ 1.
+						if d := math.Abs(float64(c32[i]) - want[i]); d > 2e-6*float64(k+2) {
+							t.Fatalf("Sgemm c[%d] = %v, want %v", i, c32[i], want[i])
+						}
+					}
+				})
+			}
+		}
+	}
+}
+
+func f32(s []float64) []float32 {
+	r := make([]float32, len(s))
+	for i, v := range s {
+		r[i] = float32(v)
+	}
+	return r
+}
+
+func TestShapePanics(t *testing.T) {
+	defer func() {
+		if recover() == nil {
+			t.Fatal("short c did not panic")
+		}
+	}()
+	Sgemm(false, false, 2, 2, 2, 1, make([]float32, 4), 2, make([]float32, 4), 2, 0, make([]float32, 3), 2)
+}
+
+var sink float32
+
+// BenchmarkSgemm measures the shapes of the neural operator at batch 8,
+// L = 8583: the folded truncated DFT and a 1×1 convolution.
+func BenchmarkSgemm(b *testing.B) {
+	for _, s := range []struct {
+		name    string
+		m, n, k int
+	}{
+		{"dft_192x129x4292", 192, 129, 4292},
+		{"idft_192x4292x129", 192, 4292, 129},
+		{"conv_24x68664x24", 24, 68664, 24},
+	} {
+		b.Run(s.name, func(b *testing.B) {
+			a := make([]float32, s.m*s.k)
+			bb := make([]float32, s.k*s.n)
+			c := make([]float32, s.m*s.n)
+			for i := range a {
+				a[i] = float32(i%7) * 0.1
+			}
+			for i := range bb {
+				bb[i] = float32(i%5) * 0.1
+			}
+			for b.Loop() {
+				Sgemm(false, false, s.m, s.n, s.k, 1, a, s.k, bb, s.n, 0, c, s.n)
+			}
+			sink = c[0]
+			b.ReportMetric(2*float64(s.m)*float64(s.n)*float64(s.k)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+		})
+	}
+}
