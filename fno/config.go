@@ -1,0 +1,121 @@
+package fno
+
+import (
+	"errors"
+	"fmt"
+)
+
+// ErrConfig is wrapped by every configuration validation error.
+var ErrConfig = errors.New("fno: invalid configuration")
+
+// ErrStateDict is wrapped by every state-dict loading error.
+var ErrStateDict = errors.New("fno: state dict mismatch")
+
+// Config is the architecture of a 1-D Fourier neural operator in the
+// neuraloperator library's FNO layout. All fields are counts (no units).
+type Config struct {
+	InChannels         int // input channels before the grid channel the model appends (23)
+	Width              int // hidden channels of the Fourier layers (24)
+	Layers             int // Fourier layers (12)
+	Modes              int // complex Fourier modes kept, n_modes//2+1 (129)
+	LiftingChannels    int // hidden channels of the lifting MLP (48)
+	ProjectionChannels int // hidden channels of the projection MLP (96)
+	MLPHidden          int // hidden channels of each layer's channel MLP (12)
+	OutChannels        int // output channels (1)
+}
+
+// DefaultConfig returns the published NOBLE architecture: 23 input channels
+// (+1 grid), width 24, 12 layers, 129 modes, lifting 48, projection 96,
+// channel-MLP hidden 12, one output channel; 1,803,001 parameters.
+func DefaultConfig() Config {
+	return Config{
+		InChannels:         23,
+		Width:              24,
+		Layers:             12,
+		Modes:              129,
+		LiftingChannels:    48,
+		ProjectionChannels: 96,
+		MLPHidden:          12,
+		OutChannels:        1,
+	}
+}
+
+// Validate reports a field that is not positive, wrapping ErrConfig.
+func (c Config) Validate() error {
+	for _, f := range []struct {
+		name string
+		v    int
+	}{
+		{"InChannels", c.InChannels}, {"Width", c.Width}, {"Layers", c.Layers}, {"Modes", c.Modes},
+		{"LiftingChannels", c.LiftingChannels}, {"ProjectionChannels", c.ProjectionChannels},
+		{"MLPHidden", c.MLPHidden}, {"OutChannels", c.OutChannels},
+	} {
+		if f.v <= 0 {
+			return fmt.Errorf("%w: %s = %d, must be positive", ErrConfig, f.name, f.v)
+		}
+		if f.v > 1<<16 {
+			return fmt.Errorf("%w: %s = %d, larger than 65536", ErrConfig, f.name, f.v)
+		}
+	}
+	return nil
+}
+
+// NumParams returns the number of real parameters (a complex weight counts
+// twice), as PyTorch counts them with view_as_real.
+func (c Config) NumParams() int {
+	n := 0
+	for _, s := range c.tensors() {
+		n += s.size
+	}
+	return n
+}
+
+// tensorSpec places one state-dict tensor in the flat parameter vector.
+type tensorSpec struct {
+	name  string
+	shape []int
+	off   int
+	size  int
+}
+
+// tensors lists the parameters in state-dict order with their PyTorch names
+// and shapes (complex tensors with a trailing dimension 2).
+func (c Config) tensors() []tensorSpec {
+	var ts []tensorSpec
+	off := 0
+	add := func(name string, shape ...int) {
+		n := 1
+		for _, d := range shape {
+			n *= d
+		}
+		ts = append(ts, tensorSpec{name: name, shape: shape, off: off, size: n})
+		off += n
+	}
+	in := c.InChannels + 1
+	add("lifting.fcs.0.weight", c.LiftingChannels, in, 1)
+	add("lifting.fcs.0.bias", c.LiftingChannels)
+	add("lifting.fcs.1.weight", c.Width, c.LiftingChannels, 1)
+	add("lifting.fcs.1.bias", c.Width)
+	w := c.Width
+	for i := range c.Layers {
+		add(fmt.Sprintf("fno_blocks.convs.%d.weight.tensor", i), w, w, c.Modes, 2)
+		add(fmt.Sprintf("fno_blocks.convs.%d.bias", i), w, 1)
+	}
+	for i := range c.Layers {
+		add(fmt.Sprintf("fno_blocks.fno_skips.%d.conv.weight", i), w, w, 1)
+	}
+	for i := range c.Layers {
+		add(fmt.Sprintf("fno_blocks.channel_mlp.%d.fcs.0.weight", i), c.MLPHidden, w, 1)
+		add(fmt.Sprintf("fno_blocks.channel_mlp.%d.fcs.0.bias", i), c.MLPHidden)
+		add(fmt.Sprintf("fno_blocks.channel_mlp.%d.fcs.1.weight", i), w, c.MLPHidden, 1)
+		add(fmt.Sprintf("fno_blocks.channel_mlp.%d.fcs.1.bias", i), w)
+	}
+	for i := range c.Layers {
+		add(fmt.Sprintf("fno_blocks.channel_mlp_skips.%d.weight", i), 1, w, 1)
+	}
+	add("projection.fcs.0.weight", c.ProjectionChannels, w, 1)
+	add("projection.fcs.0.bias", c.ProjectionChannels)
+	add("projection.fcs.1.weight", c.OutChannels, c.ProjectionChannels, 1)
+	add("projection.fcs.1.bias", c.OutChannels)
+	return ts
+}

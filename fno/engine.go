@@ -1,0 +1,301 @@
+package fno
+
+import "fmt"
+
+// workspace holds every buffer of a forward and backward pass at one
+// (batch, length); activations are channel-major, [channel][batch][L], so
+// that a 1×1 convolution is one matrix product over all positions.
+type workspace[T float] struct {
+	batch, l, n int // n = batch·l
+	train       bool
+	dft         dft[T]
+	grid        []T
+	a0          []T   // [In+1][n] lifting input (with grid channel)
+	h0          []T   // [Lift][n] lifting pre-activation
+	big         []T   // [max(Lift,Proj)][n] scratch
+	xs          [][]T // layer inputs/outputs [Width][n]: Layers+1 in training, 2 otherwise
+	spec        [][]T // spectra of the layer inputs [Width][batch][2M]
+	h1          [][]T // x_fno + skip, pre-activation [Width][n]
+	mh          [][]T // channel-MLP hidden pre-activation [Hidden][n]
+	z           [][]T // MLP output + gate skip, pre-activation [Width][n]
+	p           []T   // projection hidden pre-activation [Proj][n]
+	ys          []T   // mixed spectrum [Width][batch][2M]
+	dxs         []T   // spectrum gradient
+	wre, wim    []T   // de-interleaved spectral weights of one layer [in][out][M]
+	a1, g       []T   // recomputed activations [Width][n], [Hidden][n]
+	d1, d2      []T   // gradients [Width][n]
+	out         []T   // [Out][n] output before transposition (Out > 1)
+}
+
+// reset sizes the workspace for (batch, l), keeping buffers when possible.
+func (ws *workspace[T]) reset(cfg Config, batch, l int, train bool) {
+	if ws.batch == batch && ws.l == l && (ws.train || !train) {
+		return
+	}
+	n := batch * l
+	w := cfg.Width
+	ws.batch, ws.l, ws.n, ws.train = batch, l, n, train
+	ws.dft.reset(l, cfg.Modes, w*batch)
+	m := ws.dft.m
+	ws.grid = grow(ws.grid, l)
+	linspaceGrid(ws.grid)
+	ws.a0 = grow(ws.a0, (cfg.InChannels+1)*n)
+	ws.h0 = grow(ws.h0, cfg.LiftingChannels*n)
+	ws.big = grow(ws.big, max(cfg.LiftingChannels, cfg.ProjectionChannels)*n)
+	nl := 1
+	if train {
+		nl = cfg.Layers
+	}
+	ws.xs = growBufs(ws.xs, nl+1, w*n)
+	ws.spec = growBufs(ws.spec, nl, w*batch*2*m)
+	ws.h1 = growBufs(ws.h1, nl, w*n)
+	ws.mh = growBufs(ws.mh, nl, cfg.MLPHidden*n)
+	ws.z = growBufs(ws.z, nl, w*n)
+	ws.p = grow(ws.p, cfg.ProjectionChannels*n)
+	ws.ys = grow(ws.ys, w*batch*2*m)
+	ws.wre = grow(ws.wre, w*w*m)
+	ws.wim = grow(ws.wim, w*w*m)
+	if train {
+		ws.dxs = grow(ws.dxs, w*batch*2*m)
+		ws.a1 = grow(ws.a1, w*n)
+		ws.g = grow(ws.g, cfg.MLPHidden*n)
+		ws.d1 = grow(ws.d1, w*n)
+		ws.d2 = grow(ws.d2, w*n)
+	}
+	if cfg.OutChannels > 1 {
+		ws.out = grow(ws.out, cfg.OutChannels*n)
+	}
+}
+
+func growBufs[T float](b [][]T, k, n int) [][]T {
+	for len(b) < k {
+		b = append(b, nil)
+	}
+	b = b[:k]
+	for i := range b {
+		b[i] = grow(b[i], n)
+	}
+	return b
+}
+
+// linspaceGrid sets g to torch.linspace(0, 1, L+1)[:-1] as torch computes
+// it: step = 1/L, values i·step in the first half and 1 − (L−i)·step in
+// the second.
+func linspaceGrid[T float](g []T) {
+	l := len(g)
+	step := T(1) / T(l)
+	half := (l + 1) / 2
+	for i := range g {
+		if i < half {
+			g[i] = T(i) * step
+		} else {
+			g[i] = 1 - T(l-i)*step
+		}
+	}
+}
+
+// bytes reports the memory held by the workspace.
+func (ws *workspace[T]) bytes() int {
+	var z T
+	sz := int(unsafeSizeof(z))
+	n := len(ws.grid) + len(ws.a0) + len(ws.h0) + len(ws.big) + len(ws.p) + len(ws.ys) + len(ws.dxs) +
+		len(ws.wre) + len(ws.wim) + len(ws.a1) + len(ws.g) + len(ws.d1) + len(ws.d2) + len(ws.out) +
+		len(ws.dft.c) + len(ws.dft.s) + len(ws.dft.ca) + len(ws.dft.sa) + len(ws.dft.e) + len(ws.dft.o)
+	for _, bs := range [][][]T{ws.xs, ws.spec, ws.h1, ws.mh, ws.z} {
+		for _, b := range bs {
+			n += len(b)
+		}
+	}
+	return n * sz
+}
+
+// forward runs the network on x ([batch][In][L]) into dst ([batch][Out][L]).
+// With train it keeps what backward needs.
+func (nt *net[T]) forward(ws *workspace[T], dst, x []T, batch, l int, train bool) {
+	cfg := nt.cfg
+	ws.reset(cfg, batch, l, train)
+	n, w, m := ws.n, cfg.Width, ws.dft.m
+	in := cfg.InChannels
+	// Transpose the input to channel-major and append the grid channel.
+	for b := range batch {
+		for c := range in {
+			copy(ws.a0[(c*batch+b)*l:(c*batch+b+1)*l], x[(b*in+c)*l:(b*in+c+1)*l])
+		}
+		copy(ws.a0[(in*batch+b)*l:(in*batch+b+1)*l], ws.grid)
+	}
+	// Lifting: conv, GELU, conv.
+	nt.lift0.apply(ws.h0, ws.a0, n, false)
+	post := ws.big[:cfg.LiftingChannels*n]
+	if !train {
+		post = ws.h0
+	}
+	gelu(post, ws.h0)
+	nt.lift1.apply(ws.xs[0], post, n, false)
+
+	invL := T(1) / T(l)
+	for li := range nt.layers {
+		ly := &nt.layers[li]
+		last := li == len(nt.layers)-1
+		k := 0 // saved-activation slot
+		xin, xout := ws.xs[li%2], ws.xs[(li+1)%2]
+		if train {
+			k = li
+			xin, xout = ws.xs[li], ws.xs[li+1]
+		}
+		spec, h1, mh, z := ws.spec[k], ws.h1[k], ws.mh[k], ws.z[k]
+		// Spectral convolution.
+		deinterleave(ws.wre, ws.wim, ly.spec, w, m, cfg.Modes)
+		ws.dft.analysis(spec, xin, w*batch, ws.dft.c, ws.dft.s, invL)
+		mix(ws.ys, spec, ws.wre, ws.wim, w, batch, m)
+		ws.dft.synthesis(h1, ws.ys, w*batch, ws.dft.ca, ws.dft.sa, 1, false)
+		for o := range w {
+			addConst(h1[o*n:(o+1)*n], ly.sbias[o])
+		}
+		// + linear skip, GELU.
+		ly.skip.apply(h1, xin, n, true)
+		a1 := h1
+		if !last {
+			if train {
+				a1 = ws.a1
+			}
+			gelu(a1, h1)
+		}
+		// Channel MLP + soft-gating skip, GELU.
+		ly.mlp0.apply(mh, a1, n, false)
+		g := mh
+		if train {
+			g = ws.g
+		}
+		gelu(g, mh)
+		zz := z
+		if !train || last {
+			zz = xout
+		}
+		for c := range w {
+			zr, xr := zz[c*n:(c+1)*n], xin[c*n:(c+1)*n]
+			gw := ly.gate[c]
+			for t, v := range xr {
+				zr[t] = gw * v
+			}
+		}
+		ly.mlp1.apply(zz, g, n, true)
+		if !last {
+			gelu(xout, zz)
+		}
+	}
+	// Projection: conv, GELU, conv.
+	xl := ws.xs[len(nt.layers)%2]
+	if train {
+		xl = ws.xs[len(nt.layers)]
+	}
+	nt.proj0.apply(ws.p, xl, n, false)
+	q := ws.big[:cfg.ProjectionChannels*n]
+	gelu(q, ws.p)
+	out := cfg.OutChannels
+	if out == 1 {
+		nt.proj1.apply(dst, q, n, false)
+		return
+	}
+	nt.proj1.apply(ws.out, q, n, false)
+	for b := range batch {
+		for c := range out {
+			copy(dst[(b*out+c)*l:(b*out+c+1)*l], ws.out[(c*batch+b)*l:(c*batch+b+1)*l])
+		}
+	}
+}
+
+// deinterleave copies the first m modes of the interleaved complex weights
+// w [in][out][modes][2] into re, im [in][out][m].
+func deinterleave[T float](re, im, w []T, width, m, modes int) {
+	for io := range width * width {
+		src := w[io*modes*2 : io*modes*2+2*m]
+		r, i := re[io*m:(io+1)*m], im[io*m:(io+1)*m]
+		for k := range r {
+			r[k], i[k] = src[2*k], src[2*k+1]
+		}
+	}
+}
+
+// backward accumulates the parameter gradients of the last training
+// forward given dy = ∂loss/∂output ([batch][Out][L]).
+func (nt *net[T]) backward(ws *workspace[T], dy []T) {
+	cfg := nt.cfg
+	if !ws.train || ws.n == 0 {
+		panic("fno: Backward without a preceding training forward")
+	}
+	batch, l, n, w, m := ws.batch, ws.l, ws.n, cfg.Width, ws.dft.m
+	out := cfg.OutChannels
+	if len(dy) != batch*out*l {
+		panic(fmt.Sprintf("fno: Backward: len(dy) = %d, want %d", len(dy), batch*out*l))
+	}
+	dyc := dy
+	if out > 1 {
+		dyc = ws.out
+		for b := range batch {
+			for c := range out {
+				copy(dyc[(c*batch+b)*l:(c*batch+b+1)*l], dy[(b*out+c)*l:(b*out+c+1)*l])
+			}
+		}
+	}
+	// Projection.
+	q := ws.big[:cfg.ProjectionChannels*n]
+	gelu(q, ws.p)
+	nt.proj1.backward(q, q, dyc, n, false) // dq overwrites q after dW is formed
+	geluBack(q, ws.p)
+	nl := len(nt.layers)
+	dout, dxin := ws.d1, ws.d2
+	nt.proj0.backward(dout, ws.xs[nl], q, n, false)
+
+	for li := nl - 1; li >= 0; li-- {
+		ly := &nt.layers[li]
+		last := li == nl-1
+		xin := ws.xs[li]
+		// z → GELU.
+		dz := dout
+		if !last {
+			geluBack(dz, ws.z[li])
+		}
+		// Soft gating: z = gate ⊙ x + MLP(a1).
+		for c := range w {
+			dzr, xr, dxr := dz[c*n:(c+1)*n], xin[c*n:(c+1)*n], dxin[c*n:(c+1)*n]
+			ly.dgate[c] += T(dot64(dzr, xr))
+			gw := ly.gate[c]
+			for t, v := range dzr {
+				dxr[t] = gw * v
+			}
+		}
+		// Channel MLP.
+		g := ws.g
+		gelu(g, ws.mh[li])
+		ly.mlp1.backward(g, g, dz, n, false)
+		geluBack(g, ws.mh[li])
+		a1 := ws.a1
+		if last {
+			copy(a1, ws.h1[li])
+		} else {
+			gelu(a1, ws.h1[li])
+		}
+		ly.mlp0.backward(a1, a1, g, n, false)
+		dh1 := a1
+		if !last {
+			geluBack(dh1, ws.h1[li])
+		}
+		// Linear skip and spectral bias.
+		ly.skip.backward(dxin, xin, dh1, n, true)
+		for o := range w {
+			ly.dsbias[o] += T(sum64(dh1[o*n : (o+1)*n]))
+		}
+		// Spectral convolution: adjoint of synthesis, mixing, adjoint of analysis.
+		deinterleave(ws.wre, ws.wim, ly.spec, w, m, cfg.Modes)
+		ws.dft.analysis(ws.ys, dh1, w*batch, ws.dft.ca, ws.dft.sa, 1)
+		mixBack(ws.dxs, ly.dspec, ws.ys, ws.spec[li], ws.wre, ws.wim, w, batch, m, cfg.Modes)
+		ws.dft.synthesis(dxin, ws.dxs, w*batch, ws.dft.c, ws.dft.s, T(1)/T(l), true)
+		dout, dxin = dxin, dout
+	}
+	// Lifting.
+	post := ws.big[:cfg.LiftingChannels*n]
+	gelu(post, ws.h0)
+	nt.lift1.backward(post, post, dout, n, false)
+	geluBack(post, ws.h0)
+	nt.lift0.backward(nil, ws.a0, post, n, false)
+}

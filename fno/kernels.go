@@ -1,0 +1,123 @@
+package fno
+
+import (
+	"math"
+	"unsafe"
+
+	"github.com/noble-neuro/noble/internal/gemm"
+)
+
+// mm computes c = alpha·op(a)·op(b) + beta·c (row-major) through
+// internal/gemm, reinterpreting the slices without allocation.
+func mm[T float](tA, tB bool, m, n, k int, alpha T, a []T, lda int, b []T, ldb int, beta T, c []T, ldc int) {
+	var z T
+	if unsafe.Sizeof(z) == 4 {
+		gemm.Sgemm(tA, tB, m, n, k, float32(alpha), f32s(a), lda, f32s(b), ldb, float32(beta), f32s(c), ldc)
+		return
+	}
+	gemm.Dgemm(tA, tB, m, n, k, float64(alpha), f64s(a), lda, f64s(b), ldb, float64(beta), f64s(c), ldc)
+}
+
+func f32s[T float](s []T) []float32 {
+	return unsafe.Slice((*float32)(unsafe.Pointer(unsafe.SliceData(s))), len(s))
+}
+
+func f64s[T float](s []T) []float64 {
+	return unsafe.Slice((*float64)(unsafe.Pointer(unsafe.SliceData(s))), len(s))
+}
+
+// apply computes y[out][n] = W·x[in][n] + b for a 1×1 convolution; with add
+// the product is added to y instead (and the bias still added once).
+func (c *conv[T]) apply(y, x []T, n int, add bool) {
+	beta := T(0)
+	if add {
+		beta = 1
+	}
+	if c.b != nil {
+		if !add {
+			for o := range c.out {
+				fill(y[o*n:(o+1)*n], c.b[o])
+			}
+		} else {
+			for o := range c.out {
+				addConst(y[o*n:(o+1)*n], c.b[o])
+			}
+		}
+		beta = 1
+	}
+	mm(false, false, c.out, n, c.in, 1, c.w, c.in, x, n, beta, y, n)
+}
+
+// backward accumulates the weight and bias gradients of y = W·x + b given
+// dy, and sets dx = Wᵀ·dy (or adds it, with add) unless dx is nil.
+func (c *conv[T]) backward(dx, x, dy []T, n int, add bool) {
+	mm(false, true, c.out, c.in, n, 1, dy, n, x, n, 1, c.dw, c.in)
+	if c.db != nil {
+		for o := range c.out {
+			c.db[o] += T(sum64(dy[o*n : (o+1)*n]))
+		}
+	}
+	if dx != nil {
+		beta := T(0)
+		if add {
+			beta = 1
+		}
+		mm(true, false, c.in, n, c.out, 1, c.w, c.in, dy, n, beta, dx, n)
+	}
+}
+
+func fill[T float](s []T, v T) {
+	for i := range s {
+		s[i] = v
+	}
+}
+
+func addConst[T float](s []T, v T) {
+	for i := range s {
+		s[i] += v
+	}
+}
+
+// sum64 sums s with a float64 accumulator.
+func sum64[T float](s []T) float64 {
+	var a float64
+	for _, v := range s {
+		a += float64(v)
+	}
+	return a
+}
+
+// dot64 is the float64-accumulated dot product of a and b.
+func dot64[T float](a, b []T) float64 {
+	b = b[:len(a)]
+	var s float64
+	for i, v := range a {
+		s += float64(v) * float64(b[i])
+	}
+	return s
+}
+
+const invSqrt2 = 1 / math.Sqrt2
+
+// invSqrt2Pi is 1/sqrt(2π), the standard normal density at 0.
+var invSqrt2Pi = 1 / math.Sqrt(2*math.Pi)
+
+// gelu sets dst = GELU(x) = x·Φ(x) = ½x(1 + erf(x/√2)), the exact form
+// (torch.nn.functional.gelu, approximate="none"). dst may alias x.
+func gelu[T float](dst, x []T) {
+	dst = dst[:len(x)]
+	for i, v := range x {
+		f := float64(v)
+		dst[i] = T(0.5 * f * (1 + math.Erf(f*invSqrt2)))
+	}
+}
+
+// geluBack sets d = d·GELU'(x), GELU'(x) = Φ(x) + x·φ(x).
+func geluBack[T float](d, x []T) {
+	d = d[:len(x)]
+	for i, v := range x {
+		f := float64(v)
+		g := 0.5*(1+math.Erf(f*invSqrt2)) + f*invSqrt2Pi*math.Exp(-0.5*f*f)
+		d[i] = T(float64(d[i]) * g)
+	}
+}

@@ -1,0 +1,195 @@
+package fno
+
+import "math"
+
+// dft holds the tables of the truncated real DFT of length L restricted to
+// modes 0..M-1, folded by the symmetry t ↔ L−t.
+//
+// For a real row x of length L let H = (L−1)/2 and form the even part
+// E = [x0, x1+x(L−1), …, xH+x(L−H), (x(L/2) if L even)] (nE = H+1 or H+2
+// values) and the odd part O = [x1−x(L−1), …, xH−x(L−H)] (H values). Then
+//
+//	Re X_k = Σ_j E_j cos(2πkτ_j/L),  Im X_k = −Σ_j O_j sin(2πk(j+1)/L),
+//
+// with τ_j = j, and τ = L/2 for the last even entry. The tables are
+// c[j][k] = cos(2πkτ_j/L) and s[j][k] = −sin(2πk(j+1)/L); ca and sa are the
+// same scaled by a_k, the multiplicity of mode k in a real inverse transform
+// (1 for k = 0 and the Nyquist mode k = L/2, 2 otherwise). Angles are
+// reduced exactly, 2π·((k·τ) mod L)/L, in float64.
+type dft[T float] struct {
+	l, m, h, ne  int
+	c, s, ca, sa []T
+	e, o         []T // fold scratch, [rows][ne], [rows][h]
+}
+
+func (d *dft[T]) reset(l, modes, rows int) {
+	m := min(modes, l/2+1)
+	h := (l - 1) / 2
+	ne := h + 1
+	if l%2 == 0 {
+		ne++
+	}
+	if d.l != l || d.m != m {
+		d.l, d.m, d.h, d.ne = l, m, h, ne
+		d.c = grow(d.c, ne*m)
+		d.ca = grow(d.ca, ne*m)
+		d.s = grow(d.s, h*m)
+		d.sa = grow(d.sa, h*m)
+		for k := range m {
+			a := 2.0
+			if k == 0 || 2*k == l {
+				a = 1
+			}
+			for j := range ne {
+				tau := j
+				if j > h {
+					tau = l / 2
+				}
+				v := math.Cos(2 * math.Pi * float64((k*tau)%l) / float64(l))
+				d.c[j*m+k] = T(v)
+				d.ca[j*m+k] = T(a * v)
+			}
+			for j := range h {
+				v := -math.Sin(2 * math.Pi * float64((k*(j+1))%l) / float64(l))
+				if k == 0 || 2*k == l {
+					v = 0 // the imaginary part of DC and Nyquist is discarded
+				}
+				d.s[j*m+k] = T(v)
+				d.sa[j*m+k] = T(a * v)
+			}
+		}
+	}
+	d.e = grow(d.e, rows*ne)
+	d.o = grow(d.o, rows*h)
+}
+
+func grow[T any](s []T, n int) []T {
+	if cap(s) < n {
+		return make([]T, n)
+	}
+	return s[:n]
+}
+
+// analysis sets spec[r] = alpha·(Σ_j E_j c[j][k] | Σ_j O_j s[j][k]) for each
+// row r of x ([rows][L]); spec rows are [2M]: real parts then imaginary.
+// With the unscaled tables and alpha = 1/L it is rfft(x, norm="forward")
+// truncated to M modes; with ca, sa and alpha = 1 it is the adjoint of
+// synthesis.
+func (d *dft[T]) analysis(spec, x []T, rows int, c, s []T, alpha T) {
+	l, h, ne, m := d.l, d.h, d.ne, d.m
+	for r := range rows {
+		xr := x[r*l : (r+1)*l]
+		e := d.e[r*ne : (r+1)*ne]
+		o := d.o[r*h : (r+1)*h]
+		e[0] = xr[0]
+		for t := 1; t <= h; t++ {
+			a, b := xr[t], xr[l-t]
+			e[t] = a + b
+			o[t-1] = a - b
+		}
+		if ne > h+1 {
+			e[h+1] = xr[l/2]
+		}
+	}
+	mm(false, false, rows, m, ne, alpha, d.e, ne, c, m, 0, spec, 2*m)
+	mm(false, false, rows, m, h, alpha, d.o, h, s, m, 0, spec[m:], 2*m)
+}
+
+// synthesis sets (or, with add, adds to) y[r][t] = alpha·Σ_k (Re_k c_k(t) +
+// Im_k s_k(t)) for each spectrum row, unfolding the symmetric and
+// antisymmetric parts. With ca, sa and alpha = 1 it is irfft(·, n=L,
+// norm="forward") of the M kept modes (zero above, imaginary parts of DC
+// and Nyquist ignored); with c, s and alpha = 1/L it is the adjoint of
+// analysis.
+func (d *dft[T]) synthesis(y, spec []T, rows int, c, s []T, alpha T, add bool) {
+	l, h, ne, m := d.l, d.h, d.ne, d.m
+	mm(false, true, rows, ne, m, alpha, spec, 2*m, c, m, 0, d.e, ne)
+	mm(false, true, rows, h, m, alpha, spec[m:], 2*m, s, m, 0, d.o, h)
+	for r := range rows {
+		yr := y[r*l : (r+1)*l]
+		e := d.e[r*ne : (r+1)*ne]
+		o := d.o[r*h : (r+1)*h]
+		if add {
+			yr[0] += e[0]
+			for t := 1; t <= h; t++ {
+				yr[t] += e[t] + o[t-1]
+				yr[l-t] += e[t] - o[t-1]
+			}
+			if ne > h+1 {
+				yr[l/2] += e[h+1]
+			}
+			continue
+		}
+		yr[0] = e[0]
+		for t := 1; t <= h; t++ {
+			yr[t] = e[t] + o[t-1]
+			yr[l-t] = e[t] - o[t-1]
+		}
+		if ne > h+1 {
+			yr[l/2] = e[h+1]
+		}
+	}
+}
+
+// mix sets ys[o][b] = Σ_i xs[i][b]·W[i][o] per mode k < M (complex), the
+// dense spectral contraction "bix,iox->box"; wre, wim are [in][out][M].
+func mix[T float](ys, xs, wre, wim []T, width, batch, m int) {
+	m2 := 2 * m
+	for o := range width {
+		for b := range batch {
+			y := ys[(o*batch+b)*m2 : (o*batch+b+1)*m2]
+			yr, yi := y[:m], y[m:m2]
+			clear(y)
+			for i := range width {
+				x := xs[(i*batch+b)*m2 : (i*batch+b+1)*m2]
+				xr, xi := x[:m], x[m:m2]
+				wr := wre[(i*width+o)*m : (i*width+o+1)*m]
+				wi := wim[(i*width+o)*m : (i*width+o+1)*m]
+				for k := range yr {
+					a, c := xr[k], xi[k]
+					p, q := wr[k], wi[k]
+					yr[k] += a*p - c*q
+					yi[k] += a*q + c*p
+				}
+			}
+		}
+	}
+}
+
+// mixBack sets dxs[i][b] = Σ_o dys[o][b]·conj(W[i][o]) and accumulates the
+// real-pair gradient of the interleaved weights, dw[i][o][k] +=
+// Σ_b conj(xs[i][b][k])·dys[o][b][k].
+func mixBack[T float](dxs, dw, dys, xs, wre, wim []T, width, batch, m, modes int) {
+	m2 := 2 * m
+	for i := range width {
+		for b := range batch {
+			dx := dxs[(i*batch+b)*m2 : (i*batch+b+1)*m2]
+			dxr, dxi := dx[:m], dx[m:m2]
+			clear(dx)
+			for o := range width {
+				dy := dys[(o*batch+b)*m2 : (o*batch+b+1)*m2]
+				dyr, dyi := dy[:m], dy[m:m2]
+				wr := wre[(i*width+o)*m : (i*width+o+1)*m]
+				wi := wim[(i*width+o)*m : (i*width+o+1)*m]
+				for k := range dxr {
+					p, q := wr[k], wi[k]
+					dxr[k] += dyr[k]*p + dyi[k]*q
+					dxi[k] += dyi[k]*p - dyr[k]*q
+				}
+			}
+		}
+		for o := range width {
+			g := dw[(i*width+o)*modes*2 : (i*width+o)*modes*2+2*m]
+			for b := range batch {
+				x := xs[(i*batch+b)*m2 : (i*batch+b+1)*m2]
+				dy := dys[(o*batch+b)*m2 : (o*batch+b+1)*m2]
+				xr, xi := x[:m], x[m:m2]
+				dyr, dyi := dy[:m], dy[m:m2]
+				for k := range xr {
+					g[2*k] += dyr[k]*xr[k] + dyi[k]*xi[k]
+					g[2*k+1] += dyi[k]*xr[k] - dyr[k]*xi[k]
+				}
+			}
+		}
+	}
+}
