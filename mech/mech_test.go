@@ -177,7 +177,7 @@ func TestRatesByHand(t *testing.T) {
 		{"K_Pst h∞(−64)", hi(kPstRates(-64)), 0.5},
 		{"K_Pst τm(−60), v' = −50 upper branch", mt(kPstRates(-60)), (1.25 + 13*math.Exp(1.3)) / qtK},
 		{"K_Pst τm(−70), lower branch", mt(kPstRates(-70)), (1.25 + 175.03*math.Exp(-1.56)) / qtK},
-		{"K_Pst τh(−85)", ht(kPstRates(-85)), (360 + (1010-24*20)) / qtK},
+		{"K_Pst τh(−85)", ht(kPstRates(-85)), (360 + (1010 - 24*20)) / qtK},
 		{"K_Tst m∞(−10)", mi(kTstRates(-10)), 0.5},
 		{"K_Tst h∞(−76)", hi(kTstRates(-76)), 0.5},
 		{"K_Tst τm(−81)", mt(kTstRates(-81)), 1.26 / qtK},
