@@ -41,7 +41,18 @@
 // perfectly flat trace) are kept as NaN/Inf in Values and encoded as null
 // elements in JSON.
 //
-// Deviations from eFEL, all on inputs eFEL itself handles by undefined
-// behaviour (out-of-range iterators) rather than by a result: such features
-// are undefined here, and nothing panics.
+// Where eFEL's C++ hands std::find_if a reversed range (e.g. the first
+// spike_half_width when the first peak precedes stim_start), libstdc++
+// returns the range's end and so do we. Where eFEL would read out of bounds
+// or Python would raise (depol_block with unpaired crossings), the feature
+// is undefined here; steady_state_voltage with no sample after StimEnd is
+// undefined (eFEL: NaN). Nothing panics on any finite input.
+//
+// # Accuracy and speed
+//
+// On the 32 NEURON reference traces of the two cells in the repository's
+// test data, every feature is defined exactly where eFEL defines it, counts
+// and indices are equal and values agree to 2e-13 relative (TestEFEL*). All
+// features of an 8,583-sample trace take about 0.13 ms on one core
+// (BenchmarkCompute).
 package features
