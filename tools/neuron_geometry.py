@@ -1,0 +1,140 @@
+"""Dump NEURON's geometry of an all-active cell, built with the exact recipe of
+/work/shared/tools/neuron_reference.py, as JSON for comparison with noble's morph and cable packages.
+
+Usage (NEURON 8.2.2; run from a directory holding x86_64/ if PARAMS is given, e.g. /work/nrn):
+    /usr/bin/python3 neuron_geometry.py SWC AXONMODE OUT.json [PARAMS.json]
+
+AXONMODE is "keep" (Import3d result, axon untouched: checks the import itself), "noaxon" (delete every
+axon section: cell.json "axon": "delete") or "stub" (two 30 um cylinders, diameters d0/d1 as in
+neuron_reference.py: cell.json "axon": "stub"). After the axon step: h.define_shape(), then (if PARAMS
+is given) pas, Ra and the genome's mechanisms exactly as neuron_reference.py, then
+nseg = 1 + 2*int(L/40) for every section, then h.finitialize(-65) so node indices exist.
+
+Output: {"neuron": version, "swc", "axon", "d0", "d1" (stub only), "topology": h.topology() text,
+"sections": [per section in cell.all order: name, type, L, Ra, nseg, parent, parent_x,
+n3d, x3d, y3d, z3d, arc3d, diam3d, seg_x, area, ri, node (seg.node_index()), end_ri (sec(1).ri()),
+end_node (sec(1).node_index()), root_node (sec(0).node_index(), root section only)]}.
+All floats are written with 17 significant digits (json repr).
+"""
+import json, os, sys, tempfile
+
+from neuron import h
+
+h.load_file("stdrun.hoc")
+h.load_file("import3d.hoc")
+
+swc, axmode, out = sys.argv[1], sys.argv[2], sys.argv[3]
+pj = sys.argv[4] if len(sys.argv) > 4 else None
+if axmode not in ("keep", "noaxon", "stub"):
+    sys.exit("AXONMODE must be keep, noaxon or stub")
+
+h('''begintemplate Biophys1
+public init, soma, dend, apic, axon, all, somatic, basal, apical, axonal
+objref all, somatic, basal, apical, axonal, nl, i3d, this
+create soma[1], dend[1], apic[1], axon[1]
+proc init() {
+  all = new SectionList() somatic = new SectionList() basal = new SectionList()
+  apical = new SectionList() axonal = new SectionList()
+  forall delete_section()
+  nl = new Import3d_SWC_read() nl.quiet = 1 nl.input($s1)
+  i3d = new Import3d_GUI(nl, 0) i3d.instantiate(this)
+}
+endtemplate Biophys1''')
+
+cell = h.Biophys1(swc)
+meta = {"neuron": h.nrnversion(), "swc": os.path.abspath(swc), "axon": axmode}
+if axmode == "noaxon":
+    for sec in list(cell.axon):
+        h.delete_section(sec=sec)
+elif axmode == "stub":
+    d0 = cell.axon[0].diam
+    d1 = d0
+    for sec in cell.all:
+        if sec.name().split(".")[1][:4] == "axon":
+            d1 = sec.diam
+    meta["d0"], meta["d1"] = d0, d1
+    for sec in list(cell.axon):
+        h.delete_section(sec=sec)
+    h.execute("create axon[2]", cell)
+    for i, sec in enumerate(cell.axon):
+        sec.L = 30
+        sec.diam = [d0, d1][i]
+        cell.axonal.append(sec=sec)
+        cell.all.append(sec=sec)
+    cell.axon[0].connect(cell.soma[0], 1.0, 0)
+    cell.axon[1].connect(cell.axon[0], 1.0, 0)
+h.define_shape()
+if pj:
+    P = json.load(open(pj))
+    smap = {}
+    for sec in cell.all:
+        smap.setdefault(sec.name().split(".")[1][:4], []).append(sec)
+    for sec in cell.all:
+        sec.insert("pas")
+    pas = P["passive"][0]
+    if "ra" in pas:
+        for sec in cell.all:
+            sec.Ra = pas["ra"]
+    for g in P["genome"]:
+        for sec in smap.get(g["section"], []):
+            if g.get("mechanism", ""):
+                sec.insert(g["mechanism"])
+            setattr(sec, g["name"], float(g["value"]))
+for sec in cell.all:
+    sec.nseg = 1 + 2 * int(sec.L / 40.0)
+h.finitialize(-65)
+
+
+def short(sec):
+    return sec.name().split(".", 1)[1]
+
+
+secs = []
+for sec in cell.all:
+    n = int(h.n3d(sec=sec))
+    ps = sec.parentseg()
+    d = {
+        "name": short(sec),
+        "type": short(sec).split("[")[0],
+        "L": sec.L,
+        "Ra": sec.Ra,
+        "nseg": sec.nseg,
+        "parent": short(ps.sec) if ps is not None else "",
+        "parent_x": ps.x if ps is not None else -1.0,
+        "children": [short(c) for c in sec.children()],
+        "n3d": n,
+        "x3d": [h.x3d(i, sec=sec) for i in range(n)],
+        "y3d": [h.y3d(i, sec=sec) for i in range(n)],
+        "z3d": [h.z3d(i, sec=sec) for i in range(n)],
+        "arc3d": [h.arc3d(i, sec=sec) for i in range(n)],
+        "diam3d": [h.diam3d(i, sec=sec) for i in range(n)],
+        "seg_x": [seg.x for seg in sec],
+        "diam": [seg.diam for seg in sec],
+        "area": [seg.area() for seg in sec],
+        "ri": [seg.ri() for seg in sec],
+        "node": [seg.node_index() for seg in sec],
+        "end_ri": sec(1).ri(),
+        "end_node": sec(1).node_index(),
+    }
+    if ps is None:
+        d["root_node"] = sec(0).node_index()
+    secs.append(d)
+
+# h.topology() prints through NEURON's stdout: capture file descriptor 1.
+sys.stdout.flush()
+with tempfile.TemporaryFile(mode="w+") as tf:
+    saved = os.dup(1)
+    os.dup2(tf.fileno(), 1)
+    h.topology()
+    sys.stdout.flush()
+    os.dup2(saved, 1)
+    os.close(saved)
+    tf.seek(0)
+    meta["topology"] = tf.read()
+meta["sections"] = secs
+meta["compartments"] = sum(s["nseg"] for s in secs)
+tmp = out + ".tmp"
+with open(tmp, "w") as f:
+    json.dump(meta, f, separators=(",", ":"))
+os.replace(tmp, out)
+print(out, len(secs), "sections", meta["compartments"], "compartments", file=sys.stderr)
