@@ -108,6 +108,22 @@ const (
 type naConst struct {
 	fT, bT, fB, bB [5]float64
 	down, up       [6]float64
+
+	// The same factors times dt, for the dt of the last step.
+	dt                 float64
+	sfT, sbT, sfB, sbB [5]float64
+	sdown, sup         [6]float64
+}
+
+// scale sets the dt-scaled factors for dt.
+func (r *naConst) scale(dt float64) {
+	r.dt = dt
+	for k := range 5 {
+		r.sfT[k], r.sbT[k], r.sfB[k], r.sbB[k] = r.fT[k]*dt, r.bT[k]*dt, r.fB[k]*dt, r.bB[k]*dt
+	}
+	for k := range 6 {
+		r.sdown[k], r.sup[k] = r.down[k]*dt, r.up[k]*dt
+	}
 }
 
 func newNaConst(qt float64) naConst {
@@ -230,14 +246,20 @@ func solveDense(a *[naN][naN]float64, b *[naN]float64) [naN]float64 {
 // block-tridiagonal system by block Gaussian elimination over the six
 // ladder positions k, each holding the 2-vector (C_k, I_k) (C6 = O).
 func (r *naConst) step(y *[naN]float64, v, dt float64) {
-	fT, bT, fB, bB := r.rates(v)
-	// Scaled rates: everything below is dt·rate.
-	for k := range fT {
-		fT[k] *= dt
-		bT[k] *= dt
-		fB[k] *= dt
-		bB[k] *= dt
+	if dt != r.dt {
+		r.scale(dt)
 	}
+	// Scaled rates: everything below is dt·rate.
+	ea := math.Exp(v / naX1)
+	eb := 1 / ea // exp(v/x2) with x2 = −x1
+	var fT, bT, fB, bB [5]float64
+	for k := 0; k < 4; k++ {
+		fT[k] = r.sfT[k] * ea
+		fB[k] = r.sfB[k] * ea
+		bT[k] = r.sbT[k] * eb
+		bB[k] = r.sbB[k] * eb
+	}
+	fT[4], bT[4], fB[4], bB[4] = r.sfT[4], r.sbT[4], r.sfB[4], r.sbB[4]
 	var inv [6][4]float64 // inverses of the eliminated diagonal blocks
 	var rT, rB [6]float64 // eliminated right-hand sides
 	// Diagonal block k: [[1 + dt·out(C_k), −dt·up_k], [−dt·down_k, 1 + dt·out(I_k)]].
@@ -245,7 +267,7 @@ func (r *naConst) step(y *[naN]float64, v, dt float64) {
 	var pa, pb, pc, pd float64 // coupling W·U_{k−1} subtracted from block k
 	var qT, qB float64         // W·r_{k−1} subtracted from the rhs of block k
 	for k := 0; k < 6; k++ {
-		up, down := dt*r.up[k], dt*r.down[k]
+		up, down := r.sup[k], r.sdown[k]
 		a := 1 + down
 		d := 1 + up
 		if k < 5 {
