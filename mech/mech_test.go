@@ -382,3 +382,26 @@ func TestAllocs(t *testing.T) {
 		}
 	}
 }
+
+// TestNernst checks eca against NEURON 8.2.2: 131.06344... mV at cai = 1e-4
+// mM (the first row of testdata/neuron_cell.npy) and 132.45793416370090 mV
+// at 2e-4 mM (NEURON: finitialize with minCai_CaDynamics = 2e-4), at 34 °C;
+// and ca_ion's default eca (a section with Ca_HVA only) = 12.5·ln(2/5e-5).
+func TestNernst(t *testing.T) {
+	t.Parallel()
+	c := loadNeuronCell(t)
+	for _, tc := range []struct{ ci, want float64 }{
+		{1e-4, c.at(0, "eca")},
+		{2e-4, 121.89028512950458},
+	} {
+		if got := Nernst(tc.ci, Cao0, 2, 34); math.Abs(got-tc.want) > 1e-12 {
+			t.Errorf("Nernst(%g, 2, 2, 34) = %.17g, want %.17g", tc.ci, got, tc.want)
+		}
+	}
+	if got := 12.5 * math.Log(Cao0/Cai0); math.Abs(got-Eca0) > 1e-13 {
+		t.Errorf("Eca0 = %.17g, 12.5·ln(cao0/cai0) = %.17g", Eca0, got)
+	}
+	if Nernst(0, 2, 2, 34) != 1e6 || Nernst(1, 0, 2, 34) != -1e6 || Nernst(1, 2, 0, 34) != 0 {
+		t.Error("Nernst guards differ from nrn_nernst")
+	}
+}
