@@ -131,8 +131,10 @@ func (m *Morphology) shapeNew(i int, l, d float64) {
 	if nch > 1 {
 		angle = float32(float64(angle) + (float64(float64(ich)/(float64(nch)-1.)*.8) - .4))
 	}
-	x1 = float32(float64(x) + float64(l*math.Cos(float64(angle))))
-	y1 = float32(float64(y) + float64(l*math.Sin(float64(angle))))
+	// C++ resolves sin, cos and atan2 of float arguments to sinf, cosf and
+	// atan2f: single-precision results (emulated by rounding the double).
+	x1 = float32(float64(x) + float64(l*float64(float32(math.Cos(float64(angle))))))
+	y1 = float32(float64(y) + float64(l*float64(float32(math.Sin(float64(angle))))))
 	const frac = .5
 	s.Points = nil
 	s.Points = appendPoint(s.Points, float64(x), float64(y), float64(z), d)

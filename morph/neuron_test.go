@@ -3,6 +3,7 @@ package morph
 import (
 	"compress/gzip"
 	"encoding/json"
+	"errors"
 	"math"
 	"os"
 	"path/filepath"
@@ -213,4 +214,30 @@ func splitList(s string, sep byte) []string {
 		}
 	}
 	return out
+}
+
+// TestSyntheticAgainstNEURON covers Import3d's rules on small synthetic
+// cells (testdata/swc: multi-point, branched and 3-point somas, wires,
+// proximal connections, type changes, a dropped zero-length section),
+// each compared with NEURON 8.2.2 (tools/neuron_geometry.py, modes keep and stub).
+func TestSyntheticAgainstNEURON(t *testing.T) {
+	for _, c := range []string{"multisoma", "branchsoma", "threepoint", "oddities"} {
+		for _, mode := range []string{"keep", "stub"} {
+			t.Run(c+"/"+mode, func(t *testing.T) {
+				if c == "oddities" && mode == "stub" {
+					// A dend hangs from the axon: NEURON would leave it as a
+					// second root after deleting the axon; we refuse.
+					m, err := ReadSWCFile(filepath.Join("testdata", "swc", c+".swc"))
+					if err != nil {
+						t.Fatal(err)
+					}
+					if err := m.StubAxon(); !errors.Is(err, ErrUnsupported) {
+						t.Fatalf("StubAxon() = %v, want ErrUnsupported", err)
+					}
+					return
+				}
+				compareDump(t, build(t, filepath.Join("testdata", "swc", c+".swc"), mode), loadDump(t, filepath.Join("testdata", "neuron", c+"_"+mode+".json.gz")))
+			})
+		}
+	}
 }
