@@ -1,0 +1,158 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/noble-neuro/noble/fi"
+	"github.com/noble-neuro/noble/internal/atomicfile"
+	"github.com/noble-neuro/noble/internal/cli"
+	"github.com/noble-neuro/noble/sim"
+)
+
+func cmdFI() *cli.Command {
+	fs := flag.NewFlagSet("fi", flag.ContinueOnError)
+	cellDir := fs.String("cell", "", "cell `DIR` holding cell.json (required)")
+	params := fs.String("params", "", "comma-separated parameter files or names in the cell's parameter directory (default: all)")
+	out := fs.String("out", "", "output `FILE.csv`: parameters,i_thr_nA,s_thr_hz_per_nA,... (required); F-I points go to FILE-points.csv")
+	workers := fs.Int("workers", runtime.NumCPU(), "models simulated in parallel")
+	dt := fs.Float64("dt", 0.02, "simulation time step, ms")
+	rate := fs.String("rate", "count", "firing rate: count (spikes in the stimulus / 400 ms) or mean_frequency (eFEL)")
+	tol := fs.Float64("tol", 1e-4, "threshold bisection tolerance, nA")
+	width := fs.Float64("slope-width", 0.02, "slope fit window above I_thr, nA")
+	points := fs.Int("slope-points", 5, "amplitudes in the slope fit window")
+	quiet := fs.Bool("quiet", false, "no progress on stderr")
+	return &cli.Command{
+		Name:      "fi",
+		UsageLine: "fi --cell DIR [--params FILE,...] --out FILE.csv [--workers N] [--rate count|mean_frequency]",
+		Short:     "F-I embedding (threshold current and slope) of each model of a cell",
+		Long: `Fi simulates each parameter file of a cell under NOBLE's protocol (a step
+15 → 415 ms, 515 ms at --dt) and computes its F-I embedding as package fi
+defines it: I_thr, the smallest amplitude firing at least one spike in the
+stimulus (bracketing from 0.05 nA, then bisection to --tol), and s_thr, the
+least-squares slope of the firing rate over --slope-points amplitudes in
+[I_thr, I_thr + --slope-width]. It writes one row per model to --out
+(parameters,i_thr_nA,s_thr_hz_per_nA,intercept_nA,simulations; empty values
+for a model that fires at 0 nA or not up to 2 nA) and every simulated point
+to FILE-points.csv (parameters,amp_nA,spikes,mean_frequency_hz,rate_hz), so
+that other rate definitions or fit windows can be evaluated offline. Both
+files are written atomically once every model is done.`,
+		Flags: fs,
+		Run: func(ctx context.Context, args []string) error {
+			if len(args) > 0 {
+				return cli.Usagef("unexpected arguments %q", args)
+			}
+			if *cellDir == "" || *out == "" {
+				return cli.Usagef("--cell and --out are required")
+			}
+			if *workers < 1 {
+				return cli.Usagef("--workers %d: must be at least 1", *workers)
+			}
+			r, err := fi.ParseRate(*rate)
+			if err != nil {
+				return cli.Usagef("--rate: %v", err)
+			}
+			settings := fi.Settings{Dt: *dt, Rate: r, Tol: *tol, SlopeWidth: *width, SlopePoints: *points}
+			cell, err := sim.LoadCell(*cellDir)
+			if err != nil {
+				return err
+			}
+			files := cell.ParamFiles
+			if *params != "" {
+				files = nil
+				for _, name := range cli.List(*params) {
+					p, err := cell.ParamFile(name)
+					if err != nil {
+						return err
+					}
+					files = append(files, p)
+				}
+			}
+			if len(files) == 0 {
+				return fmt.Errorf("%s: no parameter files", *cellDir)
+			}
+			proto := sim.Protocol{Dt: *dt}
+			results := make([]*fi.Result, len(files))
+			prog := cli.NewProgress(os.Stderr, *quiet, "fi", "models", len(files))
+			g, gctx := errgroup.WithContext(ctx)
+			g.SetLimit(*workers)
+			for i, file := range files {
+				g.Go(func() error {
+					m, err := cell.Model(file)
+					if err != nil {
+						return err
+					}
+					w := sim.NewWorkspace(m)
+					var buf []float64
+					simulate := func(ctx context.Context, amp float64) ([]float64, error) {
+						p := proto
+						p.Amp = amp
+						v, err := w.Simulate(ctx, p, buf)
+						buf = v
+						return v, err
+					}
+					res, err := fi.Embed(gctx, simulate, &settings)
+					if errors.Is(err, fi.ErrNoThreshold) || errors.Is(err, fi.ErrFiresAtLo) {
+						fmt.Fprintf(os.Stderr, "noble fi: %s: %v\n", filepath.Base(file), err)
+						err = nil
+					}
+					if err != nil {
+						return fmt.Errorf("%s: %w", file, err)
+					}
+					results[i] = res
+					prog.Add(1)
+					return nil
+				})
+			}
+			if err := g.Wait(); err != nil {
+				return err
+			}
+			prog.Done()
+			err = atomicfile.Write(*out, func(w io.Writer) error {
+				fmt.Fprintln(w, "parameters,i_thr_nA,s_thr_hz_per_nA,intercept_nA,simulations")
+				for i, res := range results {
+					fmt.Fprintf(w, "%s,%s,%s,%s,%d\n", filepath.Base(files[i]),
+						num(res.IThr), num(res.SThr), num(res.Intercept), res.Sims)
+				}
+				return nil
+			})
+			if err != nil {
+				return err
+			}
+			return atomicfile.Write(pointsPath(*out), func(w io.Writer) error {
+				fmt.Fprintln(w, "parameters,amp_nA,spikes,mean_frequency_hz,rate_hz")
+				for i, res := range results {
+					for _, p := range res.Points {
+						fmt.Fprintf(w, "%s,%s,%d,%s,%s\n", filepath.Base(files[i]), num(p.Amp), p.Spikes,
+							num(p.MeanFrequency), num(p.Rate))
+					}
+				}
+				return nil
+			})
+		},
+	}
+}
+
+// num formats a CSV number: shortest round-trip form, empty for NaN.
+func num(x float64) string {
+	if math.IsNaN(x) {
+		return ""
+	}
+	return strconv.FormatFloat(x, 'g', -1, 64)
+}
+
+// pointsPath derives FILE-points.csv from FILE.csv.
+func pointsPath(out string) string {
+	return strings.TrimSuffix(out, filepath.Ext(out)) + "-points.csv"
+}
