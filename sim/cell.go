@@ -24,7 +24,7 @@ type Cell struct {
 	ParamFiles []string // paths of the parameter files, sorted
 
 	Morphology *morph.Morphology // after the axon treatment and define_shape
-	Tree       *cable.Tree       // its discretisation (Ra as cable's default; models rescale it)
+	Tree       *cable.Tree       // its discretisation with NEURON's default Ra (each Model builds its own)
 }
 
 // cellFile is cell.json: the fields noble reads (others, such as source and
@@ -131,7 +131,14 @@ func (c *Cell) Model(paramFile string) (*Model, error) {
 
 // ModelFromParams applies parsed parameters to the cell.
 func (c *Cell) ModelFromParams(p *Params) (*Model, error) {
-	m, err := newModel(c.Tree, p)
+	// Each model owns its tree: NEURON computes every axial resistance from
+	// the section's Ra, so build with the file's Ra (SetRa adjusts the
+	// section types the genome gives another).
+	tree, err := cable.Build(c.Morphology, &cable.Settings{Ra: p.Ra})
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", p.File, err)
+	}
+	m, err := newModel(tree, p)
 	if err != nil {
 		var pe *ParamError
 		if errors.As(err, &pe) {

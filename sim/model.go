@@ -92,7 +92,8 @@ type typeSettings struct {
 	erev     *Erev
 }
 
-// newModel applies p to tree as the BMTK recipe (and
+// newModel applies p to tree, which it takes over (it sets the sections'
+// Ra), as the BMTK recipe (and
 // ../shared/tools/neuron_reference.py) does: pas everywhere, passive ra on
 // every section, then the genome in order (insert the named mechanism in
 // every section of the type, set the value), then ena/ek where a Na / K
@@ -175,20 +176,24 @@ func newModel(tree *cable.Tree, p *Params) (*Model, error) {
 		m.ena[i] = defEna
 		m.ek[i] = defEk
 	}
-	// Ri per node scaled to the section's Ra (Ri ∝ Ra for cylinders and
-	// frusta alike; a node's Ri lies entirely in its own section).
-	ri := make([]float64, n)
-	nodeType := make([]*typeSettings, n) // nil for nodes without membrane
+	// Ra per section type: NEURON recomputes a section's axial resistances
+	// when its Ra changes (tree.SetRa does the same arithmetic); a node's
+	// Ri lies entirely in its own section.
 	for si := range tree.Sections {
 		s := &tree.Sections[si]
 		ts := types[s.Type]
 		if ts == nil {
 			return nil, fmt.Errorf("sim: section %s has unknown type %q", s.Name, s.Type)
 		}
-		scale := ts.ra / s.Ra
-		for _, nd := range append(append([]int(nil), s.Nodes...), s.End) {
-			ri[nd] = tree.Ri[nd] * scale
+		if s.Ra != ts.ra {
+			tree.SetRa(si, ts.ra)
 		}
+	}
+	ri := tree.Ri
+	nodeType := make([]*typeSettings, n) // nil for nodes without membrane
+	for si := range tree.Sections {
+		s := &tree.Sections[si]
+		ts := types[s.Type]
 		for _, nd := range s.Nodes {
 			nodeType[nd] = ts
 			m.area[nd] = tree.Area[nd]
