@@ -1,0 +1,244 @@
+package fno
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/noble-neuro/noble/internal/npy"
+	"github.com/noble-neuro/noble/internal/safetensors"
+	"github.com/noble-neuro/noble/surrogate"
+)
+
+// The golden files in testdata/golden_small* were written by
+// tools/noble_torch.py --golden fno/testdata (torch 1.13, Debian bookworm
+// python3-torch; numpy 1.24), an independent PyTorch implementation of
+// docs/noble-model.md that computes in float64 from the float32 weights and
+// inputs. See testdata/README.md.
+//
+// Tolerance: the Go model runs in float32 (ε = 6e-8) through ~12 layers of
+// sums over ≤ 129 modes and ≤ 96 channels; the accumulated relative error of
+// the output and of the gradients is ~1e-6, so 1e-5 (the bar) has
+// margin without hiding an error of the model (a wrong sign, mode or
+// activation gives errors of order 1).
+const goldenTol = 1e-5
+
+// relErr returns ‖a − b‖₂ / ‖b‖₂ in float64 (‖a − b‖₂ when b = 0).
+func relErr(a []float32, b []float64) float64 {
+	var num, den float64
+	for i := range a {
+		d := float64(a[i]) - b[i]
+		num += d * d
+		den += b[i] * b[i]
+	}
+	if den == 0 {
+		return math.Sqrt(num)
+	}
+	return math.Sqrt(num / den)
+}
+
+func to64(v []float32) []float64 {
+	out := make([]float64, len(v))
+	for i, x := range v {
+		out[i] = float64(x)
+	}
+	return out
+}
+
+// checkAgainst runs forward, loss and backward on m and compares with the
+// reference output (float64), loss and gradients.
+func checkAgainst(t *testing.T, m *Model, x, y []float32, batch, length int, wantOut []float64, wantLoss float64, wantGrad []safetensors.Tensor) {
+	t.Helper()
+	out := m.Forward(nil, x, batch, length)
+	if e := relErr(out, wantOut); e > goldenTol || math.IsNaN(e) {
+		t.Errorf("Forward: relative error %.3g, want ≤ %g", e, goldenTol)
+	} else {
+		t.Logf("Forward: relative error %.3g", e)
+	}
+	m.ZeroGrad()
+	out = m.ForwardTrain(nil, x, batch, length)
+	loss, dy := RelLpLoss(nil, 4, out, y, batch, m.Config().OutChannels*length)
+	if e := math.Abs(loss-wantLoss) / math.Abs(wantLoss); e > goldenTol || math.IsNaN(e) {
+		t.Errorf("RelLpLoss = %.9g, want %.9g (relative error %.3g)", loss, wantLoss, e)
+	}
+	m.Backward(dy)
+	byName := map[string]Tensor{}
+	for _, g := range m.GradStateDict() {
+		byName[g.Name] = g
+	}
+	if len(wantGrad) != len(byName) {
+		t.Errorf("reference has %d gradient tensors, model %d", len(wantGrad), len(byName))
+	}
+	worst, worstName := 0.0, ""
+	for _, w := range wantGrad {
+		g, ok := byName[w.Name]
+		if !ok {
+			t.Errorf("gradient %q: not in GradStateDict", w.Name)
+			continue
+		}
+		if len(g.Data) != len(w.Data) {
+			t.Errorf("gradient %q: %d values, reference %d", w.Name, len(g.Data), len(w.Data))
+			continue
+		}
+		e := relErr(g.Data, to64(w.Data))
+		if e > goldenTol || math.IsNaN(e) {
+			t.Errorf("gradient %q: relative error %.3g, want ≤ %g", w.Name, e, goldenTol)
+		}
+		if e > worst {
+			worst, worstName = e, w.Name
+		}
+	}
+	t.Logf("gradients: max relative error %.3g (%s)", worst, worstName)
+}
+
+func TestGoldenSmall(t *testing.T) {
+	t.Parallel()
+	m, meta, err := LoadFile(filepath.Join("testdata", "golden_small.safetensors"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if meta.Protocol != nil || meta.Scaling != nil {
+		t.Errorf("golden model has unexpected metadata %+v", meta)
+	}
+	for _, length := range []int{64, 63, 32} {
+		t.Run(fmt.Sprintf("L%d", length), func(t *testing.T) {
+			base := filepath.Join("testdata", fmt.Sprintf("golden_small_L%d", length))
+			x, err := npy.ReadFile(base + "_x.npy")
+			if err != nil {
+				t.Fatal(err)
+			}
+			y, err := npy.ReadFile(base + "_y.npy")
+			if err != nil {
+				t.Fatal(err)
+			}
+			out, err := npy.ReadFile(base + "_out.npy")
+			if err != nil {
+				t.Fatal(err)
+			}
+			grads, gmeta, err := safetensors.ReadFile(base + "_grad.safetensors")
+			if err != nil {
+				t.Fatal(err)
+			}
+			loss, err := strconv.ParseFloat(gmeta["loss"], 64)
+			if err != nil {
+				t.Fatalf("loss metadata: %v", err)
+			}
+			batch := x.Shape[0]
+			if x.Shape[2] != length || out.F64 == nil {
+				t.Fatalf("golden shapes: x %v, out %v (float64: %v)", x.Shape, out.Shape, out.F64 != nil)
+			}
+			checkAgainst(t, m, x.F32, y.F32, batch, length, out.F64, loss, grads)
+		})
+	}
+}
+
+// repoRoot walks up from the package directory to the directory holding
+// go.mod.
+func repoRoot(t *testing.T) string {
+	t.Helper()
+	dir, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return dir
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			t.Fatal("go.mod not found above the package directory")
+		}
+		dir = parent
+	}
+}
+
+// torchPython returns a python3 that can import torch, or skips.
+func torchPython(t *testing.T) string {
+	t.Helper()
+	for _, py := range []string{"/usr/bin/python3", "python3"} {
+		if err := exec.Command(py, "-c", "import torch, numpy").Run(); err == nil {
+			return py
+		}
+	}
+	t.Skip("python3 with torch not available (Debian: apt-get install python3-torch); default-config golden skipped")
+	return ""
+}
+
+// TestGoldenDefault compares the published 1,803,001-parameter
+// configuration at the published length (8583) with tools/noble_torch.py on
+// the fly: its files (~15 MB) are too large to commit. It needs PyTorch and
+// takes a few seconds, so it is skipped under -short and without torch.
+func TestGoldenDefault(t *testing.T) {
+	if testing.Short() {
+		t.Skip("default-config golden (PyTorch, full size) skipped under -short")
+	}
+	py := torchPython(t)
+	script := filepath.Join(repoRoot(t), "tools", "noble_torch.py")
+	const batch = 2
+	cfg := DefaultConfig()
+	m, err := New(cfg, 42)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := cfg.NumParams(); n != 1803001 {
+		t.Errorf("NumParams = %d, want 1803001", n)
+	}
+	// Random, non-default soft gates make the test sensitive to them.
+	rng := rand.New(rand.NewPCG(42, 1))
+	sd := m.StateDict()
+	for i := range sd {
+		if strings.Contains(sd[i].Name, "channel_mlp_skips") {
+			for j := range sd[i].Data {
+				sd[i].Data[j] = float32(0.5 + rng.Float64())
+			}
+		}
+	}
+	if err := m.LoadStateDict(sd); err != nil {
+		t.Fatal(err)
+	}
+	p := surrogate.DefaultProtocol()
+	enc, err := surrogate.NewEncoder(p, surrogate.Scaling{IThr: surrogate.Range{Min: 0.05, Max: 0.4}, SThr: surrogate.Range{Min: 50, Max: 400}, Lo: 0.5, Hi: 3.5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	x, err := enc.EncodeBatch(nil, []surrogate.Stimulus{{AmpNA: 0.35, IThr: 0.1, SThr: 120}, {AmpNA: -0.1, IThr: 0.3, SThr: 300}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	y := make([]float32, batch*p.Length)
+	for i := range y {
+		y[i] = float32(-0.065 + 0.01*rng.NormFloat64())
+	}
+	dir := t.TempDir()
+	wpath := filepath.Join(dir, "w.safetensors")
+	if err := SaveFile(wpath, m, Metadata{Protocol: &p}); err != nil {
+		t.Fatal(err)
+	}
+	if err := npy.WriteFileFloat32(filepath.Join(dir, "x.npy"), []int{batch, surrogate.Channels, p.Length}, x); err != nil {
+		t.Fatal(err)
+	}
+	if err := npy.WriteFileFloat32(filepath.Join(dir, "y.npy"), []int{batch, 1, p.Length}, y); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(py, script, "--eval", "--weights", wpath, "--input", filepath.Join(dir, "x.npy"),
+		"--out", filepath.Join(dir, "out.npy"), "--target", filepath.Join(dir, "y.npy"), "--grad", filepath.Join(dir, "g.safetensors"))
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("%s: %v\n%s", script, err, out)
+	}
+	ref, err := npy.ReadFile(filepath.Join(dir, "out.npy"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	grads, gmeta, err := safetensors.ReadFile(filepath.Join(dir, "g.safetensors"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	loss, _ := strconv.ParseFloat(gmeta["loss"], 64)
+	checkAgainst(t, m, x, y, batch, p.Length, ref.F64, loss, grads)
+}

@@ -1,0 +1,329 @@
+#!/usr/bin/env python3
+"""Independent PyTorch implementation of the NOBLE neural operator, and the
+generator of the golden files that package fno is tested against.
+
+Written from docs/noble-model.md (the specification of the model in this
+repository), NOT from the neuraloperator library, so that the Go engine and
+this script are two independent readings of the same specification:
+
+  input [B, 23, L] -> append grid linspace(0, 1, L+1)[:-1] -> [B, 24, L]
+  lifting: 1x1 conv 24->48 (bias), GELU, 1x1 conv 48->24 (bias)
+  12 Fourier layers i (width 24, post-activation):
+      skip_fno = W_skip x                      (1x1, no bias)
+      skip_mlp = w_gate * x                    (soft gating, [1, W, 1])
+      spec = irfft(W_spec . rfft(x)[:m], n=L, norm="forward") + b_spec
+             (imag of mode 0, and of the Nyquist mode when L is even, zeroed;
+              m = min(modes, L//2+1); W_spec complex [in, out, modes])
+      x = spec + skip_fno; GELU unless last
+      x = fc1(GELU(fc0(x))) + skip_mlp; GELU unless last
+  projection: 1x1 conv 24->96 (bias), GELU, 1x1 conv 96->1 (bias)
+  GELU is the exact erf form. Loss: relative Lp summed over the batch.
+
+Parameters are held by their PyTorch state-dict names (lifting.fcs.0.weight,
+fno_blocks.convs.3.weight.tensor, ...); complex spectral weights are stored as
+real tensors [in, out, modes, 2] (real, imaginary), as the model files of
+noble do. The computation runs in float64 (weights and inputs are float32
+values), so the golden outputs are the exact result of the float32 weights
+to float64 precision.
+
+Usage (Debian: apt-get install python3-torch; run with /usr/bin/python3):
+
+  noble_torch.py --golden OUTDIR
+      Writes the golden files of fno/golden_test.go into OUTDIR (normally
+      fno/testdata): for a small configuration with seeded weights
+      golden_small.safetensors, and for each length L in 64, 63, 32 (batch 2)
+      golden_small_L{L}_x.npy (input, float32 [2, 23, L]),
+      golden_small_L{L}_y.npy (target, float32 [2, 1, L]),
+      golden_small_L{L}_out.npy (output, float64 [2, 1, L]) and
+      golden_small_L{L}_grad.safetensors (gradient of the relative L4 loss
+      w.r.t. every parameter, F32, metadata "loss" = the loss as %.17g).
+      The small configuration keeps 20 modes, so L = 64 and 63 truncate the
+      spectrum and L = 32 keeps all 17 modes including the Nyquist mode.
+
+  noble_torch.py --eval --weights W.safetensors --input X.npy --out Y.npy
+                 [--target T.npy --grad G.safetensors] [--p 4]
+      Evaluates a model file written by noble (configuration from its
+      metadata "noble.config", or inferred from the tensor shapes) on X
+      ([B, 23, L] float32), writes the output as float64 npy, and with a
+      target the relative Lp loss gradient as an F32 safetensors file. Used by
+      the default-configuration golden test, which generates its data on the
+      fly because the full model's files are too large to commit.
+
+Tested with torch 1.13 (Debian bookworm python3-torch) and numpy 1.24.
+"""
+
+import argparse
+import json
+import math
+import os
+import struct
+import sys
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+CONFIG_KEYS = ["in_channels", "width", "layers", "modes", "lifting_channels",
+               "projection_channels", "mlp_hidden", "out_channels"]
+
+DEFAULT_CONFIG = dict(in_channels=23, width=24, layers=12, modes=129, lifting_channels=48,
+                      projection_channels=96, mlp_hidden=12, out_channels=1)
+
+SMALL_CONFIG = dict(in_channels=23, width=6, layers=3, modes=20, lifting_channels=8,
+                    projection_channels=10, mlp_hidden=3, out_channels=1)
+
+
+# ---------------------------------------------------------------- safetensors
+
+def write_safetensors(path, tensors, metadata=None):
+    """Writes an F32 safetensors file; tensors is a list of (name, array)."""
+    header = {}
+    if metadata is not None:
+        header["__metadata__"] = {str(k): str(v) for k, v in metadata.items()}
+    off = 0
+    blobs = []
+    for name, arr in tensors:
+        a = np.ascontiguousarray(np.asarray(arr, dtype="<f4"))
+        b = a.tobytes()
+        header[name] = {"dtype": "F32", "shape": list(a.shape), "data_offsets": [off, off + len(b)]}
+        off += len(b)
+        blobs.append(b)
+    h = json.dumps(header, separators=(",", ":")).encode()
+    h += b" " * ((8 - len(h) % 8) % 8)
+    tmp = path + ".tmp"
+    with open(tmp, "wb") as f:
+        f.write(struct.pack("<Q", len(h)))
+        f.write(h)
+        for b in blobs:
+            f.write(b)
+    os.replace(tmp, path)
+
+
+def read_safetensors(path):
+    """Reads F32/F64/F16/BF16 tensors; returns (dict name->float32 array, metadata)."""
+    with open(path, "rb") as f:
+        data = f.read()
+    (n,) = struct.unpack("<Q", data[:8])
+    if n > 100_000_000 or 8 + n > len(data):
+        raise ValueError(f"{path}: bad header length {n}")
+    header = json.loads(data[8:8 + n])
+    meta = header.pop("__metadata__", None) or {}
+    body = data[8 + n:]
+    out = {}
+    for name, info in header.items():
+        b, e = info["data_offsets"]
+        raw = body[b:e]
+        dt = info["dtype"]
+        if dt == "F32":
+            a = np.frombuffer(raw, dtype="<f4")
+        elif dt == "F64":
+            a = np.frombuffer(raw, dtype="<f8").astype(np.float32)
+        elif dt == "F16":
+            a = np.frombuffer(raw, dtype="<f2").astype(np.float32)
+        elif dt == "BF16":
+            a = (np.frombuffer(raw, dtype="<u2").astype(np.uint32) << 16).view(np.float32)
+        else:
+            raise ValueError(f"{path}: tensor {name}: unsupported dtype {dt}")
+        out[name] = a.reshape(info["shape"]).copy()
+    return out, meta
+
+
+# ---------------------------------------------------------------------- model
+
+def param_shapes(cfg):
+    """State-dict names and shapes, in the reference's order."""
+    W, Mh = cfg["width"], cfg["mlp_hidden"]
+    s = [("lifting.fcs.0.weight", [cfg["lifting_channels"], cfg["in_channels"] + 1, 1]),
+         ("lifting.fcs.0.bias", [cfg["lifting_channels"]]),
+         ("lifting.fcs.1.weight", [W, cfg["lifting_channels"], 1]),
+         ("lifting.fcs.1.bias", [W])]
+    for i in range(cfg["layers"]):
+        s += [(f"fno_blocks.convs.{i}.weight.tensor", [W, W, cfg["modes"], 2]),
+              (f"fno_blocks.convs.{i}.bias", [W, 1])]
+    for i in range(cfg["layers"]):
+        s += [(f"fno_blocks.fno_skips.{i}.conv.weight", [W, W, 1])]
+    for i in range(cfg["layers"]):
+        s += [(f"fno_blocks.channel_mlp.{i}.fcs.0.weight", [Mh, W, 1]),
+              (f"fno_blocks.channel_mlp.{i}.fcs.0.bias", [Mh]),
+              (f"fno_blocks.channel_mlp.{i}.fcs.1.weight", [W, Mh, 1]),
+              (f"fno_blocks.channel_mlp.{i}.fcs.1.bias", [W])]
+    for i in range(cfg["layers"]):
+        s += [(f"fno_blocks.channel_mlp_skips.{i}.weight", [1, W, 1])]
+    s += [("projection.fcs.0.weight", [cfg["projection_channels"], W, 1]),
+          ("projection.fcs.0.bias", [cfg["projection_channels"]]),
+          ("projection.fcs.1.weight", [cfg["out_channels"], cfg["projection_channels"], 1]),
+          ("projection.fcs.1.bias", [cfg["out_channels"]])]
+    return s
+
+
+def init_params(cfg, seed, random_gates=False):
+    """The published initialisation (spec): 1x1 convs as torch's Conv1d default
+    (uniform +-1/sqrt(fan_in) for weight and bias), spectral weights complex
+    normal with std sqrt(2/(in+out)) (each part std sqrt(1/(in+out))), spectral
+    bias normal with the same std, gates 1 (or U(0.5, 1.5) with random_gates,
+    so that a test is sensitive to them). Returned as float32 numpy arrays."""
+    g = torch.Generator().manual_seed(seed)
+    W = cfg["width"]
+    std = math.sqrt(2.0 / (W + W))
+    out = []
+    for name, shape in param_shapes(cfg):
+        if name.endswith("weight.tensor"):
+            t = torch.randn(shape, generator=g, dtype=torch.float64) * (std / math.sqrt(2))
+        elif ".convs." in name:  # spectral bias
+            t = torch.randn(shape, generator=g, dtype=torch.float64) * std
+        elif "channel_mlp_skips" in name:
+            if random_gates:
+                t = 0.5 + torch.rand(shape, generator=g, dtype=torch.float64)
+            else:
+                t = torch.ones(shape, dtype=torch.float64)
+        else:
+            wshape = dict(param_shapes(cfg))[name.replace(".bias", ".weight")]
+            fan_in = wshape[1] * wshape[2]
+            bound = 1.0 / math.sqrt(fan_in)
+            t = (torch.rand(shape, generator=g, dtype=torch.float64) * 2 - 1) * bound
+        out.append((name, t.numpy().astype(np.float32)))
+    return out
+
+
+def infer_config(params):
+    """Config from tensor shapes (for files without noble.config)."""
+    layers = 0
+    while f"fno_blocks.convs.{layers}.bias" in params:
+        layers += 1
+    w = params["fno_blocks.convs.0.weight.tensor"] if "fno_blocks.convs.0.weight.tensor" in params \
+        else params["fno_blocks.convs.0.weight"]
+    return dict(in_channels=params["lifting.fcs.0.weight"].shape[1] - 1,
+                width=w.shape[0], layers=layers, modes=w.shape[2],
+                lifting_channels=params["lifting.fcs.0.weight"].shape[0],
+                projection_channels=params["projection.fcs.0.weight"].shape[0],
+                mlp_hidden=params["fno_blocks.channel_mlp.0.fcs.0.weight"].shape[0],
+                out_channels=params["projection.fcs.1.weight"].shape[0])
+
+
+def conv1x1(x, w, b=None):
+    y = torch.einsum("oi,bil->bol", w[:, :, 0], x)
+    if b is not None:
+        y = y + b[None, :, None]
+    return y
+
+
+def gelu(x):
+    return F.gelu(x)  # exact erf form (approximate='none')
+
+
+def spectral(x, wri, bias, modes):
+    B, C, L = x.shape
+    nf = L // 2 + 1
+    m = min(modes, nf)
+    xf = torch.fft.rfft(x, dim=-1, norm="forward")
+    w = torch.view_as_complex(wri[:, :, :m, :].contiguous())
+    o = torch.einsum("bix,iox->box", xf[..., :m], w)
+    if m < nf:
+        o = torch.cat([o, torch.zeros(B, w.shape[1], nf - m, dtype=o.dtype)], dim=-1)
+    mask = torch.ones(nf, dtype=x.dtype)
+    mask[0] = 0
+    if L % 2 == 0:
+        mask[-1] = 0
+    o = torch.complex(o.real, o.imag * mask)
+    return torch.fft.irfft(o, n=L, dim=-1, norm="forward") + bias[None]
+
+
+def forward(P, cfg, x):
+    B, C, L = x.shape
+    grid = torch.linspace(0, 1, L + 1, dtype=torch.float32)[:-1].to(x.dtype)
+    x = torch.cat([x, grid[None, None, :].expand(B, 1, L)], dim=1)
+    x = conv1x1(x, P["lifting.fcs.0.weight"], P["lifting.fcs.0.bias"])
+    x = conv1x1(gelu(x), P["lifting.fcs.1.weight"], P["lifting.fcs.1.bias"])
+    n = cfg["layers"]
+    for i in range(n):
+        b = "fno_blocks."
+        skip_fno = conv1x1(x, P[f"{b}fno_skips.{i}.conv.weight"])
+        skip_mlp = P[f"{b}channel_mlp_skips.{i}.weight"] * x
+        x = spectral(x, P[f"{b}convs.{i}.weight.tensor"], P[f"{b}convs.{i}.bias"], cfg["modes"]) + skip_fno
+        if i < n - 1:
+            x = gelu(x)
+        h = conv1x1(x, P[f"{b}channel_mlp.{i}.fcs.0.weight"], P[f"{b}channel_mlp.{i}.fcs.0.bias"])
+        h = conv1x1(gelu(h), P[f"{b}channel_mlp.{i}.fcs.1.weight"], P[f"{b}channel_mlp.{i}.fcs.1.bias"])
+        x = h + skip_mlp
+        if i < n - 1:
+            x = gelu(x)
+    x = conv1x1(x, P["projection.fcs.0.weight"], P["projection.fcs.0.bias"])
+    return conv1x1(gelu(x), P["projection.fcs.1.weight"], P["projection.fcs.1.bias"])
+
+
+def rel_lp_loss(yhat, y, p):
+    B = y.shape[0]
+    d = (yhat - y).reshape(B, -1)
+    yy = y.reshape(B, -1)
+    return (d.abs().pow(p).sum(1).pow(1.0 / p) / yy.abs().pow(p).sum(1).pow(1.0 / p)).sum()
+
+
+def evaluate(params, cfg, x, y=None, p=4):
+    """Returns (output float64 numpy, loss, {name: grad float64 numpy})."""
+    P = {k: torch.tensor(v, dtype=torch.float64, requires_grad=True) for k, v in params.items()}
+    if "fno_blocks.convs.0.weight" in P:  # bare name: alias
+        for i in range(cfg["layers"]):
+            P[f"fno_blocks.convs.{i}.weight.tensor"] = P.pop(f"fno_blocks.convs.{i}.weight")
+    xt = torch.tensor(x, dtype=torch.float64)
+    out = forward(P, cfg, xt)
+    if y is None:
+        return out.detach().numpy(), None, None
+    loss = rel_lp_loss(out, torch.tensor(y, dtype=torch.float64), p)
+    loss.backward()
+    return out.detach().numpy(), loss.item(), {k: v.grad.numpy() for k, v in P.items()}
+
+
+def config_meta(cfg):
+    return {"format": "pt", "noble.format": "noble-fno/1",
+            "noble.config": json.dumps({k: cfg[k] for k in CONFIG_KEYS}, separators=(",", ":"))}
+
+
+def golden(outdir):
+    os.makedirs(outdir, exist_ok=True)
+    cfg = SMALL_CONFIG
+    params = init_params(cfg, seed=20250604, random_gates=True)
+    write_safetensors(os.path.join(outdir, "golden_small.safetensors"), params, config_meta(cfg))
+    pd = dict(params)
+    g = torch.Generator().manual_seed(7)
+    for L in (64, 63, 32):
+        x = torch.randn(2, cfg["in_channels"], L, generator=g, dtype=torch.float64).numpy().astype(np.float32)
+        y = (-0.065 + 0.02 * torch.randn(2, cfg["out_channels"], L, generator=g, dtype=torch.float64)).numpy().astype(np.float32)
+        out, loss, grads = evaluate(pd, cfg, x, y, p=4)
+        base = os.path.join(outdir, f"golden_small_L{L}")
+        np.save(base + "_x.npy", x)
+        np.save(base + "_y.npy", y)
+        np.save(base + "_out.npy", out.astype(np.float64))
+        write_safetensors(base + "_grad.safetensors", [(n, grads[n]) for n, _ in params],
+                          {"loss": "%.17g" % loss, "p": "4", "torch": torch.__version__})
+        print(f"L={L}: loss {loss:.17g}, |out| {np.linalg.norm(out):.6g}", file=sys.stderr)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--golden", metavar="OUTDIR")
+    ap.add_argument("--eval", action="store_true")
+    ap.add_argument("--weights")
+    ap.add_argument("--input")
+    ap.add_argument("--out")
+    ap.add_argument("--target")
+    ap.add_argument("--grad")
+    ap.add_argument("--p", type=int, default=4)
+    a = ap.parse_args()
+    torch.set_num_threads(1)
+    if a.golden:
+        golden(a.golden)
+        return
+    if not a.eval or not (a.weights and a.input and a.out):
+        ap.error("give --golden OUTDIR, or --eval --weights W --input X --out Y")
+    params, meta = read_safetensors(a.weights)
+    cfg = json.loads(meta["noble.config"]) if "noble.config" in meta else infer_config(params)
+    x = np.load(a.input)
+    y = np.load(a.target) if a.target else None
+    out, loss, grads = evaluate(params, cfg, x, y, a.p)
+    np.save(a.out, out.astype(np.float64))
+    if grads is not None and a.grad:
+        write_safetensors(a.grad, [(n, grads[n]) for n in sorted(grads)], {"loss": "%.17g" % loss, "p": str(a.p)})
+
+
+if __name__ == "__main__":
+    main()
