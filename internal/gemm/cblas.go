@@ -48,3 +48,10 @@ func Dgemm(transA, transB bool, m, n, k int, alpha float64, a []float64, lda int
 		C.double(alpha), (*C.double)(&a[0]), C.blasint(lda), (*C.double)(&b[0]), C.blasint(ldb),
 		C.double(beta), (*C.double)(&c[0]), C.blasint(ldc))
 }
+
+// SetThreads sets the number of threads one call may use (n ≥ 1); it must
+// not be called while a product is running.
+func SetThreads(n int) { C.openblas_set_num_threads(C.int(max(n, 1))) }
+
+// Threads reports the number of threads one call may use.
+func Threads() int { return int(C.openblas_get_num_threads()) }

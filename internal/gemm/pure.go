@@ -45,3 +45,10 @@ func Dgemm(transA, transB bool, m, n, k int, alpha float64, a []float64, lda int
 	}
 	impl.Dgemm(trans(transA), trans(transB), m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 }
+
+// SetThreads has no effect in the pure-Go build (gonum parallelizes
+// large products over GOMAXPROCS itself).
+func SetThreads(n int) {}
+
+// Threads reports 1 in the pure-Go build.
+func Threads() int { return 1 }
