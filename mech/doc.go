@@ -43,5 +43,10 @@
 // NEURON 8.2.2, finitialize gives cai = minCai_CaDynamics (not ca_ion's
 // cai0 = 5e-5 mM) in sections holding CaDynamics, with eca from it.
 //
-// Current and Advance do not allocate.
+// Reversal potentials: Nernst, Cai0, Cao0 and Eca0 give NEURON's values; a
+// solver recomputes eca from cai at the start of every step where
+// CaDynamics is inserted, and uses Eca0 where no mechanism writes cai.
+//
+// Current and Advance do not allocate. A Mechanism is not safe for
+// concurrent use (NaV caches dt-scaled rates); Kinds are read-only.
 package mech
