@@ -1,0 +1,136 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/noble-neuro/noble/internal/cli"
+	"github.com/noble-neuro/noble/internal/npy"
+	"github.com/noble-neuro/noble/sim"
+)
+
+func cmdSimulate() *cli.Command {
+	fs := flag.NewFlagSet("simulate", flag.ContinueOnError)
+	cellDir := fs.String("cell", "", "cell `DIR` holding cell.json (required)")
+	params := fs.String("params", "", "parameter `FILE`s, comma-separated: paths, or names in the cell's parameter folder (default: all of the cell's)")
+	amps := fs.String("amps", "", "stimulus amplitudes, comma-separated, nA (required)")
+	out := fs.String("out", "", "output `DIR`, created if missing (required)")
+	dt := fs.Float64("dt", sim.DefaultDt, "time step, ms")
+	tstop := fs.Float64("tstop", sim.DefaultTStop, "simulated time, ms")
+	delay := fs.Float64("delay", sim.DefaultDelay, "stimulus onset, ms")
+	dur := fs.Float64("dur", sim.DefaultDur, "stimulus duration, ms")
+	workers := fs.Int("workers", 0, "simulations at once (0: one per core)")
+	quiet := fs.Bool("quiet", false, "no progress on stderr")
+	return &cli.Command{
+		Name:      "simulate",
+		UsageLine: "simulate --cell DIR [--params FILE,...] --amps A,... --out DIR [--dt 0.02] [--tstop 515] [--delay 15] [--dur 400] [--workers N] [--quiet]",
+		Short:     "simulate a cell's models under current steps, as NEURON does",
+		Long: `Simulate runs every (parameter file × amplitude) job on the cell: NEURON's
+fixed-step method (dt, backward Euler) from finitialize(v_init) to --tstop, with
+an IClamp at soma(0.5) of the given amplitude from --delay for --dur ms. Each job
+writes OUT/<parameter file stem>__amp<A>.npy, the soma voltage in mV as float32,
+one sample per dt including t = 0 (round(tstop/dt) + 1 samples; 25,751 by
+default), with <A> in Go's shortest form (0.1, -0.05, 0). Files are written
+atomically; on any error the command exits non-zero and leaves no partial file.`,
+		Flags: fs,
+		Run: func(ctx context.Context, args []string) error {
+			if len(args) > 0 {
+				return cli.Usagef("unexpected arguments %q", args)
+			}
+			if *cellDir == "" || *amps == "" || *out == "" {
+				return cli.Usagef("--cell, --amps and --out are required")
+			}
+			as, err := cli.Floats("amps", *amps)
+			if err != nil {
+				return err
+			}
+			p := sim.Protocol{Dt: *dt, TStop: *tstop, Delay: *delay, Dur: *dur}
+			// A zero in sim.Protocol means "default"; on the command line
+			// 0 means 0. The smallest negative delay switches the current
+			// on at t = 0, and a duration too small to change del+dur never
+			// switches it on, exactly as NEURON's del = 0 and dur = 0 do.
+			if *delay == 0 {
+				p.Delay = -math.SmallestNonzeroFloat64
+			}
+			if *dur == 0 {
+				p.Dur = math.SmallestNonzeroFloat64
+			}
+			if err := p.Validate(); err != nil {
+				return cli.Usagef("%v", err)
+			}
+			if *workers < 0 {
+				return cli.Usagef("--workers %d: must be ≥ 0", *workers)
+			}
+
+			c, err := sim.LoadCell(*cellDir)
+			if err != nil {
+				return err
+			}
+			files := c.ParamFiles
+			if *params != "" {
+				files = nil
+				for _, name := range cli.List(*params) {
+					f, err := c.ParamFile(name)
+					if err != nil {
+						return err
+					}
+					files = append(files, f)
+				}
+				if len(files) == 0 {
+					return cli.Usagef("--params: empty list")
+				}
+			}
+
+			var jobs []sim.Job
+			var paths []string
+			seen := map[string]bool{}
+			for _, f := range files {
+				stem := strings.TrimSuffix(filepath.Base(f), filepath.Ext(f))
+				for _, a := range as {
+					if a == 0 {
+						a = 0 // no "-0" in file names
+					}
+					name := stem + "__amp" + strconv.FormatFloat(a, 'g', -1, 64) + ".npy"
+					if seen[name] {
+						return cli.Usagef("%s would be written twice: repeated parameter file or amplitude", name)
+					}
+					seen[name] = true
+					jobs = append(jobs, sim.Job{ParamFile: f, Amp: a})
+					paths = append(paths, filepath.Join(*out, name))
+				}
+			}
+
+			if err := os.MkdirAll(*out, 0o755); err != nil {
+				return err
+			}
+			probe, err := os.CreateTemp(*out, ".noble-simulate-*")
+			if err != nil {
+				return fmt.Errorf("output directory not writable: %w", err)
+			}
+			probe.Close()
+			os.Remove(probe.Name())
+
+			prog := cli.NewProgress(os.Stderr, *quiet, "simulate", "traces", len(jobs))
+			set := &sim.RunSettings{
+				Workers:  *workers,
+				Protocol: p,
+				Progress: func(done, total int) { prog.Add(1) },
+			}
+			buf := make([]float32, p.Steps()+1)
+			err = sim.Run(ctx, c, jobs, set, func(i int, v []float64) error {
+				for k, x := range v {
+					buf[k] = float32(x)
+				}
+				return npy.WriteFileFloat32(paths[i], []int{len(v)}, buf[:len(v)])
+			})
+			prog.Done()
+			return err
+		},
+	}
+}
