@@ -3,6 +3,7 @@ package mech
 import (
 	"errors"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -148,4 +149,28 @@ func TestKindParams(t *testing.T) {
 			t.Errorf("%s.Param(nope) != nil", k.Name)
 		}
 	}
+}
+
+// FuzzParamKind: ParamKind never panics; on success the input is
+// param_suffix of a known mechanism and parameter; on failure the error
+// wraps ErrUnknown and names the input.
+func FuzzParamKind(f *testing.F) {
+	for _, s := range []string{"gbar_NaV", "g_pas", "decay_CaDynamics", "gbar_Kv3_1", "x_", "_", "gbar__NaV", "gbar_Im_v2_x"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		k, p, err := ParamKind(s)
+		if err != nil {
+			if !errors.Is(err, ErrUnknown) || !strings.Contains(err.Error(), strconv.Quote(s)) {
+				t.Fatalf("ParamKind(%q) error %v", s, err)
+			}
+			return
+		}
+		if p+"_"+k.Name != s {
+			t.Fatalf("ParamKind(%q) = %s, %s", s, k.Name, p)
+		}
+		if _, ok := k.Param(p); !ok {
+			t.Fatalf("ParamKind(%q) returned undeclared parameter %s", s, p)
+		}
+	})
 }
