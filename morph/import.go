@@ -430,8 +430,5 @@ func Import(samples []Sample, name string) (*Morphology, error) {
 		}
 		m.Sections[pos[i]] = s
 	}
-	if m.Sections[0].Parent != -1 {
-		return nil, &ParseError{name, secs[0].line, "type", fmt.Errorf("%w: root section is not first", ErrUnsupported)}
-	}
 	return m, nil
 }
