@@ -8,41 +8,16 @@ import (
 
 // denseBackwardEuler is the reference for the dedicated NaV solve: it forms
 // M = I − dt·A(v) as a full 12×12 matrix and solves M·y' = y by Gaussian
-// elimination with partial pivoting (what a generic solver does).
+// elimination with partial pivoting (solveDense), as a generic solver does.
 func denseBackwardEuler(r *naConst, y *[naN]float64, v, dt float64) {
 	a := r.generator(v)
-	var m [naN][naN]float64
 	for i := range naN {
 		for j := range naN {
-			m[i][j] = -dt * a[i][j]
+			a[i][j] *= -dt
 		}
-		m[i][i]++
+		a[i][i]++
 	}
-	b := *y
-	for c := range naN {
-		p := c
-		for i := c + 1; i < naN; i++ {
-			if math.Abs(m[i][c]) > math.Abs(m[p][c]) {
-				p = i
-			}
-		}
-		m[c], m[p] = m[p], m[c]
-		b[c], b[p] = b[p], b[c]
-		for i := c + 1; i < naN; i++ {
-			f := m[i][c] / m[c][c]
-			for j := c; j < naN; j++ {
-				m[i][j] -= f * m[c][j]
-			}
-			b[i] -= f * b[c]
-		}
-	}
-	for i := naN - 1; i >= 0; i-- {
-		s := b[i]
-		for j := i + 1; j < naN; j++ {
-			s -= m[i][j] * y[j]
-		}
-		y[i] = s / m[i][i]
-	}
+	*y = solveDense(&a, y)
 }
 
 // TestNaVRates checks the transition matrix against NaV.mod's rates worked

@@ -143,8 +143,8 @@ func (e *cell1) stimAt(t float64) float64 {
 	return amp * 100 / e.area
 }
 
-// stateCols lists, for each mechanism with states, its state columns in the
-// NEURON dump and a getter for ours.
+// stateValues returns the states of instance 0 of m, keyed by their column
+// names in the NEURON dump (state_Mechanism).
 func stateValues(m Mechanism) map[string]float64 {
 	out := map[string]float64{}
 	suf := "_" + m.Kind().Name

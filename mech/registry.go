@@ -106,10 +106,6 @@ func (k *Kind) Param(name string) (Param, bool) {
 	return Param{}, false
 }
 
-// Order returns the position of k in Kinds(), or -1 if k is not one of them.
-// It is Index(k).
-func (k *Kind) Order() int { return Index(k) }
-
 // ParamKind splits a NEURON range-variable name such as "gbar_NaV",
 // "decay_CaDynamics", "g_pas" or "e_pas" into its mechanism and parameter.
 // The suffix is everything after the first underscore that leaves a known
