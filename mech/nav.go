@@ -39,7 +39,8 @@ import "math"
 // it by block Gaussian elimination (block Thomas algorithm) in about 150
 // flops and 6 divisions, against ~700 flops for dense elimination (measured:
 // ~115 vs ~800 ns per compartment-step; NEURON 8.2.2's generic sparse
-// solver, ~2.3 µs). exp(v/x2) is taken as 1/exp(v/x1) since x2 = −x1 (within an ulp).
+// solver, ~2.3 µs). exp(v/x2) is taken as 1/exp(v/x1) since x2 = −x1
+// (equal within an ulp).
 //
 // Backward Euler preserves the total in exact arithmetic, but the total is
 // a neutral direction of the iteration, so rounding makes it drift (~1e-12
@@ -53,10 +54,11 @@ import "math"
 // LINEAR block seqinitial, the balance equations of C1 … C5, O, I1 … I5 and
 // the conservation law. Its equation for I3 has, in the published file, the
 // term I4·bi3 where the scheme has I4·b13, so NEURON starts NaV far from its
-// steady state: at −80 mV and 34 °C, I6 = 0.048 instead of 9.4e-5, I4, I5
-// ≈ 0.007 instead of ~1e-4, O = 5.1e-5 instead of 9.9e-6 (max difference
-// 0.05; 0.18 at −65 mV). Clamped at −80 mV the excess relaxes with τ ≈
-// 0.18 ms (difference 3e-4 after 1 ms, 1e-6 after 2 ms). Init reproduces the file, typo included, so that runs match
+// steady state: at −80 mV and 34 °C, I6 = 0.048 instead of 9.4e-5, I4 and
+// I5 = 0.0071 and 0.0062 instead of 1.6e-4 and 2.2e-5, O = 5.1e-5 instead
+// of 9.9e-6 (max difference 0.05; 0.18 at −65 mV). Clamped at −80 mV the
+// excess relaxes with τ ≈ 0.18 ms (difference 3e-4 after 1 ms, 1e-6 after
+// 2 ms). Init reproduces the file, typo included, so that runs match
 // NEURON's (checked against NEURON 8.2.2's states after finitialize).
 type naV struct {
 	base
