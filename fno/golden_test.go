@@ -242,3 +242,67 @@ func TestGoldenDefault(t *testing.T) {
 	loss, _ := strconv.ParseFloat(gmeta["loss"], 64)
 	checkAgainst(t, m, x, y, batch, p.Length, ref.F64, loss, grads)
 }
+
+// TestConvertCheckpoint runs tools/convert_checkpoint.py on a PyTorch
+// checkpoint made from the small golden model (complex spectral weights,
+// nested under "model", DataParallel "module." prefixes, neuraloperator's
+// "_metadata" entry) and checks that the converted file loads to the same
+// parameters, with the scaling and protocol given as flags.
+func TestConvertCheckpoint(t *testing.T) {
+	if testing.Short() {
+		t.Skip("converter test (PyTorch) skipped under -short")
+	}
+	py := torchPython(t)
+	root := repoRoot(t)
+	dir := t.TempDir()
+	golden := filepath.Join(root, "fno", "testdata", "golden_small.safetensors")
+	ck := filepath.Join(dir, "ck.pt")
+	mk := `import sys, torch
+sys.path.insert(0, sys.argv[1])
+import noble_torch as nt
+ps, _ = nt.read_safetensors(sys.argv[2])
+sd = {}
+for k, v in ps.items():
+    t = torch.tensor(v)
+    if k.endswith("weight.tensor"):
+        t = torch.view_as_complex(t.contiguous())
+    sd["module." + k] = t
+sd["_metadata"] = {"n_modes": (38,)}
+torch.save({"model": sd, "epoch": 296}, sys.argv[3])
+`
+	if out, err := exec.Command(py, "-c", mk, filepath.Join(root, "tools"), golden, ck).CombinedOutput(); err != nil {
+		t.Fatalf("making the checkpoint: %v\n%s", err, out)
+	}
+	conv := filepath.Join(dir, "ck.safetensors")
+	cmd := exec.Command(py, filepath.Join(root, "tools", "convert_checkpoint.py"), "--checkpoint", ck, "--out", conv,
+		"--i-thr-min", "0.05", "--i-thr-max", "0.4", "--s-thr-min", "50", "--s-thr-max", "400", "--meta", "source=test")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("convert_checkpoint.py: %v\n%s", err, out)
+	}
+	want, _, err := LoadFile(golden)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, meta, err := LoadFile(conv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Config() != want.Config() {
+		t.Errorf("config = %+v, want %+v", got.Config(), want.Config())
+	}
+	for i := range want.Params {
+		if got.Params[i] != want.Params[i] {
+			t.Fatalf("parameter %d = %g, want %g", i, got.Params[i], want.Params[i])
+		}
+	}
+	wantS := surrogate.Scaling{IThr: surrogate.Range{Min: 0.05, Max: 0.4}, SThr: surrogate.Range{Min: 50, Max: 400}, Lo: 0.5, Hi: 3.5}
+	if meta.Scaling == nil || *meta.Scaling != wantS {
+		t.Errorf("scaling = %+v, want %+v", meta.Scaling, wantS)
+	}
+	if meta.Protocol == nil || *meta.Protocol != surrogate.DefaultProtocol() {
+		t.Errorf("protocol = %+v, want the default", meta.Protocol)
+	}
+	if meta.Extra["source"] != "test" {
+		t.Errorf("extra metadata = %v", meta.Extra)
+	}
+}
