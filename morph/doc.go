@@ -71,6 +71,14 @@
 // section in section order, then deletes the axon and adds axon[0] (30
 // µm, diam d0) at soma[0](1) and axon[1] (30 µm, diam d1) at axon[0](1).
 //
+// # Building sections by hand
+//
+// Section.AddPoint appends a point as pt3dadd does (float32 storage, arc
+// accumulated), so programmatic cells follow the same rules.
+// Section.Segments integrates diameter, area and axial resistance over
+// the points for nseg segments (NEURON's diam_from_list); package cable
+// builds on it.
+//
 // # Errors
 //
 // Bad input gives a *ParseError naming file, line and field and wrapping

@@ -92,6 +92,13 @@ func appendPoint(pts []Point, x, y, z, d float64) []Point {
 	return append(pts, p)
 }
 
+// AddPoint appends a 3-D point as NEURON's pt3dadd does: x, y, z (µm) and
+// diam (µm) are stored in single precision and the arc length is
+// accumulated from the previous point.
+func (s *Section) AddPoint(x, y, z, diam float64) {
+	s.Points = appendPoint(s.Points, x, y, z, diam)
+}
+
 func f32(v float64) float64 { return float64(float32(v)) }
 
 // g8 is Import3d's "%.8g" formatting of pt3dadd arguments, read back.
