@@ -15,25 +15,6 @@ import (
 	"github.com/noble-neuro/noble/surrogate"
 )
 
-// Model files
-//
-// A model file is a safetensors file (package internal/safetensors) holding
-// the parameters under their PyTorch state-dict names (StateDict; complex
-// spectral weights as float32 [in, out, modes, 2]) and, in the string
-// metadata, JSON values under these keys:
-//
-//	"noble.format"   "noble-fno/1"
-//	"noble.config"   the Config: {"in_channels":23,"width":24,"layers":12,
-//	                 "modes":129,"lifting_channels":48,"projection_channels":96,
-//	                 "mlp_hidden":12,"out_channels":1}
-//	"noble.protocol" the input protocol (surrogate.Protocol), optional
-//	"noble.scaling"  the F-I embedding's min-max scaling (surrogate.Scaling),
-//	                 optional
-//
-// plus "format":"pt" (the Python safetensors convention) and any
-// Metadata.Extra entries. tools/convert_checkpoint.py writes the same layout
-// from a PyTorch checkpoint; tools/noble_torch.py reads it.
-
 // Metadata keys of a model file.
 const (
 	MetaFormat   = "noble.format"
@@ -70,9 +51,26 @@ type configJSON struct {
 	OutChannels        int `json:"out_channels"`
 }
 
-// Save writes m and meta to w as a model file. It returns an error, having
-// written nothing, for Extra keys that collide with the reserved ones or an
-// invalid Protocol or Scaling.
+// Save writes m and meta to w as a model file: a safetensors file (package
+// internal/safetensors) holding the parameters under their PyTorch
+// state-dict names (StateDict; complex spectral weights as float32
+// [in, out, modes, 2]) and, in the string metadata, JSON values under these
+// keys:
+//
+//	"noble.format"   "noble-fno/1"
+//	"noble.config"   the Config: {"in_channels":23,"width":24,"layers":12,
+//	                 "modes":129,"lifting_channels":48,"projection_channels":96,
+//	                 "mlp_hidden":12,"out_channels":1}
+//	"noble.protocol" the input protocol (surrogate.Protocol), if given
+//	"noble.scaling"  the F-I embedding's min-max scaling (surrogate.Scaling),
+//	                 if given
+//
+// plus "format":"pt" (the Python safetensors convention) and the
+// Metadata.Extra entries. tools/convert_checkpoint.py writes the same layout
+// from a PyTorch checkpoint; tools/noble_torch.py reads it.
+//
+// It returns an error, having written nothing, for Extra keys that collide
+// with the reserved ones or an invalid Protocol or Scaling.
 func Save(w io.Writer, m *Model, meta Metadata) error {
 	md, err := encodeMeta(m.Config(), meta)
 	if err != nil {
