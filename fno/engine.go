@@ -25,6 +25,7 @@ type workspace[T float] struct {
 	a1, g       []T   // recomputed activations [Width][n], [Hidden][n]
 	d1, d2      []T   // gradients [Width][n]
 	out         []T   // [Out][n] output before transposition (Out > 1)
+	pred        []T   // predictions of a TrainBatch chunk
 }
 
 // reset sizes the workspace for (batch, l), keeping buffers when possible.
@@ -69,7 +70,11 @@ func (ws *workspace[T]) reset(cfg Config, batch, l int, train bool) {
 
 func growBufs[T float](b [][]T, k, n int) [][]T {
 	for len(b) < k {
-		b = append(b, nil)
+		if len(b) < cap(b) {
+			b = b[:len(b)+1] // keep a buffer retained from an earlier reset
+		} else {
+			b = append(b, nil)
+		}
 	}
 	b = b[:k]
 	for i := range b {

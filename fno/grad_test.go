@@ -186,7 +186,7 @@ func TestForwardReference(t *testing.T) {
 // TestGradient checks every parameter gradient of the whole model (lifting,
 // spectral weights and bias, linear skip, channel MLP, soft gating,
 // projection, through every GELU and the relative L4 loss) against central
-// differences in float64. With h = 1e-5 the truncation error is O(h²)·f'''
+// differences in float64. With h = 1e-5 the truncation error is O(h²)·(third derivative)
 // ≈ 1e-10 and the rounding error ε·|loss|/h ≈ 1e-11, so agreement within
 // 1e-7 absolute + 1e-6 relative would expose any wrong term.
 func TestGradient(t *testing.T) {

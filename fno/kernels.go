@@ -5,6 +5,7 @@ import (
 	"unsafe"
 
 	"github.com/noble-neuro/noble/internal/gemm"
+	"github.com/noble-neuro/noble/internal/kernels"
 )
 
 // mm computes c = alpha·op(a)·op(b) + beta·c (row-major) through
@@ -103,8 +104,15 @@ const invSqrt2 = 1 / math.Sqrt2
 var invSqrt2Pi = 1 / math.Sqrt(2*math.Pi)
 
 // gelu sets dst = GELU(x) = x·Φ(x) = ½x(1 + erf(x/√2)), the exact form
-// (torch.nn.functional.gelu, approximate="none"). dst may alias x.
+// (torch.nn.functional.gelu, approximate="none"). dst may alias x. float32
+// uses internal/kernels (erf within 1.5e-7, as PyTorch's CPU kernel);
+// float64 uses math.Erf.
 func gelu[T float](dst, x []T) {
+	var z T
+	if unsafe.Sizeof(z) == 4 {
+		kernels.Gelu(f32s(dst), f32s(x))
+		return
+	}
 	dst = dst[:len(x)]
 	for i, v := range x {
 		f := float64(v)
@@ -114,6 +122,11 @@ func gelu[T float](dst, x []T) {
 
 // geluBack sets d = d·GELU'(x), GELU'(x) = Φ(x) + x·φ(x).
 func geluBack[T float](d, x []T) {
+	var z T
+	if unsafe.Sizeof(z) == 4 {
+		kernels.GeluBack(f32s(d), f32s(x))
+		return
+	}
 	d = d[:len(x)]
 	for i, v := range x {
 		f := float64(v)

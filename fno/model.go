@@ -92,38 +92,6 @@ func newNet[T float](cfg Config, p, g []T) *net[T] {
 	return n
 }
 
-// Model is the NOBLE Fourier neural operator on float32 activations.
-//
-// Params and Grad are the flat parameter and gradient vectors in state-dict
-// order (see StateDict); optimizers update them in place. A Model is not
-// safe for concurrent use: its workspaces are reused between calls.
-type Model struct {
-	cfg    Config
-	Params []float32
-	Grad   []float32
-	net    *net[float32]
-	ws     *workspace[float32]
-}
-
-// New returns a model with the published initialisation drawn from seed:
-// 1×1 convolutions as PyTorch's Conv1d default (weights and biases uniform
-// in ±1/sqrt(fan_in), i.e. kaiming_uniform with a = √5); spectral weights
-// complex normal with standard deviation sqrt(2/(in+out)) (real and
-// imaginary parts each sqrt(1/(in+out)), as torch's complex normal_), the
-// spectral bias real normal with the same standard deviation sqrt(2/(in+out));
-// soft-gating weights 1. Each tensor draws from its own PCG stream
-// (seed, tensor index), so the draw does not depend on evaluation order.
-func New(cfg Config, seed uint64) (*Model, error) {
-	if err := cfg.Validate(); err != nil {
-		return nil, err
-	}
-	np := cfg.NumParams()
-	m := &Model{cfg: cfg, Params: make([]float32, np), Grad: make([]float32, np)}
-	m.net = newNet(cfg, m.Params, m.Grad)
-	initParams(m.net, seed)
-	return m, nil
-}
-
 func initParams[T float](n *net[T], seed uint64) {
 	cfg := n.cfg
 	std := math.Sqrt(2 / float64(cfg.Width+cfg.Width))

@@ -1,0 +1,170 @@
+package fno
+
+import (
+	"math"
+	"testing"
+)
+
+// widen widens a float32 slice.
+func widen(s []float32) []float64 {
+	r := make([]float64, len(s))
+	for i, v := range s {
+		r[i] = float64(v)
+	}
+	return r
+}
+
+func rel(a []float32, b []float64) float64 {
+	var num, den float64
+	for i, v := range b {
+		d := float64(a[i]) - v
+		num += d * d
+		den += v * v
+	}
+	return math.Sqrt(num / den)
+}
+
+// TestFloat32MatchesFloat64 runs the published configuration in float32
+// (OpenBLAS, vectorized GELU) and in float64 (math.Erf) on the same
+// parameters at an odd length: outputs and gradients agree to 1e-5
+// relative (float32 rounding over 12 layers and ~L-term DFT sums is
+// ~1e-6; the GELU approximation adds ≤ 1.5e-7 per activation).
+func TestFloat32MatchesFloat64(t *testing.T) {
+	cfg := DefaultConfig()
+	const batch, l = 3, 301
+	m, err := New(cfg, 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	p64 := widen(m.Params)
+	n64 := newNet(cfg, p64, make([]float64, len(p64)))
+	x64 := randomSlice(batch*cfg.InChannels*l, 6)
+	y64 := randomSlice(batch*l, 7)
+	x, y := make([]float32, len(x64)), make([]float32, len(y64))
+	for i := range x64 {
+		x[i] = float32(x64[i])
+		x64[i] = float64(x[i])
+	}
+	for i := range y64 {
+		y[i] = float32(y64[i])
+		y64[i] = float64(y[i])
+	}
+	want := make([]float64, batch*l)
+	ws := new(workspace[float64])
+	n64.forward(ws, want, x64, batch, l, true)
+	d64 := make([]float64, len(want))
+	wantLoss, _ := relLp(d64, 4, want, y64, batch, l)
+	n64.backward(ws, d64)
+
+	for _, workers := range []int{1, 2, 3} {
+		m.Workers = workers
+		got := m.Forward(nil, x, batch, l)
+		if e := rel(got, want); e > 1e-5 {
+			t.Errorf("workers %d: Forward relative error %.3g", workers, e)
+		}
+		m.ZeroGrad()
+		loss := m.TrainBatch(x, y, batch, l, 4)
+		if math.Abs(loss-wantLoss) > 1e-5*wantLoss {
+			t.Errorf("workers %d: loss %.8g, want %.8g", workers, loss, wantLoss)
+		}
+		if e := rel(m.Grad, n64.g); e > 1e-5 {
+			t.Errorf("workers %d: gradient relative error %.3g", workers, e)
+		}
+		// ForwardTrain + RelLpLoss + Backward gives the same gradient.
+		g1 := append([]float32(nil), m.Grad...)
+		m.ZeroGrad()
+		out := m.ForwardTrain(nil, x, batch, l)
+		_, dy := RelLpLoss(nil, 4, out, y, batch, l)
+		m.Backward(dy)
+		if e := rel(m.Grad, widen(g1)); e > 1e-6 {
+			t.Errorf("workers %d: Backward vs TrainBatch gradient relative difference %.3g", workers, e)
+		}
+	}
+}
+
+// TestDeterministic: the same call twice gives bitwise the same output
+// and gradients for a given number of workers.
+func TestDeterministic(t *testing.T) {
+	cfg := smallConfigs[0].cfg
+	const batch, l = 5, 40
+	m, _ := New(cfg, 1)
+	defer m.Close()
+	m.Workers, m.Chunk = 2, 2
+	x := make([]float32, batch*cfg.InChannels*l)
+	y := make([]float32, batch*l)
+	for i := range x {
+		x[i] = float32(math.Sin(float64(i)))
+	}
+	for i := range y {
+		y[i] = float32(math.Cos(float64(i)))
+	}
+	a := m.Forward(nil, x, batch, l)
+	la := m.TrainBatch(x, y, batch, l, 2)
+	ga := append([]float32(nil), m.Grad...)
+	m.ZeroGrad()
+	b := m.Forward(nil, x, batch, l)
+	lb := m.TrainBatch(x, y, batch, l, 2)
+	for i := range a {
+		if a[i] != b[i] {
+			t.Fatalf("output %d: %v then %v", i, a[i], b[i])
+		}
+	}
+	for i := range ga {
+		if ga[i] != m.Grad[i] {
+			t.Fatalf("gradient %d: %v then %v", i, ga[i], m.Grad[i])
+		}
+	}
+	if la != lb {
+		t.Fatalf("loss %v then %v", la, lb)
+	}
+}
+
+// TestNoAllocs asserts that Forward, ForwardTrain, Backward and TrainBatch
+// allocate nothing after the first call at a given (batch, length).
+func TestNoAllocs(t *testing.T) {
+	cfg := smallConfigs[0].cfg
+	const batch, l = 4, 33
+	m, _ := New(cfg, 1)
+	defer m.Close()
+	m.Workers, m.Chunk = 2, 3
+	x := make([]float32, batch*cfg.InChannels*l)
+	y := make([]float32, batch*l)
+	for i := range y {
+		y[i] = 1
+	}
+	dst := make([]float32, batch*l)
+	for name, f := range map[string]func(){
+		"Forward":    func() { m.Forward(dst, x, batch, l) },
+		"TrainBatch": func() { m.TrainBatch(x, y, batch, l, 4) },
+		"ForwardTrain+Backward": func() {
+			m.ForwardTrain(dst, x, batch, l)
+			m.Backward(y)
+		},
+	} {
+		f()
+		if n := testing.AllocsPerRun(5, f); n != 0 {
+			t.Errorf("%s allocates %v times per call", name, n)
+		}
+	}
+}
+
+// TestFLOPs checks the analytic count against the shapes of the matrix
+// products by hand for the small configuration at L = 16 (M = 5, H = 7,
+// nE = 9) and that the default configuration is ≈ 1.6 GFLOP forward.
+func TestFLOPs(t *testing.T) {
+	cfg := smallConfigs[0].cfg // In 3, W 4, layers 2, modes 5, lift 6, proj 7, hid 3, out 1
+	f, b := cfg.FLOPs(16)
+	convs := 2.0 * 16 * (4*6 + 6*4 + 4*7 + 7*1 + 2*(4*4+4*3+3*4))
+	dft := 2.0 * 2 * (9 + 7) * 5 * 4 // two directions, 4 channels
+	mix := 8.0 * 4 * 4 * 5
+	wantF := convs + 2*(dft+mix)
+	wantB := 2*convs - 2*16*4*6 + 2*(dft+2*mix)
+	if f != wantF || b != wantB {
+		t.Fatalf("FLOPs(16) = %g, %g, want %g, %g", f, b, wantF, wantB)
+	}
+	f, _ = DefaultConfig().FLOPs(8583)
+	if f < 1.5e9 || f > 1.7e9 {
+		t.Fatalf("default forward FLOPs = %g", f)
+	}
+}
