@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
+	"strings"
 
 	"github.com/noble-neuro/noble/morph"
 )
@@ -214,4 +216,53 @@ func (t *Tree) Compartments() int {
 		n += t.Sections[i].Nseg
 	}
 	return n
+}
+
+// Topology returns the tree drawn as NEURON's topology() prints it
+// (nrnhoc_topology in src/nrnoc/solve.cpp), with section names as in
+// Sections: one line per section, its segments as dashes, indented to
+// the connection point on its parent, children listed in reverse sibling
+// order.
+func (t *Tree) Topology() string {
+	var b strings.Builder
+	children := make([][]int, len(t.Sections))
+	for i := range t.Sections {
+		if p := t.Sections[i].Parent; p >= 0 {
+			children[p] = append(children[p], i)
+		}
+	}
+	for _, c := range children {
+		// Sibling order is the order of the sections' first nodes.
+		slices.SortFunc(c, func(a, b int) int { return t.Sections[a].Nodes[0] - t.Sections[b].Nodes[0] })
+	}
+	var dashes func(sec, offset int, first byte)
+	dashes = func(sec, offset int, first byte) {
+		s := &t.Sections[sec]
+		b.WriteString(strings.Repeat(" ", offset))
+		b.WriteByte(first)
+		b.WriteString(strings.Repeat("-", s.Nseg-1))
+		fmt.Fprintf(&b, "|       %s(0-1)\n", s.Name)
+		c := children[sec]
+		for k := len(c) - 1; k >= 0; k-- {
+			ch := &t.Sections[c[k]]
+			i := -1 // x = 0
+			switch {
+			case ch.ParentX == 1:
+				i = s.Nseg
+			case ch.ParentX > 0:
+				i = min(int(float64(s.Nseg)*ch.ParentX), s.Nseg-1)
+			}
+			b.WriteByte(' ')
+			dashes(c[k], i+offset+1, '`')
+		}
+	}
+	b.WriteByte('\n')
+	for i := range t.Sections {
+		if t.Sections[i].Parent < 0 {
+			b.WriteByte('|')
+			dashes(i, 0, '-')
+		}
+	}
+	b.WriteByte('\n')
+	return b.String()
 }

@@ -15,6 +15,7 @@ import (
 // neuronDump is the output of tools/neuron_geometry.py (NEURON 8.2.2).
 type neuronDump struct {
 	Neuron       string `json:"neuron"`
+	Topology     string `json:"topology"`
 	Compartments int    `json:"compartments"`
 	Sections     []struct {
 		Name     string    `json:"name"`
@@ -171,6 +172,9 @@ func compareDump(t *testing.T, tr *Tree, d *neuronDump) {
 				t.Errorf("%s: first node's parent %d, want %s(%g)", s.Name, p, ns.Parent, ns.ParentX)
 			}
 		}
+	}
+	if want := strings.ReplaceAll(d.Topology, "Biophys1[0].", ""); tr.Topology() != want {
+		t.Errorf("Topology() =\n%s\nNEURON topology() =\n%s", tr.Topology(), want)
 	}
 	for i, p := range tr.Parent {
 		if p >= i {
