@@ -251,3 +251,28 @@ func FuzzParseSWC(f *testing.F) {
 		m.DefineShape()
 	})
 }
+
+var sinkMorph *Morphology
+
+func BenchmarkReadSWC(b *testing.B) {
+	for _, c := range []struct{ name, path string }{
+		{"mouse", mouseSWC(b)},
+		{"human", filepath.Join(repoRoot(b), "..", "shared", "data", "cells", "human_pvalb_689331391", "morphology.swc")},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			data, err := os.ReadFile(c.path)
+			if err != nil {
+				b.Skip(err)
+			}
+			b.ReportAllocs()
+			b.SetBytes(int64(len(data)))
+			for b.Loop() {
+				sinkMorph, err = ReadSWC(bytes.NewReader(data), c.name)
+				if err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(b.Elapsed().Seconds()*1e3/float64(b.N), "ms/cell")
+		})
+	}
+}
