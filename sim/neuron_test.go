@@ -3,10 +3,14 @@ package sim
 import (
 	"context"
 	"encoding/csv"
+	"encoding/json"
+	"flag"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 
@@ -219,5 +223,117 @@ func TestNEURONReference(t *testing.T) {
 				maxAll = math.Max(maxAll, worst)
 			})
 		}
+	}
+}
+
+var neuronDump = flag.String("neuron-dump", "", "JSON `file` from tools/neuron_dump.py dump to compare node by node (default: the committed mouse dump)")
+
+// neuronDumpFile is the committed dump: tools/neuron_dump.py dump
+// data/cells/mouse_pvalb_318331342 hof_param_318331342_0 --amp 0.3
+// --steps 3, NEURON 8.2.2 on the machines of ../shared (its "source").
+const neuronDumpFile = "testdata/neuron_dump_mouse_hof0.json"
+
+type dumpFile struct {
+	Source    string  `json:"source"`
+	ParamFile string  `json:"param_file"`
+	Amp       float64 `json:"amp"`
+	Nodes     []struct {
+		Section string  `json:"section"`
+		X       float64 `json:"x"`
+		Area    float64 `json:"area"`
+		Ri      float64 `json:"ri"`
+		Cm      float64 `json:"cm"`
+	} `json:"nodes"`
+	Steps []struct {
+		T float64   `json:"t"`
+		V []float64 `json:"v"`
+	} `json:"steps"`
+}
+
+// TestNEURONDump compares, node by node, the geometry (seg.area(),
+// seg.ri()), capacitance and the voltages after finitialize and the first
+// steps with a NEURON dump. Area and ri are computed by the same
+// arithmetic (relative 1e-12); voltages within 1e-9 mV.
+func TestNEURONDump(t *testing.T) {
+	path := *neuronDump
+	if path == "" {
+		path = neuronDumpFile
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var d dumpFile
+	if err := json.Unmarshal(b, &d); err != nil {
+		t.Fatal(err)
+	}
+	cellDir := filepath.Join(repoRoot(t), "data/cells/mouse_pvalb_318331342")
+	if strings.HasPrefix(d.ParamFile, "seed") {
+		cellDir = filepath.Join(repoRoot(t), "..", "shared", "data/cells/human_pvalb_689331391")
+	}
+	c, err := LoadCell(cellDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pf, err := c.ParamFile(d.ParamFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := c.Model(pf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tree := m.Tree()
+	key := func(sec string, x float64) string { return fmt.Sprintf("%s(%.9f)", sec, x) }
+	index := map[string]int{}
+	for i := range tree.Parent {
+		index[key(tree.Sections[tree.Section[i]].Name, tree.X[i])] = i
+	}
+	if len(d.Nodes) != m.Nodes() {
+		t.Errorf("NEURON has %d nodes, sim %d", len(d.Nodes), m.Nodes())
+	}
+	rel := func(a, b float64) float64 { return math.Abs(a-b) / math.Max(math.Abs(b), 1e-300) }
+	nodeOf := make([]int, len(d.Nodes))
+	for j, nd := range d.Nodes {
+		i, ok := index[key(nd.Section, nd.X)]
+		if !ok {
+			t.Fatalf("NEURON node %s(%g) not in sim's tree", nd.Section, nd.X)
+		}
+		nodeOf[j] = i
+		if nd.X > 0 && nd.X < 1 {
+			if rel(tree.Area[i], nd.Area) > 1e-12 {
+				t.Errorf("%s: area %.17g, NEURON %.17g", m.NodeName(i), tree.Area[i], nd.Area)
+			}
+			if m.cm[i] != nd.Cm {
+				t.Errorf("%s: cm %v, NEURON %v", m.NodeName(i), m.cm[i], nd.Cm)
+			}
+		}
+		if nd.X > 0 && rel(tree.Ri[i], nd.Ri) > 1e-12 {
+			t.Errorf("%s: ri %.17g, NEURON %.17g", m.NodeName(i), tree.Ri[i], nd.Ri)
+		}
+	}
+	w := NewWorkspace(m)
+	if err := w.Init(Protocol{Amp: d.Amp}); err != nil {
+		t.Fatal(err)
+	}
+	for s, st := range d.Steps {
+		if s > 0 {
+			if err := w.Step(); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if math.Abs(w.T()-st.T) > 1e-12 {
+			t.Errorf("step %d: t = %v, NEURON %v", s, w.T(), st.T)
+		}
+		worst := 0.0
+		for j, v := range st.V {
+			if dv := math.Abs(w.V()[nodeOf[j]] - v); dv > worst {
+				worst = dv
+			}
+			if dv := math.Abs(w.V()[nodeOf[j]] - v); dv > 1e-9 {
+				t.Errorf("step %d: %s: v = %.15g, NEURON %.15g", s, m.NodeName(nodeOf[j]), w.V()[nodeOf[j]], v)
+			}
+		}
+		t.Logf("step %d (t = %g ms): max |Δv| over %d nodes %.3g mV", s, st.T, len(st.V), worst)
 	}
 }
