@@ -79,23 +79,40 @@ func addConst[T float](s []T, v T) {
 	}
 }
 
-// sum64 sums s with a float64 accumulator.
+// sum64 sums s with float64 accumulators (four, for instruction-level
+// parallelism; the result depends only on len(s), not on the machine).
 func sum64[T float](s []T) float64 {
-	var a float64
-	for _, v := range s {
-		a += float64(v)
+	var a0, a1, a2, a3 float64
+	i := 0
+	for ; i+4 <= len(s); i += 4 {
+		v := s[i : i+4 : i+4]
+		a0 += float64(v[0])
+		a1 += float64(v[1])
+		a2 += float64(v[2])
+		a3 += float64(v[3])
 	}
-	return a
+	for ; i < len(s); i++ {
+		a0 += float64(s[i])
+	}
+	return (a0 + a1) + (a2 + a3)
 }
 
-// dot64 is the float64-accumulated dot product of a and b.
+// dot64 is the dot product of a and b with float64 accumulators, as sum64.
 func dot64[T float](a, b []T) float64 {
 	b = b[:len(a)]
-	var s float64
-	for i, v := range a {
-		s += float64(v) * float64(b[i])
+	var s0, s1, s2, s3 float64
+	i := 0
+	for ; i+4 <= len(a); i += 4 {
+		x, y := a[i:i+4:i+4], b[i:i+4:i+4]
+		s0 += float64(x[0]) * float64(y[0])
+		s1 += float64(x[1]) * float64(y[1])
+		s2 += float64(x[2]) * float64(y[2])
+		s3 += float64(x[3]) * float64(y[3])
 	}
-	return s
+	for ; i < len(a); i++ {
+		s0 += float64(a[i]) * float64(b[i])
+	}
+	return (s0 + s1) + (s2 + s3)
 }
 
 const invSqrt2 = 1 / math.Sqrt2
