@@ -50,6 +50,18 @@ atomically; on any error the command exits non-zero and leaves no partial file.`
 			if err != nil {
 				return err
 			}
+			// Check the flags as given: in sim.Protocol a zero means "default".
+			for _, f := range []struct {
+				name string
+				v    float64
+			}{{"dt", *dt}, {"tstop", *tstop}, {"delay", *delay}, {"dur", *dur}} {
+				if math.IsNaN(f.v) || math.IsInf(f.v, 0) {
+					return cli.Usagef("--%s %v: not a finite number", f.name, f.v)
+				}
+			}
+			if *dt <= 0 || *tstop <= 0 || *dur < 0 {
+				return cli.Usagef("--dt %v, --tstop %v, --dur %v: need dt > 0, tstop > 0, dur ≥ 0", *dt, *tstop, *dur)
+			}
 			p := sim.Protocol{Dt: *dt, TStop: *tstop, Delay: *delay, Dur: *dur}
 			// A zero in sim.Protocol means "default"; on the command line
 			// 0 means 0. The smallest negative delay switches the current
