@@ -56,6 +56,7 @@ type worker struct {
 // the Model is garbage collected).
 type pool struct {
 	workers []*worker
+	help    *helper // shares the work of a lone worker (nil with one CPU)
 	once    sync.Once
 }
 
@@ -63,6 +64,9 @@ func (p *pool) stop() {
 	p.once.Do(func() {
 		for _, w := range p.workers[1:] {
 			close(w.jobs)
+		}
+		if p.help != nil {
+			close(p.help.req)
 		}
 	})
 }
@@ -81,7 +85,9 @@ func (w *worker) loop() {
 // safe for concurrent use: its workspaces are reused between calls.
 //
 // A call splits the batch into Workers contiguous parts evaluated in
-// parallel, each with single-threaded matrix products. Results are bitwise reproducible for a
+// parallel, each with single-threaded matrix products; a batch of one
+// shares its large matrix products and GELU passes with a helper goroutine
+// (halves of the output) unless Workers is 1. Results are bitwise reproducible for a
 // given Workers; gradients of different Workers differ by float32 rounding
 // of the per-part sums.
 type Model struct {
@@ -145,8 +151,9 @@ func (m *Model) workers(batch int) []*worker {
 	if nw <= 0 {
 		nw = runtime.GOMAXPROCS(0)
 	}
+	conf := nw
 	nw = max(1, min(nw, batch))
-	if m.pool == nil || len(m.pool.workers) < nw {
+	if m.pool == nil || len(m.pool.workers) < nw || (conf > 1 && m.pool.help == nil) {
 		if m.pool != nil {
 			m.pool.stop()
 		}
@@ -161,6 +168,10 @@ func (m *Model) workers(batch int) []*worker {
 			w.done = make(chan struct{}, 1)
 			go w.loop()
 		}
+		if conf > 1 {
+			p.help = &helper{req: make(chan struct{}, 1), done: make(chan struct{}, 1)}
+			go p.help.loop()
+		}
 		m.pool = p
 		runtime.AddCleanup(m, func(p *pool) { p.stop() }, p)
 	}
@@ -169,6 +180,12 @@ func (m *Model) workers(batch int) []*worker {
 	// thread and 161 ms with two (OpenBLAS's spinning threads compete with
 	// the machine's other load); see the package documentation.
 	setBLASThreads(1)
+	for _, w := range m.pool.workers {
+		w.ws.help = nil
+	}
+	if nw == 1 && conf > 1 {
+		m.pool.workers[0].ws.help = m.pool.help
+	}
 	return m.pool.workers[:nw]
 }
 

@@ -57,6 +57,11 @@ func TestFloat32MatchesFloat64(t *testing.T) {
 	wantLoss, _ := relLp(d64, 4, want, y64, batch, l)
 	n64.backward(ws, d64)
 
+	// A lone trace with a helper goroutine (Workers 2, batch 1).
+	m.Workers = 2
+	if e := rel(m.Forward(nil, x[:cfg.InChannels*l], 1, l), want[:l]); e > 1e-5 {
+		t.Errorf("batch 1 with helper: Forward relative error %.3g", e)
+	}
 	for _, workers := range []int{1, 2, 3} {
 		m.Workers = workers
 		got := m.Forward(nil, x, batch, l)
@@ -134,7 +139,16 @@ func TestNoAllocs(t *testing.T) {
 		y[i] = 1
 	}
 	dst := make([]float32, batch*l)
+	big := DefaultConfig()
+	mb, _ := New(big, 1)
+	defer mb.Close()
+	mb.Workers = 2
+	const lb = 2000 // long enough for the helper to split products and GELU
+	xb := make([]float32, big.InChannels*lb)
+	yb := make([]float32, lb)
 	for name, f := range map[string]func(){
+		"Forward/batch1/helper":    func() { mb.Forward(yb, xb, 1, lb) },
+		"TrainBatch/batch1/helper": func() { mb.TrainBatch(xb, yb, 1, lb, 2) },
 		"Forward":    func() { m.Forward(dst, x, batch, l) },
 		"TrainBatch": func() { m.TrainBatch(x, y, batch, l, 4) },
 		"ForwardTrain+Backward": func() {

@@ -24,14 +24,23 @@ func benchInput(batch, l, in int) []float32 {
 	return x
 }
 
-// BenchmarkForward is the inference pass at batch 1 and 64, L = 8583.
+// BenchmarkForward is the inference pass at batch 1 (default: two cores
+// through the helper goroutine; workers1: one core) and 64, L = 8583.
 func BenchmarkForward(b *testing.B) {
 	cfg := DefaultConfig()
 	fwd, _ := cfg.FLOPs(benchLength)
-	for _, batch := range []int{1, 64} {
-		b.Run(fmt.Sprintf("batch%d", batch), func(b *testing.B) {
+	for _, bc := range []struct {
+		batch, workers int
+	}{{1, 0}, {1, 1}, {64, 0}} {
+		batch := bc.batch
+		name := fmt.Sprintf("batch%d", batch)
+		if bc.workers == 1 {
+			name += "/workers1"
+		}
+		b.Run(name, func(b *testing.B) {
 			m, _ := New(cfg, 1)
 			defer m.Close()
+			m.Workers = bc.workers
 			x := benchInput(batch, benchLength, cfg.InChannels)
 			y := make([]float32, batch*benchLength)
 			m.Forward(y, x, batch, benchLength)

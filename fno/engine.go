@@ -10,22 +10,23 @@ type workspace[T float] struct {
 	train       bool
 	dft         dft[T]
 	grid        []T
-	a0          []T   // [In+1][n] lifting input (with grid channel)
-	h0          []T   // [Lift][n] lifting pre-activation
-	big         []T   // [max(Lift,Proj)][n] scratch
-	xs          [][]T // layer inputs/outputs [Width][n]: Layers+1 in training, 2 otherwise
-	spec        [][]T // spectra of the layer inputs [Width][batch][2M]
-	h1          [][]T // x_fno + skip, pre-activation [Width][n]
-	mh          [][]T // channel-MLP hidden pre-activation [Hidden][n]
-	z           [][]T // MLP output + gate skip, pre-activation [Width][n]
-	p           []T   // projection hidden pre-activation [Proj][n]
-	ys          []T   // mixed spectrum [Width][batch][2M]
-	dxs         []T   // spectrum gradient
-	wre, wim    []T   // de-interleaved spectral weights of one layer [in][out][M]
-	a1, g       []T   // recomputed activations [Width][n], [Hidden][n]
-	d1, d2      []T   // gradients [Width][n]
-	out         []T   // [Out][n] output before transposition (Out > 1)
-	pred        []T   // predictions of a TrainBatch chunk
+	a0          []T     // [In+1][n] lifting input (with grid channel)
+	h0          []T     // [Lift][n] lifting pre-activation
+	big         []T     // [max(Lift,Proj)][n] scratch
+	xs          [][]T   // layer inputs/outputs [Width][n]: Layers+1 in training, 2 otherwise
+	spec        [][]T   // spectra of the layer inputs [Width][batch][2M]
+	h1          [][]T   // x_fno + skip, pre-activation [Width][n]
+	mh          [][]T   // channel-MLP hidden pre-activation [Hidden][n]
+	z           [][]T   // MLP output + gate skip, pre-activation [Width][n]
+	p           []T     // projection hidden pre-activation [Proj][n]
+	ys          []T     // mixed spectrum [Width][batch][2M]
+	dxs         []T     // spectrum gradient
+	wre, wim    []T     // de-interleaved spectral weights of one layer [in][out][M]
+	a1, g       []T     // recomputed activations [Width][n], [Hidden][n]
+	d1, d2      []T     // gradients [Width][n]
+	out         []T     // [Out][n] output before transposition (Out > 1)
+	pred        []T     // predictions of a TrainBatch chunk
+	help        *helper // nil, or the helper of a lone worker
 }
 
 // reset sizes the workspace for (batch, l), keeping buffers when possible.
@@ -119,6 +120,7 @@ func (ws *workspace[T]) bytes() int {
 func (nt *net[T]) forward(ws *workspace[T], dst, x []T, batch, l int, train bool) {
 	cfg := nt.cfg
 	ws.reset(cfg, batch, l, train)
+	ws.dft.help = ws.help
 	n, w, m := ws.n, cfg.Width, ws.dft.m
 	in := cfg.InChannels
 	// Transpose the input to channel-major and append the grid channel.
@@ -129,13 +131,13 @@ func (nt *net[T]) forward(ws *workspace[T], dst, x []T, batch, l int, train bool
 		copy(ws.a0[(in*batch+b)*l:(in*batch+b+1)*l], ws.grid)
 	}
 	// Lifting: conv, GELU, conv.
-	nt.lift0.apply(ws.h0, ws.a0, n, false)
+	nt.lift0.apply(ws.help, ws.h0, ws.a0, n, false)
 	post := ws.big[:cfg.LiftingChannels*n]
 	if !train {
 		post = ws.h0
 	}
-	gelu(post, ws.h0)
-	nt.lift1.apply(ws.xs[0], post, n, false)
+	gelu(ws.help, post, ws.h0)
+	nt.lift1.apply(ws.help, ws.xs[0], post, n, false)
 
 	invL := T(1) / T(l)
 	for li := range nt.layers {
@@ -157,21 +159,21 @@ func (nt *net[T]) forward(ws *workspace[T], dst, x []T, batch, l int, train bool
 			addConst(h1[o*n:(o+1)*n], ly.sbias[o])
 		}
 		// + linear skip, GELU.
-		ly.skip.apply(h1, xin, n, true)
+		ly.skip.apply(ws.help, h1, xin, n, true)
 		a1 := h1
 		if !last {
 			if train {
 				a1 = ws.a1
 			}
-			gelu(a1, h1)
+			gelu(ws.help, a1, h1)
 		}
 		// Channel MLP + soft-gating skip, GELU.
-		ly.mlp0.apply(mh, a1, n, false)
+		ly.mlp0.apply(ws.help, mh, a1, n, false)
 		g := mh
 		if train {
 			g = ws.g
 		}
-		gelu(g, mh)
+		gelu(ws.help, g, mh)
 		zz := z
 		if !train || last {
 			zz = xout
@@ -183,9 +185,9 @@ func (nt *net[T]) forward(ws *workspace[T], dst, x []T, batch, l int, train bool
 				zr[t] = gw * v
 			}
 		}
-		ly.mlp1.apply(zz, g, n, true)
+		ly.mlp1.apply(ws.help, zz, g, n, true)
 		if !last {
-			gelu(xout, zz)
+			gelu(ws.help, xout, zz)
 		}
 	}
 	// Projection: conv, GELU, conv.
@@ -193,15 +195,15 @@ func (nt *net[T]) forward(ws *workspace[T], dst, x []T, batch, l int, train bool
 	if train {
 		xl = ws.xs[len(nt.layers)]
 	}
-	nt.proj0.apply(ws.p, xl, n, false)
+	nt.proj0.apply(ws.help, ws.p, xl, n, false)
 	q := ws.big[:cfg.ProjectionChannels*n]
-	gelu(q, ws.p)
+	gelu(ws.help, q, ws.p)
 	out := cfg.OutChannels
 	if out == 1 {
-		nt.proj1.apply(dst, q, n, false)
+		nt.proj1.apply(ws.help, dst, q, n, false)
 		return
 	}
-	nt.proj1.apply(ws.out, q, n, false)
+	nt.proj1.apply(ws.help, ws.out, q, n, false)
 	for b := range batch {
 		for c := range out {
 			copy(dst[(b*out+c)*l:(b*out+c+1)*l], ws.out[(c*batch+b)*l:(c*batch+b+1)*l])
@@ -244,12 +246,12 @@ func (nt *net[T]) backward(ws *workspace[T], dy []T) {
 	}
 	// Projection.
 	q := ws.big[:cfg.ProjectionChannels*n]
-	gelu(q, ws.p)
-	nt.proj1.backward(q, q, dyc, n, false) // dq overwrites q after dW is formed
-	geluBack(q, ws.p)
+	gelu(ws.help, q, ws.p)
+	nt.proj1.backward(ws.help, q, q, dyc, n, false) // dq overwrites q after dW is formed
+	geluBack(ws.help, q, ws.p)
 	nl := len(nt.layers)
 	dout, dxin := ws.d1, ws.d2
-	nt.proj0.backward(dout, ws.xs[nl], q, n, false)
+	nt.proj0.backward(ws.help, dout, ws.xs[nl], q, n, false)
 
 	for li := nl - 1; li >= 0; li-- {
 		ly := &nt.layers[li]
@@ -258,7 +260,7 @@ func (nt *net[T]) backward(ws *workspace[T], dy []T) {
 		// z → GELU.
 		dz := dout
 		if !last {
-			geluBack(dz, ws.z[li])
+			geluBack(ws.help, dz, ws.z[li])
 		}
 		// Soft gating: z = gate ⊙ x + MLP(a1).
 		for c := range w {
@@ -271,22 +273,22 @@ func (nt *net[T]) backward(ws *workspace[T], dy []T) {
 		}
 		// Channel MLP.
 		g := ws.g
-		gelu(g, ws.mh[li])
-		ly.mlp1.backward(g, g, dz, n, false)
-		geluBack(g, ws.mh[li])
+		gelu(ws.help, g, ws.mh[li])
+		ly.mlp1.backward(ws.help, g, g, dz, n, false)
+		geluBack(ws.help, g, ws.mh[li])
 		a1 := ws.a1
 		if last {
 			copy(a1, ws.h1[li])
 		} else {
-			gelu(a1, ws.h1[li])
+			gelu(ws.help, a1, ws.h1[li])
 		}
-		ly.mlp0.backward(a1, a1, g, n, false)
+		ly.mlp0.backward(ws.help, a1, a1, g, n, false)
 		dh1 := a1
 		if !last {
-			geluBack(dh1, ws.h1[li])
+			geluBack(ws.help, dh1, ws.h1[li])
 		}
 		// Linear skip and spectral bias.
-		ly.skip.backward(dxin, xin, dh1, n, true)
+		ly.skip.backward(ws.help, dxin, xin, dh1, n, true)
 		for o := range w {
 			ly.dsbias[o] += T(sum64(dh1[o*n : (o+1)*n]))
 		}
@@ -299,8 +301,8 @@ func (nt *net[T]) backward(ws *workspace[T], dy []T) {
 	}
 	// Lifting.
 	post := ws.big[:cfg.LiftingChannels*n]
-	gelu(post, ws.h0)
-	nt.lift1.backward(post, post, dout, n, false)
-	geluBack(post, ws.h0)
-	nt.lift0.backward(nil, ws.a0, post, n, false)
+	gelu(ws.help, post, ws.h0)
+	nt.lift1.backward(ws.help, post, post, dout, n, false)
+	geluBack(ws.help, post, ws.h0)
+	nt.lift0.backward(ws.help, nil, ws.a0, post, n, false)
 }

@@ -8,12 +8,84 @@ import (
 	"github.com/noble-neuro/noble/internal/kernels"
 )
 
+// helper is a goroutine that takes half of the large matrix products and
+// elementwise passes of a worker that is alone on a call (a batch of one),
+// so that such a call still uses two cores. Splits are along rows or
+// columns of the output, never along the summed dimension, so each output
+// element is computed by the same sequence of operations.
+type helper struct {
+	req  chan struct{}
+	done chan struct{}
+	op   int // 0 gemm, 1 gelu, 2 geluBack
+	g    gemmArgs
+	x, y []float32
+}
+
+type gemmArgs struct {
+	tA, tB        bool
+	m, n, k       int
+	alpha, beta   float32
+	a, b, c       []float32
+	lda, ldb, ldc int
+}
+
+func (g *gemmArgs) run() {
+	gemm.Sgemm(g.tA, g.tB, g.m, g.n, g.k, g.alpha, g.a, g.lda, g.b, g.ldb, g.beta, g.c, g.ldc)
+}
+
+func (h *helper) loop() {
+	for range h.req {
+		switch h.op {
+		case 0:
+			h.g.run()
+		case 1:
+			kernels.Gelu(h.y, h.x)
+		case 2:
+			kernels.GeluBack(h.y, h.x)
+		}
+		h.done <- struct{}{}
+	}
+}
+
+// minSplitFlops is the size of a product (m·n·k) above which a helper
+// takes half of it.
+const minSplitFlops = 1 << 19
+
 // mm computes c = alpha·op(a)·op(b) + beta·c (row-major) through
-// internal/gemm, reinterpreting the slices without allocation.
-func mm[T float](tA, tB bool, m, n, k int, alpha T, a []T, lda int, b []T, ldb int, beta T, c []T, ldc int) {
+// internal/gemm, reinterpreting the slices without allocation; with a
+// helper, a large float32 product is split in two halves of the output.
+func mm[T float](h *helper, tA, tB bool, m, n, k int, alpha T, a []T, lda int, b []T, ldb int, beta T, c []T, ldc int) {
 	var z T
 	if unsafe.Sizeof(z) == 4 {
-		gemm.Sgemm(tA, tB, m, n, k, float32(alpha), f32s(a), lda, f32s(b), ldb, float32(beta), f32s(c), ldc)
+		g := gemmArgs{tA, tB, m, n, k, float32(alpha), float32(beta), f32s(a), f32s(b), f32s(c), lda, ldb, ldc}
+		if h == nil || m*n*k < minSplitFlops || (m < 2 && n < 2) {
+			g.run()
+			return
+		}
+		g2 := g
+		if n >= m || n >= 64 {
+			n1 := n / 2
+			g.n, g2.n = n1, n-n1
+			if tB {
+				g2.b = g2.b[n1*ldb:]
+			} else {
+				g2.b = g2.b[n1:]
+			}
+			g2.c = g2.c[n1:]
+		} else {
+			m1 := m / 2
+			g.m, g2.m = m1, m-m1
+			if tA {
+				g2.a = g2.a[m1:]
+			} else {
+				g2.a = g2.a[m1*lda:]
+			}
+			g2.c = g2.c[m1*ldc:]
+		}
+		h.op, h.g = 0, g2
+		h.req <- struct{}{}
+		g.run()
+		<-h.done
 		return
 	}
 	gemm.Dgemm(tA, tB, m, n, k, float64(alpha), f64s(a), lda, f64s(b), ldb, float64(beta), f64s(c), ldc)
@@ -29,7 +101,7 @@ func f64s[T float](s []T) []float64 {
 
 // apply computes y[out][n] = W·x[in][n] + b for a 1×1 convolution; with add
 // the product is added to y instead (and the bias still added once).
-func (c *conv[T]) apply(y, x []T, n int, add bool) {
+func (c *conv[T]) apply(h *helper, y, x []T, n int, add bool) {
 	beta := T(0)
 	if add {
 		beta = 1
@@ -46,13 +118,13 @@ func (c *conv[T]) apply(y, x []T, n int, add bool) {
 		}
 		beta = 1
 	}
-	mm(false, false, c.out, n, c.in, 1, c.w, c.in, x, n, beta, y, n)
+	mm(h, false, false, c.out, n, c.in, 1, c.w, c.in, x, n, beta, y, n)
 }
 
 // backward accumulates the weight and bias gradients of y = W·x + b given
 // dy, and sets dx = Wᵀ·dy (or adds it, with add) unless dx is nil.
-func (c *conv[T]) backward(dx, x, dy []T, n int, add bool) {
-	mm(false, true, c.out, c.in, n, 1, dy, n, x, n, 1, c.dw, c.in)
+func (c *conv[T]) backward(h *helper, dx, x, dy []T, n int, add bool) {
+	mm(h, false, true, c.out, c.in, n, 1, dy, n, x, n, 1, c.dw, c.in)
 	if c.db != nil {
 		for o := range c.out {
 			c.db[o] += T(sum64(dy[o*n : (o+1)*n]))
@@ -63,7 +135,7 @@ func (c *conv[T]) backward(dx, x, dy []T, n int, add bool) {
 		if add {
 			beta = 1
 		}
-		mm(true, false, c.in, n, c.out, 1, c.w, c.in, dy, n, beta, dx, n)
+		mm(h, true, false, c.in, n, c.out, 1, c.w, c.in, dy, n, beta, dx, n)
 	}
 }
 
@@ -124,10 +196,10 @@ var invSqrt2Pi = 1 / math.Sqrt(2*math.Pi)
 // (torch.nn.functional.gelu, approximate="none"). dst may alias x. float32
 // uses internal/kernels (erf within 1.5e-7, as PyTorch's CPU kernel);
 // float64 uses math.Erf.
-func gelu[T float](dst, x []T) {
+func gelu[T float](h *helper, dst, x []T) {
 	var z T
 	if unsafe.Sizeof(z) == 4 {
-		kernels.Gelu(f32s(dst), f32s(x))
+		splitPass(h, 1, f32s(dst), f32s(x), kernels.Gelu)
 		return
 	}
 	dst = dst[:len(x)]
@@ -138,10 +210,10 @@ func gelu[T float](dst, x []T) {
 }
 
 // geluBack sets d = d·GELU'(x), GELU'(x) = Φ(x) + x·φ(x).
-func geluBack[T float](d, x []T) {
+func geluBack[T float](h *helper, d, x []T) {
 	var z T
 	if unsafe.Sizeof(z) == 4 {
-		kernels.GeluBack(f32s(d), f32s(x))
+		splitPass(h, 2, f32s(d), f32s(x), kernels.GeluBack)
 		return
 	}
 	d = d[:len(x)]
@@ -150,4 +222,18 @@ func geluBack[T float](d, x []T) {
 		g := 0.5*(1+math.Erf(f*invSqrt2)) + f*invSqrt2Pi*math.Exp(-0.5*f*f)
 		d[i] = T(float64(d[i]) * g)
 	}
+}
+
+// splitPass runs f(y, x) with the helper taking the second half of a long pass.
+func splitPass(h *helper, op int, y, x []float32, f func(y, x []float32)) {
+	y = y[:len(x)]
+	if h == nil || len(x) < 1<<15 {
+		f(y, x)
+		return
+	}
+	n1 := len(x) / 2
+	h.op, h.y, h.x = op, y[n1:], x[n1:]
+	h.req <- struct{}{}
+	f(y[:n1], x[:n1])
+	<-h.done
 }

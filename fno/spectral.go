@@ -20,6 +20,7 @@ type dft[T float] struct {
 	l, m, h, ne  int
 	c, s, ca, sa []T
 	e, o         []T // fold scratch, [rows][ne], [rows][h]
+	help         *helper
 }
 
 func (d *dft[T]) reset(l, modes, rows int) {
@@ -91,8 +92,8 @@ func (d *dft[T]) analysis(spec, x []T, rows int, c, s []T, alpha T) {
 			e[h+1] = xr[l/2]
 		}
 	}
-	mm(false, false, rows, m, ne, alpha, d.e, ne, c, m, 0, spec, 2*m)
-	mm(false, false, rows, m, h, alpha, d.o, h, s, m, 0, spec[m:], 2*m)
+	mm(d.help, false, false, rows, m, ne, alpha, d.e, ne, c, m, 0, spec, 2*m)
+	mm(d.help, false, false, rows, m, h, alpha, d.o, h, s, m, 0, spec[m:], 2*m)
 }
 
 // synthesis sets (or, with add, adds to) y[r][t] = alpha·Σ_k (Re_k c_k(t) +
@@ -103,8 +104,8 @@ func (d *dft[T]) analysis(spec, x []T, rows int, c, s []T, alpha T) {
 // analysis.
 func (d *dft[T]) synthesis(y, spec []T, rows int, c, s []T, alpha T, add bool) {
 	l, h, ne, m := d.l, d.h, d.ne, d.m
-	mm(false, true, rows, ne, m, alpha, spec, 2*m, c, m, 0, d.e, ne)
-	mm(false, true, rows, h, m, alpha, spec[m:], 2*m, s, m, 0, d.o, h)
+	mm(d.help, false, true, rows, ne, m, alpha, spec, 2*m, c, m, 0, d.e, ne)
+	mm(d.help, false, true, rows, h, m, alpha, spec[m:], 2*m, s, m, 0, d.o, h)
 	for r := range rows {
 		yr := y[r*l : (r+1)*l]
 		e := d.e[r*ne : (r+1)*ne]
