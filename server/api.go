@@ -1,0 +1,782 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"math/rand/v2"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/noble-neuro/noble/features"
+	"github.com/noble-neuro/noble/fi"
+	"github.com/noble-neuro/noble/fno"
+	"github.com/noble-neuro/noble/internal/npy"
+	"github.com/noble-neuro/noble/surrogate"
+)
+
+// ---- /api/model and /healthz ----
+
+// ModelInfo is the /api/model response.
+type ModelInfo struct {
+	Config     configJSON           `json:"config"`
+	Parameters int                  `json:"parameters"`
+	Protocol   surrogate.Protocol   `json:"protocol"`
+	Scaling    surrogate.Scaling    `json:"scaling"`
+	Ranges     map[string]RangeInfo `json:"ranges"` // i_thr, s_thr, amp
+	HoF        []HoF                `json:"hof"`    // empty when not stored
+	Hull       []Stimulus           `json:"hull"`   // HoF hull vertices, counter-clockwise (amp 0)
+	Limits     Limits               `json:"limits"`
+	Features   []string             `json:"features"` // feature names, in order
+	Summary    []string             `json:"summary_features"`
+	Extra      map[string]string    `json:"extra,omitempty"`
+}
+
+// configJSON is fno.Config in the model file's JSON form.
+type configJSON struct {
+	InChannels         int `json:"in_channels"`
+	Width              int `json:"width"`
+	Layers             int `json:"layers"`
+	Modes              int `json:"modes"`
+	LiftingChannels    int `json:"lifting_channels"`
+	ProjectionChannels int `json:"projection_channels"`
+	MLPHidden          int `json:"mlp_hidden"`
+	OutChannels        int `json:"out_channels"`
+}
+
+// Limits are the request limits a client must respect.
+type Limits struct {
+	MaxBodyBytes int64   `json:"max_body_bytes"`
+	MaxBatch     int     `json:"max_batch"`
+	MaxFIPoints  int     `json:"max_fi_points"`
+	MaxEnsemble  int     `json:"max_ensemble"`
+	TimeoutS     float64 `json:"timeout_s"`
+	Concurrency  int     `json:"concurrency"`
+	MaxQueue     int     `json:"max_queue"`
+}
+
+func (srv *Server) modelInfo(m *fno.Model, meta fno.Metadata) ModelInfo {
+	cfg := m.Config()
+	info := ModelInfo{
+		Config:     configJSON(cfg),
+		Parameters: cfg.NumParams(),
+		Protocol:   srv.proto,
+		Scaling:    srv.scale,
+		Ranges: map[string]RangeInfo{
+			"i_thr": srv.rangeInfo(srv.scale.IThr, "nA"),
+			"s_thr": srv.rangeInfo(srv.scale.SThr, "Hz/nA"),
+			"amp":   srv.rangeInfo(srv.amp, "nA"),
+		},
+		HoF:  srv.hof,
+		Hull: []Stimulus{},
+		Limits: Limits{
+			MaxBodyBytes: srv.set.MaxBodyBytes, MaxBatch: srv.set.MaxBatch, MaxFIPoints: srv.set.MaxFIPoints,
+			MaxEnsemble: srv.set.MaxEnsemble, TimeoutS: srv.set.Timeout.Seconds(),
+			Concurrency: srv.set.Concurrency, MaxQueue: srv.set.MaxQueue,
+		},
+		Features: features.Names,
+		Summary:  summaryFeatures,
+	}
+	if info.HoF == nil {
+		info.HoF = []HoF{}
+	}
+	for _, p := range srv.hull {
+		info.Hull = append(info.Hull, Stimulus{IThr: p.X, SThr: p.Y})
+	}
+	for k, v := range meta.Extra {
+		if k == MetaHoF || k == MetaAmpRange {
+			continue
+		}
+		if info.Extra == nil {
+			info.Extra = map[string]string{}
+		}
+		info.Extra[k] = v
+	}
+	return info
+}
+
+func (srv *Server) handleHealth(w http.ResponseWriter, r *http.Request) error {
+	return writeJSON(w, map[string]string{"status": "ok"})
+}
+
+func (srv *Server) handleModel(w http.ResponseWriter, r *http.Request) error {
+	w.Header().Set("Content-Type", "application/json")
+	w.Write(srv.info)
+	return nil
+}
+
+// summaryFeatures are the single-valued features (or first values) that
+// ensembles summarise and the explorer tabulates.
+var summaryFeatures = []string{
+	"Spikecount", "mean_frequency", "time_to_first_spike", "AP1_peak", "AP1_width", "mean_AP_amplitude",
+	"ISI_CV", "inv_first_ISI", "AHP_depth", "AHP_depth_abs", "adaptation_index2", "voltage_base",
+	"steady_state_voltage", "steady_state_voltage_stimend", "minimum_voltage", "sag_amplitude",
+	"decay_time_constant_after_stim",
+}
+
+// ---- format negotiation ----
+
+// wantNPY reports whether the client asked for NumPy output: ?format=npy or
+// Accept: application/x-npy. An unknown ?format is a 400.
+func wantNPY(r *http.Request) (bool, error) {
+	switch f := r.URL.Query().Get("format"); f {
+	case "npy":
+		return true, nil
+	case "json":
+		return false, nil
+	case "":
+	default:
+		return false, errorf(http.StatusBadRequest, "format %q: want json or npy", f)
+	}
+	for _, a := range r.Header.Values("Accept") {
+		for _, part := range strings.Split(a, ",") {
+			mt, _, _ := strings.Cut(part, ";")
+			if strings.EqualFold(strings.TrimSpace(mt), "application/x-npy") {
+				return true, nil
+			}
+		}
+	}
+	return false, nil
+}
+
+// writeNPY answers a float32 or float64 array; hdr adds X-Noble-* headers.
+func writeNPY(w http.ResponseWriter, shape []int, f32 []float32, f64 []float64, hdr map[string]string) error {
+	h := w.Header()
+	h.Set("Content-Type", "application/x-npy")
+	h.Set("Content-Disposition", `attachment; filename="noble.npy"`)
+	for k, v := range hdr {
+		h.Set(k, v)
+	}
+	if f32 != nil {
+		return npy.WriteFloat32(w, shape, f32)
+	}
+	return npy.WriteFloat64(w, shape, f64)
+}
+
+func (srv *Server) protoHeaders() map[string]string {
+	return map[string]string{
+		"X-Noble-Dt-Ms":         strconv.FormatFloat(srv.proto.DtMS, 'g', -1, 64),
+		"X-Noble-Stim-Start-Ms": strconv.FormatFloat(srv.proto.StimStartMS, 'g', -1, 64),
+		"X-Noble-Stim-End-Ms":   strconv.FormatFloat(srv.proto.StimEndMS, 'g', -1, 64),
+		"X-Noble-Unit":          "mV",
+	}
+}
+
+// compute runs f on a model instance within the request's time limit.
+func (srv *Server) compute(r *http.Request, f func(ctx context.Context, inst *instance) error) error {
+	ctx, cancel := context.WithTimeoutCause(r.Context(), srv.set.Timeout,
+		fmt.Errorf("%w (limit %s)", context.DeadlineExceeded, srv.set.Timeout))
+	defer cancel()
+	inst, err := srv.acquire(ctx)
+	if err != nil {
+		return err
+	}
+	defer srv.release(inst)
+	return f(ctx, inst)
+}
+
+// body limits the request body to MaxBodyBytes.
+func (srv *Server) body(w http.ResponseWriter, r *http.Request) io.Reader {
+	return http.MaxBytesReader(w, r.Body, srv.set.MaxBodyBytes)
+}
+
+// ---- /api/synth ----
+
+// stimulusJSON is a stimulus as sent, with presence checks.
+type stimulusJSON struct {
+	IThr *float64 `json:"i_thr"`
+	SThr *float64 `json:"s_thr"`
+	Amp  *float64 `json:"amp"`
+}
+
+func (s stimulusJSON) resolve(where string) (Stimulus, error) {
+	for _, f := range []struct {
+		name string
+		v    *float64
+	}{{"i_thr", s.IThr}, {"s_thr", s.SThr}, {"amp", s.Amp}} {
+		if f.v == nil {
+			return Stimulus{}, errorf(http.StatusBadRequest, "%s%s: missing", where, f.name)
+		}
+	}
+	return Stimulus{IThr: *s.IThr, SThr: *s.SThr, Amp: *s.Amp}, nil
+}
+
+// SynthRequest is the /api/synth request: either Stimuli or one stimulus
+// given by the top-level i_thr, s_thr, amp.
+type SynthRequest struct {
+	Stimuli []stimulusJSON `json:"stimuli"`
+	stimulusJSON
+	// Features (default true) adds the eFEL features of each trace.
+	Features *bool `json:"features"`
+	// Strict refuses values outside the training ranges instead of
+	// flagging them.
+	Strict bool `json:"strict"`
+}
+
+// synthJob is a validated /api/synth request.
+type synthJob struct {
+	stims    []Stimulus
+	flags    []Flags
+	features bool
+}
+
+// parseSynth decodes and validates a /api/synth body.
+func (srv *Server) parseSynth(body io.Reader) (*synthJob, error) {
+	var req SynthRequest
+	if err := decodeJSON(body, &req); err != nil {
+		return nil, err
+	}
+	single := req.IThr != nil || req.SThr != nil || req.Amp != nil
+	switch {
+	case single && req.Stimuli != nil:
+		return nil, errorf(http.StatusBadRequest, "give either stimuli or a single i_thr, s_thr, amp, not both")
+	case single:
+		req.Stimuli = []stimulusJSON{req.stimulusJSON}
+	case len(req.Stimuli) == 0:
+		return nil, errorf(http.StatusBadRequest, "no stimulus: give stimuli [{i_thr, s_thr, amp}, …] or i_thr, s_thr, amp")
+	case len(req.Stimuli) > srv.set.MaxBatch:
+		return nil, errorf(http.StatusUnprocessableEntity, "%d stimuli exceed the batch limit of %d", len(req.Stimuli), srv.set.MaxBatch)
+	}
+	job := &synthJob{stims: make([]Stimulus, len(req.Stimuli)), flags: make([]Flags, len(req.Stimuli)), features: true}
+	if req.Features != nil {
+		job.features = *req.Features
+	}
+	for i, sj := range req.Stimuli {
+		where := ""
+		if !single {
+			where = fmt.Sprintf("stimuli[%d].", i)
+		}
+		st, err := sj.resolve(where)
+		if err != nil {
+			return nil, err
+		}
+		if job.flags[i], err = srv.checkStimulus(where, st, req.Strict); err != nil {
+			return nil, err
+		}
+		job.stims[i] = st
+	}
+	return job, nil
+}
+
+// Trace is one synthesised trace of a /api/synth response.
+type Trace struct {
+	Stimulus
+	Flags
+	VmV      []float32       `json:"v_mv"`               // somatic voltage, mV, every dt_ms from t = 0
+	Features features.Values `json:"features,omitempty"` // eFEL features (null: undefined)
+	// FeaturesError explains why features could not be computed.
+	FeaturesError string `json:"features_error,omitempty"`
+}
+
+// TimeAxis describes the samples of every trace.
+type TimeAxis struct {
+	DtMS        float64 `json:"dt_ms"`         // sample spacing, ms
+	Length      int     `json:"length"`        // samples per trace
+	StimStartMS float64 `json:"stim_start_ms"` // step onset, ms
+	StimEndMS   float64 `json:"stim_end_ms"`   // step end, ms
+	Unit        string  `json:"unit"`          // "mV"
+}
+
+// SynthResponse is the /api/synth response.
+type SynthResponse struct {
+	TimeAxis
+	Traces []Trace `json:"traces"`
+}
+
+func (srv *Server) timeAxis() TimeAxis {
+	return TimeAxis{DtMS: srv.proto.DtMS, Length: srv.proto.Length, StimStartMS: srv.proto.StimStartMS, StimEndMS: srv.proto.StimEndMS, Unit: "mV"}
+}
+
+func (srv *Server) handleSynth(w http.ResponseWriter, r *http.Request) error {
+	asNPY, err := wantNPY(r)
+	if err != nil {
+		return err
+	}
+	job, err := srv.parseSynth(srv.body(w, r))
+	if err != nil {
+		return err
+	}
+	sts := make([]surrogate.Stimulus, len(job.stims))
+	for i, st := range job.stims {
+		sts[i] = st.surrogate()
+	}
+	traces := make([][]float32, len(sts))
+	resp := SynthResponse{TimeAxis: srv.timeAxis(), Traces: make([]Trace, len(sts))}
+	err = srv.compute(r, func(ctx context.Context, inst *instance) error {
+		if err := inst.synth(ctx, srv.enc, sts, traces); err != nil {
+			return err
+		}
+		if asNPY || !job.features {
+			return nil
+		}
+		for i, v := range traces {
+			fv, err := inst.features(v)
+			if err != nil {
+				resp.Traces[i].FeaturesError = err.Error()
+			}
+			resp.Traces[i].Features = fv
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if asNPY {
+		l := srv.proto.Length
+		flat := make([]float32, 0, len(traces)*l)
+		for _, v := range traces {
+			flat = append(flat, v...)
+		}
+		hdr := srv.protoHeaders()
+		var out []string
+		for i, f := range job.flags {
+			if !f.InRange {
+				out = append(out, strconv.Itoa(i))
+			}
+		}
+		hdr["X-Noble-Out-Of-Range"] = strings.Join(out, ",")
+		return writeNPY(w, []int{len(traces), l}, flat, nil, hdr)
+	}
+	for i := range traces {
+		resp.Traces[i].Stimulus = job.stims[i]
+		resp.Traces[i].Flags = job.flags[i]
+		resp.Traces[i].VmV = traces[i]
+	}
+	return writeJSON(w, resp)
+}
+
+// ---- /api/fi ----
+
+// FIRequest is the /api/fi request. The amplitudes are Amps, or Points
+// equally spaced from AmpMin to AmpMax (defaults: 21 points over the
+// non-negative part of the amplitude training range).
+type FIRequest struct {
+	IThr   *float64  `json:"i_thr"`
+	SThr   *float64  `json:"s_thr"`
+	Amps   []float64 `json:"amps"`
+	AmpMin *float64  `json:"amp_min"`
+	AmpMax *float64  `json:"amp_max"`
+	Points int       `json:"points"`
+	// Rate is the firing-rate definition: "count" (default) or
+	// "mean_frequency" (see package fi).
+	Rate string `json:"rate"`
+	// Embed adds the surrogate's own F-I embedding (fi.Embed: about 15
+	// more traces, amplitudes up to 2 nA).
+	Embed  bool `json:"embed"`
+	Strict bool `json:"strict"`
+}
+
+type fiJob struct {
+	iThr, sThr float64
+	amps       []float64
+	rate       fi.Rate
+	embed      bool
+	flags      Flags
+}
+
+func (srv *Server) parseFI(body io.Reader) (*fiJob, error) {
+	var req FIRequest
+	if err := decodeJSON(body, &req); err != nil {
+		return nil, err
+	}
+	if req.IThr == nil || req.SThr == nil {
+		return nil, errorf(http.StatusBadRequest, "i_thr and s_thr are required")
+	}
+	job := &fiJob{iThr: *req.IThr, sThr: *req.SThr, embed: req.Embed, flags: Flags{InRange: true}}
+	if req.Rate != "" {
+		var err error
+		if job.rate, err = fi.ParseRate(req.Rate); err != nil {
+			return nil, errorf(http.StatusBadRequest, "rate %q: want count or mean_frequency", req.Rate)
+		}
+	}
+	if err := srv.checkEmbedding(&job.flags, "", job.iThr, job.sThr, req.Strict); err != nil {
+		return nil, err
+	}
+	grid := req.AmpMin != nil || req.AmpMax != nil || req.Points != 0
+	switch {
+	case grid && req.Amps != nil:
+		return nil, errorf(http.StatusBadRequest, "give either amps or amp_min, amp_max, points, not both")
+	case req.Amps != nil:
+		if len(req.Amps) == 0 {
+			return nil, errorf(http.StatusBadRequest, "amps is empty")
+		}
+		if len(req.Amps) > srv.set.MaxFIPoints {
+			return nil, errorf(http.StatusUnprocessableEntity, "%d amplitudes exceed the limit of %d", len(req.Amps), srv.set.MaxFIPoints)
+		}
+		job.amps = req.Amps
+	default:
+		lo, hi, n := max(srv.amp.Min, 0), srv.amp.Max, 21
+		if req.AmpMin != nil {
+			lo = *req.AmpMin
+		}
+		if req.AmpMax != nil {
+			hi = *req.AmpMax
+		}
+		if req.Points != 0 {
+			n = req.Points
+		}
+		switch {
+		case n < 2:
+			return nil, errorf(http.StatusUnprocessableEntity, "points = %d: want at least 2", n)
+		case n > srv.set.MaxFIPoints:
+			return nil, errorf(http.StatusUnprocessableEntity, "%d points exceed the limit of %d", n, srv.set.MaxFIPoints)
+		case !(lo < hi):
+			return nil, errorf(http.StatusUnprocessableEntity, "amp_min = %g must be below amp_max = %g", lo, hi)
+		}
+		job.amps = make([]float64, n)
+		for i := range n {
+			job.amps[i] = lo + (hi-lo)*float64(i)/float64(n-1)
+		}
+	}
+	for i, a := range job.amps {
+		if err := srv.checkValue(&job.flags, fmt.Sprintf("amps[%d]: ", i), "amp", a, srv.amp, "nA", req.Strict); err != nil {
+			return nil, err
+		}
+	}
+	return job, nil
+}
+
+// FIEmbedding is the surrogate's own F-I embedding.
+type FIEmbedding struct {
+	IThr      float64 `json:"i_thr"`     // nA
+	SThr      float64 `json:"s_thr"`     // Hz/nA
+	Intercept float64 `json:"intercept"` // nA
+	Sims      int     `json:"sims"`      // traces synthesised
+}
+
+// FIResponse is the /api/fi response.
+type FIResponse struct {
+	IThr float64 `json:"i_thr"`
+	SThr float64 `json:"s_thr"`
+	Flags
+	Rate   string       `json:"rate"`
+	Points []FIPoint    `json:"points"`
+	Embed  *FIEmbedding `json:"embedding,omitempty"`
+	// EmbedError explains a failed embedding (no threshold up to 2 nA,
+	// or firing at 0 nA).
+	EmbedError string `json:"embedding_error,omitempty"`
+}
+
+// FIPoint is one amplitude of an F-I curve.
+type FIPoint struct {
+	Amp           float64 `json:"amp"`            // nA
+	Spikes        int     `json:"spikes"`         // in the stimulus window
+	MeanFrequency float64 `json:"mean_frequency"` // eFEL, Hz
+	Rate          float64 `json:"rate"`           // Hz, by the request's definition
+}
+
+func (srv *Server) fiSettings(r fi.Rate) *fi.Settings {
+	return &fi.Settings{Dt: srv.proto.DtMS, Delay: srv.proto.StimStartMS, Dur: srv.proto.StimEndMS - srv.proto.StimStartMS, Rate: r}
+}
+
+func (srv *Server) handleFI(w http.ResponseWriter, r *http.Request) error {
+	asNPY, err := wantNPY(r)
+	if err != nil {
+		return err
+	}
+	job, err := srv.parseFI(srv.body(w, r))
+	if err != nil {
+		return err
+	}
+	resp := FIResponse{IThr: job.iThr, SThr: job.sThr, Flags: job.flags, Rate: job.rate.String()}
+	err = srv.compute(r, func(ctx context.Context, inst *instance) error {
+		sim := func(ctx context.Context, amp float64) ([]float64, error) {
+			return inst.synth64(ctx, srv.enc, surrogate.Stimulus{AmpNA: amp, IThr: job.iThr, SThr: job.sThr})
+		}
+		p, err := fi.NewProber(sim, srv.fiSettings(job.rate))
+		if err != nil {
+			return err
+		}
+		resp.Points = make([]FIPoint, len(job.amps))
+		for i, a := range job.amps {
+			pt, err := p.Point(ctx, a)
+			if err != nil {
+				return err
+			}
+			resp.Points[i] = FIPoint{Amp: pt.Amp, Spikes: pt.Spikes, MeanFrequency: pt.MeanFrequency, Rate: pt.Rate}
+		}
+		if !job.embed {
+			return nil
+		}
+		res, err := p.Embed(ctx) // reuses the points above
+		switch {
+		case errors.Is(err, fi.ErrNoThreshold), errors.Is(err, fi.ErrFiresAtLo):
+			resp.EmbedError = err.Error()
+		case err != nil:
+			return err
+		default:
+			resp.Embed = &FIEmbedding{IThr: res.IThr, SThr: res.SThr, Intercept: res.Intercept, Sims: res.Sims}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if asNPY {
+		flat := make([]float64, 0, 4*len(resp.Points))
+		for _, p := range resp.Points {
+			flat = append(flat, p.Amp, float64(p.Spikes), p.MeanFrequency, p.Rate)
+		}
+		return writeNPY(w, []int{len(resp.Points), 4}, nil, flat, map[string]string{
+			"X-Noble-Columns": "amp_nA,spikes,mean_frequency_hz,rate_hz",
+		})
+	}
+	return writeJSON(w, resp)
+}
+
+// ---- /api/ensemble ----
+
+// EnsembleRequest is the /api/ensemble request: N embeddings drawn
+// uniformly from the ellipse centred on (i_thr, s_thr) whose semi-axes are
+// Radius times the training range widths of I_thr and s_thr, each under the
+// same step amplitude.
+type EnsembleRequest struct {
+	IThr   *float64 `json:"i_thr"`
+	SThr   *float64 `json:"s_thr"`
+	Amp    *float64 `json:"amp"`
+	N      int      `json:"n"`      // samples [50]
+	Radius *float64 `json:"radius"` // fraction of the range widths, (0, 1] [0.05]
+	Seed   uint64   `json:"seed"`   // sample k draws from PCG(seed, k)
+	Traces bool     `json:"traces"` // include every sample's trace
+	Strict bool     `json:"strict"`
+}
+
+type ensembleJob struct {
+	center  Stimulus
+	flags   Flags
+	n       int
+	radius  float64
+	seed    uint64
+	traces  bool
+	samples []Stimulus
+	sflags  []Flags
+}
+
+func (srv *Server) parseEnsemble(body io.Reader) (*ensembleJob, error) {
+	var req EnsembleRequest
+	if err := decodeJSON(body, &req); err != nil {
+		return nil, err
+	}
+	st, err := stimulusJSON{req.IThr, req.SThr, req.Amp}.resolve("")
+	if err != nil {
+		return nil, err
+	}
+	job := &ensembleJob{center: st, n: req.N, radius: 0.05, seed: req.Seed, traces: req.Traces}
+	if job.n == 0 {
+		job.n = 50
+	}
+	if req.Radius != nil {
+		job.radius = *req.Radius
+	}
+	switch {
+	case job.n < 1:
+		return nil, errorf(http.StatusUnprocessableEntity, "n = %d: want at least 1", job.n)
+	case job.n > srv.set.MaxEnsemble:
+		return nil, errorf(http.StatusUnprocessableEntity, "n = %d exceeds the ensemble limit of %d", job.n, srv.set.MaxEnsemble)
+	case !(job.radius > 0 && job.radius <= 1):
+		return nil, errorf(http.StatusUnprocessableEntity, "radius = %g: want a fraction of the training range in (0, 1]", job.radius)
+	}
+	if job.flags, err = srv.checkStimulus("", st, req.Strict); err != nil {
+		return nil, err
+	}
+	job.samples = ensembleSamples(st, job.n, job.radius, job.seed, width(srv.scale.IThr), width(srv.scale.SThr))
+	job.sflags = make([]Flags, job.n)
+	for k, s := range job.samples {
+		// The centre passed the strict check; samples only need to stay
+		// within the hard limits, and are flagged otherwise.
+		if job.sflags[k], err = srv.checkStimulus(fmt.Sprintf("sample %d: ", k), s, false); err != nil {
+			return nil, errorf(http.StatusUnprocessableEntity, "%s (reduce radius or move the centre inward)", err.(*apiError).Msg)
+		}
+	}
+	return job, nil
+}
+
+// ensembleSamples draws n embeddings uniformly from the ellipse around c
+// with semi-axes radius·wI and radius·wS; sample k uses its own PCG stream
+// (seed, k), so the first samples do not depend on n.
+func ensembleSamples(c Stimulus, n int, radius float64, seed uint64, wI, wS float64) []Stimulus {
+	out := make([]Stimulus, n)
+	for k := range out {
+		rng := rand.New(rand.NewPCG(seed, uint64(k)))
+		r := radius * math.Sqrt(rng.Float64())
+		th := 2 * math.Pi * rng.Float64()
+		out[k] = Stimulus{IThr: c.IThr + r*math.Cos(th)*wI, SThr: c.SThr + r*math.Sin(th)*wS, Amp: c.Amp}
+	}
+	return out
+}
+
+// Band holds per-sample statistics of the ensemble's traces (mV): the mean,
+// the population standard deviation and quantiles (linear interpolation
+// between order statistics, numpy's default).
+type Band struct {
+	Mean []float32 `json:"mean"`
+	Std  []float32 `json:"std"`
+	Min  []float32 `json:"min"`
+	Q05  []float32 `json:"q05"`
+	Q50  []float32 `json:"q50"`
+	Q95  []float32 `json:"q95"`
+	Max  []float32 `json:"max"`
+}
+
+// bandRows names the rows of the NPY form of a Band.
+const bandRows = "mean,std,min,q05,q50,q95,max"
+
+// Summary is the distribution of one feature's first value over the
+// samples where it is defined.
+type Summary struct {
+	N    int      `json:"n"` // samples where the feature is defined
+	Mean *float64 `json:"mean"`
+	Std  *float64 `json:"std"`
+	Min  *float64 `json:"min"`
+	Max  *float64 `json:"max"`
+}
+
+// Sample is one ensemble member.
+type Sample struct {
+	Stimulus
+	Flags
+}
+
+// EnsembleResponse is the /api/ensemble response.
+type EnsembleResponse struct {
+	TimeAxis
+	Center   Sample             `json:"center"`
+	N        int                `json:"n"`
+	Radius   float64            `json:"radius"`
+	Seed     uint64             `json:"seed"`
+	Samples  []Sample           `json:"samples"`
+	Band     Band               `json:"band"`
+	Features map[string]Summary `json:"features"`
+	Traces   [][]float32        `json:"traces,omitempty"`
+}
+
+func (srv *Server) handleEnsemble(w http.ResponseWriter, r *http.Request) error {
+	asNPY, err := wantNPY(r)
+	if err != nil {
+		return err
+	}
+	job, err := srv.parseEnsemble(srv.body(w, r))
+	if err != nil {
+		return err
+	}
+	sts := make([]surrogate.Stimulus, job.n)
+	for i, s := range job.samples {
+		sts[i] = s.surrogate()
+	}
+	traces := make([][]float32, job.n)
+	vals := make([]features.Values, job.n)
+	err = srv.compute(r, func(ctx context.Context, inst *instance) error {
+		if err := inst.synth(ctx, srv.enc, sts, traces); err != nil {
+			return err
+		}
+		if asNPY {
+			return nil
+		}
+		for i, v := range traces {
+			vals[i], _ = inst.features(v) // a failure leaves the sample's features undefined
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	band := bandOf(traces)
+	if asNPY {
+		if job.traces {
+			flat := make([]float32, 0, job.n*srv.proto.Length)
+			for _, v := range traces {
+				flat = append(flat, v...)
+			}
+			return writeNPY(w, []int{job.n, srv.proto.Length}, flat, nil, srv.protoHeaders())
+		}
+		rows := [][]float32{band.Mean, band.Std, band.Min, band.Q05, band.Q50, band.Q95, band.Max}
+		flat := make([]float32, 0, len(rows)*srv.proto.Length)
+		for _, v := range rows {
+			flat = append(flat, v...)
+		}
+		hdr := srv.protoHeaders()
+		hdr["X-Noble-Rows"] = bandRows
+		return writeNPY(w, []int{len(rows), srv.proto.Length}, flat, nil, hdr)
+	}
+	resp := EnsembleResponse{
+		TimeAxis: srv.timeAxis(), Center: Sample{job.center, job.flags}, N: job.n, Radius: job.radius, Seed: job.seed,
+		Samples: make([]Sample, job.n), Band: band, Features: summarise(vals),
+	}
+	for k := range job.samples {
+		resp.Samples[k] = Sample{job.samples[k], job.sflags[k]}
+	}
+	if job.traces {
+		resp.Traces = traces
+	}
+	return writeJSON(w, resp)
+}
+
+// bandOf returns the per-sample statistics of equal-length traces,
+// accumulated in float64.
+func bandOf(traces [][]float32) Band {
+	n, l := len(traces), len(traces[0])
+	b := Band{Mean: make([]float32, l), Std: make([]float32, l), Min: make([]float32, l),
+		Q05: make([]float32, l), Q50: make([]float32, l), Q95: make([]float32, l), Max: make([]float32, l)}
+	col := make([]float64, n)
+	for j := range l {
+		var sum float64
+		for i, v := range traces {
+			col[i] = float64(v[j])
+			sum += col[i]
+		}
+		mean := sum / float64(n)
+		var ss float64
+		for _, x := range col {
+			ss += (x - mean) * (x - mean)
+		}
+		slices.Sort(col)
+		b.Mean[j], b.Std[j] = float32(mean), float32(math.Sqrt(ss/float64(n)))
+		b.Min[j], b.Max[j] = float32(col[0]), float32(col[n-1])
+		b.Q05[j], b.Q50[j], b.Q95[j] = float32(quantile(col, 0.05)), float32(quantile(col, 0.5)), float32(quantile(col, 0.95))
+	}
+	return b
+}
+
+// quantile is numpy.quantile(x, q) (method "linear") of sorted x.
+func quantile(x []float64, q float64) float64 {
+	h := q * float64(len(x)-1)
+	i := int(h)
+	if i >= len(x)-1 {
+		return x[len(x)-1]
+	}
+	return x[i] + (h-float64(i))*(x[i+1]-x[i])
+}
+
+// summarise returns the distribution of each summary feature's first value.
+func summarise(vals []features.Values) map[string]Summary {
+	out := make(map[string]Summary, len(summaryFeatures))
+	for _, name := range summaryFeatures {
+		var xs []float64
+		for _, v := range vals {
+			if x, ok := v.First(name); ok && finite(x) {
+				xs = append(xs, x)
+			}
+		}
+		s := Summary{N: len(xs)}
+		if len(xs) > 0 {
+			var sum, ss float64
+			lo, hi := xs[0], xs[0]
+			for _, x := range xs {
+				sum += x
+				lo, hi = min(lo, x), max(hi, x)
+			}
+			mean := sum / float64(len(xs))
+			for _, x := range xs {
+				ss += (x - mean) * (x - mean)
+			}
+			std := math.Sqrt(ss / float64(len(xs)))
+			s.Mean, s.Std, s.Min, s.Max = &mean, &std, &lo, &hi
+		}
+		out[name] = s
+	}
+	return out
+}
