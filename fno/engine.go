@@ -43,7 +43,6 @@ func (ws *workspace[T]) reset(cfg Config, batch, l int, train bool) {
 	linspaceGrid(ws.grid)
 	ws.a0 = grow(ws.a0, (cfg.InChannels+1)*n)
 	ws.h0 = grow(ws.h0, cfg.LiftingChannels*n)
-	ws.big = grow(ws.big, max(cfg.LiftingChannels, cfg.ProjectionChannels)*n)
 	nl := 1
 	if train {
 		nl = cfg.Layers
@@ -52,12 +51,13 @@ func (ws *workspace[T]) reset(cfg Config, batch, l int, train bool) {
 	ws.spec = growBufs(ws.spec, nl, w*batch*2*m)
 	ws.h1 = growBufs(ws.h1, nl, w*n)
 	ws.mh = growBufs(ws.mh, nl, cfg.MLPHidden*n)
-	ws.z = growBufs(ws.z, nl, w*n)
 	ws.p = grow(ws.p, cfg.ProjectionChannels*n)
 	ws.ys = grow(ws.ys, w*batch*2*m)
 	ws.wre = grow(ws.wre, w*w*m)
 	ws.wim = grow(ws.wim, w*w*m)
 	if train {
+		ws.big = grow(ws.big, max(cfg.LiftingChannels, cfg.ProjectionChannels)*n)
+		ws.z = growBufs(ws.z, nl, w*n)
 		ws.dxs = grow(ws.dxs, w*batch*2*m)
 		ws.a1 = grow(ws.a1, w*n)
 		ws.g = grow(ws.g, cfg.MLPHidden*n)
@@ -132,9 +132,9 @@ func (nt *net[T]) forward(ws *workspace[T], dst, x []T, batch, l int, train bool
 	}
 	// Lifting: conv, GELU, conv.
 	nt.lift0.apply(ws.help, ws.h0, ws.a0, n, false)
-	post := ws.big[:cfg.LiftingChannels*n]
-	if !train {
-		post = ws.h0
+	post := ws.h0
+	if train {
+		post = ws.big[:cfg.LiftingChannels*n]
 	}
 	gelu(ws.help, post, ws.h0)
 	nt.lift1.apply(ws.help, ws.xs[0], post, n, false)
@@ -149,7 +149,7 @@ func (nt *net[T]) forward(ws *workspace[T], dst, x []T, batch, l int, train bool
 			k = li
 			xin, xout = ws.xs[li], ws.xs[li+1]
 		}
-		spec, h1, mh, z := ws.spec[k], ws.h1[k], ws.mh[k], ws.z[k]
+		spec, h1, mh := ws.spec[k], ws.h1[k], ws.mh[k]
 		// Spectral convolution.
 		deinterleave(ws.wre, ws.wim, ly.spec, w, m, cfg.Modes)
 		ws.dft.analysis(spec, xin, w*batch, ws.dft.c, ws.dft.s, invL)
@@ -174,9 +174,9 @@ func (nt *net[T]) forward(ws *workspace[T], dst, x []T, batch, l int, train bool
 			g = ws.g
 		}
 		gelu(ws.help, g, mh)
-		zz := z
-		if !train || last {
-			zz = xout
+		zz := xout
+		if train && !last {
+			zz = ws.z[k]
 		}
 		for c := range w {
 			zr, xr := zz[c*n:(c+1)*n], xin[c*n:(c+1)*n]
@@ -196,7 +196,10 @@ func (nt *net[T]) forward(ws *workspace[T], dst, x []T, batch, l int, train bool
 		xl = ws.xs[len(nt.layers)]
 	}
 	nt.proj0.apply(ws.help, ws.p, xl, n, false)
-	q := ws.big[:cfg.ProjectionChannels*n]
+	q := ws.p
+	if train {
+		q = ws.big[:cfg.ProjectionChannels*n]
+	}
 	gelu(ws.help, q, ws.p)
 	out := cfg.OutChannels
 	if out == 1 {
