@@ -149,8 +149,8 @@ func TestNoAllocs(t *testing.T) {
 	for name, f := range map[string]func(){
 		"Forward/batch1/helper":    func() { mb.Forward(yb, xb, 1, lb) },
 		"TrainBatch/batch1/helper": func() { mb.TrainBatch(xb, yb, 1, lb, 2) },
-		"Forward":    func() { m.Forward(dst, x, batch, l) },
-		"TrainBatch": func() { m.TrainBatch(x, y, batch, l, 4) },
+		"Forward":                  func() { m.Forward(dst, x, batch, l) },
+		"TrainBatch":               func() { m.TrainBatch(x, y, batch, l, 4) },
 		"ForwardTrain+Backward": func() {
 			m.ForwardTrain(dst, x, batch, l)
 			m.Backward(y)
