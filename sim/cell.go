@@ -65,8 +65,11 @@ func LoadCell(dir string) (*Cell, error) {
 	if c.Axon != "delete" && c.Axon != "stub" {
 		return nil, d.errf("axon", ErrRange, "%q: want \"delete\" or \"stub\"", c.Axon)
 	}
-	if filepath.IsAbs(morphName) || filepath.IsAbs(pattern) {
-		return nil, d.errf("parameters", ErrRange, "paths must be relative to the cell directory")
+	if filepath.IsAbs(morphName) {
+		return nil, d.errf("morphology", ErrRange, "%q: paths are relative to the cell directory", morphName)
+	}
+	if filepath.IsAbs(pattern) {
+		return nil, d.errf("parameters", ErrRange, "%q: paths are relative to the cell directory", pattern)
 	}
 	if _, err := filepath.Match(pattern, ""); err != nil {
 		return nil, d.errf("parameters", ErrRange, "bad pattern %q: %v", pattern, err)

@@ -15,7 +15,7 @@ const (
 )
 
 // maxSteps bounds a simulation's length (and the trace it allocates).
-const maxSteps = 1 << 27
+const maxSteps = 1 << 25
 
 // Protocol is a current-clamp experiment: NEURON's IClamp at soma(0.5)
 // switched on at Delay for Dur, with amplitude Amp, simulated from t = 0 to
@@ -48,7 +48,7 @@ func (p Protocol) WithDefaults() Protocol {
 }
 
 // Validate reports whether p (after WithDefaults) can be simulated: every
-// value finite, Dt > 0, TStop > 0, Dur ≥ 0, and at most 2^27 steps.
+// value finite, Dt > 0, TStop > 0, Dur ≥ 0, and at most 2^25 steps.
 func (p Protocol) Validate() error {
 	p = p.WithDefaults()
 	for _, f := range []struct {
