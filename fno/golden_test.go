@@ -136,6 +136,24 @@ func TestGoldenSmall(t *testing.T) {
 			checkAgainst(t, m, x.F32, y.F32, batch, length, out.F64, loss, grads)
 		})
 	}
+	// Negative control: the comparison must notice a 1 % change of one
+	// soft gate of the middle layer.
+	sd := m.StateDict()
+	for i := range sd {
+		if sd[i].Name == "fno_blocks.channel_mlp_skips.1.weight" {
+			sd[i].Data[0] *= 1.01
+		}
+	}
+	if err := m.LoadStateDict(sd); err != nil {
+		t.Fatal(err)
+	}
+	x, _ := npy.ReadFile(filepath.Join("testdata", "golden_small_L64_x.npy"))
+	ref, _ := npy.ReadFile(filepath.Join("testdata", "golden_small_L64_out.npy"))
+	if e := relErr(m.Forward(nil, x.F32, x.Shape[0], 64), ref.F64); e <= goldenTol {
+		t.Errorf("perturbed model: relative error %.3g ≤ %g; the golden comparison is not sensitive", e, goldenTol)
+	} else {
+		t.Logf("negative control: perturbed model relative error %.3g", e)
+	}
 }
 
 // repoRoot walks up from the package directory to the directory holding
