@@ -104,6 +104,7 @@ func TestLoadCellErrors(t *testing.T) {
 		{"no soma", good, "1 3 0 0 0 1 -1\n2 3 0 10 0 1 1\n", morph.ErrNoSoma, "morphology.swc"},
 		{"unknown parent", good, "1 1 0 0 0 5 -1\n2 3 0 10 0 1 7\n", morph.ErrUnknownParent, "morphology.swc:2"},
 		{"bad radius", good, "1 1 0 0 0 5 -1\n2 3 0 10 0 -1 1\n", morph.ErrRadius, "morphology.swc:2"},
+		{"cycle", good, "1 1 0 0 0 5 -1\n2 3 0 10 0 1 3\n3 3 0 20 0 1 2\n", morph.ErrCycle, "morphology.swc:2"},
 		{"bad number", good, "1 1 0 0 0 5 -1\n2 3 0 1x0 0 1 1\n", morph.ErrSyntax, "morphology.swc:2"},
 	}
 	for _, c := range cases {

@@ -86,6 +86,12 @@ func TestSimulateCommandErrors(t *testing.T) {
 	truncated := filepath.Join(tmp, "trunc.json")
 	b, _ := os.ReadFile(mouseCell + "/hof/hof_param_318331342_0.json")
 	os.WriteFile(truncated, b[:len(b)/2], 0o644)
+	// A cell whose morphology has a parent cycle.
+	badCell := filepath.Join(tmp, "cell")
+	os.MkdirAll(filepath.Join(badCell, "hof"), 0o755)
+	os.WriteFile(filepath.Join(badCell, "cell.json"), []byte(`{"name": "x", "morphology": "m.swc", "parameters": "hof/*.json", "axon": "delete"}`), 0o644)
+	os.WriteFile(filepath.Join(badCell, "m.swc"), []byte("1 1 0 0 0 5 -1\n2 3 0 10 0 1 3\n3 3 0 20 0 1 2\n"), 0o644)
+	os.WriteFile(filepath.Join(badCell, "hof", "a.json"), b, 0o644)
 	notDir := filepath.Join(tmp, "file")
 	os.WriteFile(notDir, nil, 0o644)
 	cases := []struct {
@@ -105,6 +111,7 @@ func TestSimulateCommandErrors(t *testing.T) {
 		{"NaN value", []string{"--cell", mouseCell, "--amps", "0.1", "--params", "hof_param_318331342_0," + badJSON}, false, "bad.json: genome[0].value"},
 		{"truncated", []string{"--cell", mouseCell, "--amps", "0.1", "--params", "hof_param_318331342_0," + truncated}, false, "trunc.json:"},
 		{"no cell dir", []string{"--cell", tmp, "--amps", "0.1"}, false, "cell.json"},
+		{"SWC cycle", []string{"--cell", badCell, "--amps", "0.1"}, false, "m.swc:2: parent"},
 		{"out is a file", []string{"--cell", mouseCell, "--amps", "0.1", "--params", "hof_param_318331342_0"}, false, "file"},
 	}
 	for _, c := range cases {
