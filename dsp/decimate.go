@@ -7,9 +7,9 @@ import (
 // Settings configures a Decimator. A zero field means the default in
 // brackets; the defaults are NOBLE's dt 0.02 → 0.06 ms path.
 type Settings struct {
-	Factor      int     // decimation factor, ≥ 1 [3]
-	Passband    float64 // passband edge as a fraction of the output Nyquist frequency, (0, 1) [0.8]
-	Attenuation float64 // stopband attenuation from the output Nyquist frequency on, dB [80]
+	Factor      int     `json:"factor"`         // decimation factor, ≥ 1 [3]
+	Passband    float64 `json:"passband"`       // passband edge as a fraction of the output Nyquist frequency, (0, 1) [0.8]
+	Attenuation float64 `json:"attenuation_dB"` // stopband attenuation from the output Nyquist frequency on, dB [80]
 }
 
 // WithDefaults returns s with zero fields replaced by the defaults.

@@ -1,0 +1,229 @@
+package dataset
+
+import (
+	"context"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync/atomic"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/noble-neuro/noble/fi"
+	"github.com/noble-neuro/noble/sim"
+)
+
+// Source simulates the models of one cell. Simulate must be safe for
+// concurrent use and deterministic: the same model and protocol give the same
+// trace in any goroutine.
+type Source interface {
+	Cell() string     // cell name
+	Models() []string // model names (parameter file stems), in the cell's order
+	// Simulate returns the soma voltage (mV) of model i under p at every Dt
+	// from t = 0 (p.Steps()+1 samples), into dst if it has the capacity.
+	Simulate(ctx context.Context, model int, p sim.Protocol, dst []float64) ([]float64, error)
+}
+
+// cellSource is a Source over a sim.Cell with every model built.
+type cellSource struct {
+	cell   *sim.Cell
+	names  []string
+	models []*sim.Model
+}
+
+// NewCellSource builds every model of c (errors name the parameter file).
+func NewCellSource(c *sim.Cell) (Source, error) {
+	if len(c.ParamFiles) == 0 {
+		return nil, fmt.Errorf("dataset: cell %s: no parameter files", c.Name)
+	}
+	s := &cellSource{cell: c}
+	for _, f := range c.ParamFiles {
+		m, err := c.Model(f)
+		if err != nil {
+			return nil, err
+		}
+		s.models = append(s.models, m)
+		s.names = append(s.names, strings.TrimSuffix(filepath.Base(f), filepath.Ext(f)))
+	}
+	return s, nil
+}
+
+func (s *cellSource) Cell() string     { return s.cell.Name }
+func (s *cellSource) Models() []string { return s.names }
+func (s *cellSource) Simulate(ctx context.Context, i int, p sim.Protocol, dst []float64) ([]float64, error) {
+	return s.models[i].Simulate(ctx, p, dst)
+}
+
+// Embedding is a model's F-I embedding; NaN values mean the model has none
+// (it fires at 0 nA or not up to fi's largest amplitude).
+type Embedding struct {
+	IThr float64 // threshold current, nA
+	SThr float64 // F-I slope above threshold, Hz/nA
+}
+
+// Has reports whether the embedding is defined.
+func (e Embedding) Has() bool { return !math.IsNaN(e.IThr) && !math.IsNaN(e.SThr) }
+
+// Embed computes the F-I embedding of every model of src with package fi
+// under p's embedding protocol (the published one: Window ms, step from Delay
+// to Delay + Dur; fs's Dt, Delay and Dur are replaced by p's). Models are
+// embedded on workers goroutines (0: GOMAXPROCS); progress, if not nil, is
+// called after each model with the number done (calls may be concurrent).
+// A model that fires at 0 nA or never gets a NaN embedding, not an error.
+func Embed(ctx context.Context, src Source, p Protocol, fs *fi.Settings, workers int, progress func(done, total int)) ([]Embedding, error) {
+	var set fi.Settings
+	if fs != nil {
+		set = *fs
+	}
+	sp := p.Embedding()
+	set.Dt, set.Delay, set.Dur = sp.Dt, sp.Delay, sp.Dur
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	names := src.Models()
+	out := make([]Embedding, len(names))
+	var done atomic.Int64
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(workers)
+	for i := range names {
+		g.Go(func() error {
+			var buf []float64
+			simulate := func(ctx context.Context, amp float64) ([]float64, error) {
+				q := sp
+				q.Amp = amp
+				v, err := src.Simulate(ctx, i, q, buf)
+				buf = v
+				return v, err
+			}
+			res, err := fi.Embed(gctx, simulate, &set)
+			switch {
+			case errors.Is(err, fi.ErrNoThreshold) || errors.Is(err, fi.ErrFiresAtLo):
+				out[i] = Embedding{math.NaN(), math.NaN()}
+			case err != nil:
+				return fmt.Errorf("dataset: embedding of %s: %w", names[i], err)
+			default:
+				out[i] = Embedding{res.IThr, res.SThr}
+			}
+			if progress != nil {
+				progress(int(done.Add(1)), len(names))
+			}
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// WriteEmbeddings writes embeddings as CSV in the format of "noble fi"
+// (parameters,i_thr_nA,s_thr_hz_per_nA; parameters is the file name
+// NAME.json; undefined values empty).
+func WriteEmbeddings(w io.Writer, names []string, emb []Embedding) error {
+	if len(names) != len(emb) {
+		panic("dataset: WriteEmbeddings: lengths differ")
+	}
+	num := func(x float64) string {
+		if math.IsNaN(x) {
+			return ""
+		}
+		return strconv.FormatFloat(x, 'g', -1, 64)
+	}
+	if _, err := fmt.Fprintln(w, "parameters,i_thr_nA,s_thr_hz_per_nA"); err != nil {
+		return err
+	}
+	for i, e := range emb {
+		if _, err := fmt.Fprintf(w, "%s.json,%s,%s\n", names[i], num(e.IThr), num(e.SThr)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// ErrEmbeddings is wrapped by errors about an embeddings CSV file.
+var ErrEmbeddings = errors.New("dataset: bad embeddings file")
+
+// ReadEmbeddings reads an embeddings CSV (as "noble fi" or WriteEmbeddings
+// write it: a header naming the columns parameters, i_thr_nA and
+// s_thr_hz_per_nA, other columns ignored) and returns the embeddings of the
+// given models in order; a row's parameters may be the file name or its
+// stem. Every model must have exactly one row; rows of other models are
+// errors too (a file of another cell). file names the input in errors, which
+// carry the line.
+func ReadEmbeddings(r io.Reader, file string, names []string) ([]Embedding, error) {
+	cr := csv.NewReader(io.LimitReader(r, 64<<20))
+	cr.ReuseRecord = true
+	bad := func(line int, format string, args ...any) error {
+		if line == 0 {
+			return fmt.Errorf("%s: %w: %s", file, ErrEmbeddings, fmt.Sprintf(format, args...))
+		}
+		return fmt.Errorf("%s:%d: %w: %s", file, line, ErrEmbeddings, fmt.Sprintf(format, args...))
+	}
+	head, err := cr.Read()
+	if err != nil {
+		return nil, bad(1, "header: %v", err)
+	}
+	col := map[string]int{}
+	for i, h := range head {
+		col[h] = i
+	}
+	for _, h := range []string{"parameters", "i_thr_nA", "s_thr_hz_per_nA"} {
+		if _, ok := col[h]; !ok {
+			return nil, bad(1, "no column %q", h)
+		}
+	}
+	idx := map[string]int{}
+	for i, n := range names {
+		idx[n] = i
+	}
+	out := make([]Embedding, len(names))
+	seen := make([]bool, len(names))
+	for {
+		rec, err := cr.Read()
+		if err == io.EOF {
+			break
+		}
+		line, _ := cr.FieldPos(0)
+		if err != nil {
+			return nil, bad(line, "%v", err)
+		}
+		name := strings.TrimSuffix(filepath.Base(rec[col["parameters"]]), ".json")
+		i, ok := idx[name]
+		if !ok {
+			return nil, bad(line, "parameters %q is not a model of the cell", name)
+		}
+		if seen[i] {
+			return nil, bad(line, "parameters %q listed twice", name)
+		}
+		seen[i] = true
+		var e [2]float64
+		for k, h := range []string{"i_thr_nA", "s_thr_hz_per_nA"} {
+			s := rec[col[h]]
+			if s == "" {
+				e[k] = math.NaN()
+				continue
+			}
+			x, err := strconv.ParseFloat(s, 64)
+			if err != nil || math.IsNaN(x) || math.IsInf(x, 0) {
+				return nil, bad(line, "%s %q: not a finite number", h, s)
+			}
+			e[k] = x
+		}
+		if math.IsNaN(e[0]) != math.IsNaN(e[1]) {
+			return nil, bad(line, "%s: only one of i_thr_nA and s_thr_hz_per_nA given", name)
+		}
+		out[i] = Embedding{e[0], e[1]}
+	}
+	for i, ok := range seen {
+		if !ok {
+			return nil, bad(0, "no row for model %s", names[i])
+		}
+	}
+	return out, nil
+}
