@@ -330,7 +330,9 @@ func TestVerify(t *testing.T) {
 	}
 }
 
-func splitOf(name string) string { return name[:strings.LastIndex(name[:strings.Index(name, "-of-")], "-")] }
+func splitOf(name string) string {
+	return name[:strings.LastIndex(name[:strings.Index(name, "-of-")], "-")]
+}
 
 // TestDecodeShardChecks: content errors a matching checksum cannot catch
 // (a shard written by a buggy producer) are still reported.
