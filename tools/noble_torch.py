@@ -49,6 +49,13 @@ Usage (Debian: apt-get install python3-torch; run with /usr/bin/python3):
       the default-configuration golden test, which generates its data on the
       fly because the full model's files are too large to commit.
 
+  noble_torch.py --bench [--batch 1,8,64] [--threads 2]
+      Times this implementation on the default configuration at L = 8583 in
+      float32 (the speed reference of the issue): forward per trace without
+      autograd, and a training step (forward, relative L4 loss, backward) per
+      trace; prints one line per batch size. Meaningful only on an idle
+      machine (measure with nothing else running).
+
 Tested with torch 1.13 (Debian bookworm python3-torch) and numpy 1.24.
 """
 
@@ -298,6 +305,34 @@ def golden(outdir):
         print(f"L={L}: loss {loss:.17g}, |out| {np.linalg.norm(out):.6g}", file=sys.stderr)
 
 
+def bench(batches, threads):
+    import time
+    torch.set_num_threads(threads)
+    cfg = DEFAULT_CONFIG
+    L = 8583
+    params = init_params(cfg, seed=0)
+    P = {k: torch.tensor(v, requires_grad=True) for k, v in params}
+    for B in batches:
+        x = torch.randn(B, cfg["in_channels"], L)
+        y = -0.065 + 0.01 * torch.randn(B, 1, L)
+        with torch.no_grad():
+            forward(P, cfg, x)  # warm-up
+            n, t0 = 0, time.perf_counter()
+            while n < 3 or time.perf_counter() - t0 < 2:
+                forward(P, cfg, x)
+                n += 1
+            fwd = (time.perf_counter() - t0) / n / B
+        n, t0 = 0, time.perf_counter()
+        while n < 2 or time.perf_counter() - t0 < 2:
+            for v in P.values():
+                v.grad = None
+            rel_lp_loss(forward(P, cfg, x), y, 4).backward()
+            n += 1
+        step = (time.perf_counter() - t0) / n / B
+        print(f"torch {torch.__version__} threads {threads} batch {B}: forward {fwd*1e3:.1f} ms/trace, "
+              f"training step {step*1e3:.1f} ms/trace")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--golden", metavar="OUTDIR")
@@ -308,7 +343,13 @@ def main():
     ap.add_argument("--target")
     ap.add_argument("--grad")
     ap.add_argument("--p", type=int, default=4)
+    ap.add_argument("--bench", action="store_true")
+    ap.add_argument("--batch", default="1,8,64", help="--bench batch sizes")
+    ap.add_argument("--threads", type=int, default=2, help="--bench torch threads")
     a = ap.parse_args()
+    if a.bench:
+        bench([int(b) for b in a.batch.split(",")], a.threads)
+        return
     torch.set_num_threads(1)
     if a.golden:
         golden(a.golden)
