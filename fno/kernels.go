@@ -154,6 +154,10 @@ func addConst[T float](s []T, v T) {
 // sum64 sums s with float64 accumulators (four, for instruction-level
 // parallelism; the result depends only on len(s), not on the machine).
 func sum64[T float](s []T) float64 {
+	var z T
+	if unsafe.Sizeof(z) == 4 {
+		return kernels.Sum64(f32s(s))
+	}
 	var a0, a1, a2, a3 float64
 	i := 0
 	for ; i+4 <= len(s); i += 4 {
@@ -171,6 +175,10 @@ func sum64[T float](s []T) float64 {
 
 // dot64 is the dot product of a and b with float64 accumulators, as sum64.
 func dot64[T float](a, b []T) float64 {
+	var z T
+	if unsafe.Sizeof(z) == 4 {
+		return kernels.Dot64(f32s(a), f32s(b))
+	}
 	b = b[:len(a)]
 	var s0, s1, s2, s3 float64
 	i := 0

@@ -1,6 +1,11 @@
 package fno
 
-import "math"
+import (
+	"math"
+	"unsafe"
+
+	"github.com/noble-neuro/noble/internal/kernels"
+)
 
 // dft holds the tables of the truncated real DFT of length L restricted to
 // modes 0..M-1, folded by the symmetry t ↔ L−t.
@@ -78,7 +83,13 @@ func grow[T any](s []T, n int) []T {
 // synthesis.
 func (d *dft[T]) analysis(spec, x []T, rows int, c, s []T, alpha T) {
 	l, h, ne, m := d.l, d.h, d.ne, d.m
-	for r := range rows {
+	var z T
+	goRows := rows
+	if unsafe.Sizeof(z) == 4 {
+		kernels.Fold(f32s(d.e), f32s(d.o), f32s(x), rows, l, h, ne)
+		goRows = 0 // folded already
+	}
+	for r := range goRows {
 		xr := x[r*l : (r+1)*l]
 		e := d.e[r*ne : (r+1)*ne]
 		o := d.o[r*h : (r+1)*h]
@@ -106,6 +117,11 @@ func (d *dft[T]) synthesis(y, spec []T, rows int, c, s []T, alpha T, add bool) {
 	l, h, ne, m := d.l, d.h, d.ne, d.m
 	mm(d.help, false, true, rows, ne, m, alpha, spec, 2*m, c, m, 0, d.e, ne)
 	mm(d.help, false, true, rows, h, m, alpha, spec[m:], 2*m, s, m, 0, d.o, h)
+	var z T
+	if unsafe.Sizeof(z) == 4 {
+		kernels.Unfold(f32s(y), f32s(d.e), f32s(d.o), rows, l, h, ne, add)
+		return
+	}
 	for r := range rows {
 		yr := y[r*l : (r+1)*l]
 		e := d.e[r*ne : (r+1)*ne]
@@ -135,6 +151,11 @@ func (d *dft[T]) synthesis(y, spec []T, rows int, c, s []T, alpha T, add bool) {
 // mix sets ys[o][b] = Σ_i xs[i][b]·W[i][o] per mode k < M (complex), the
 // dense spectral contraction "bix,iox->box"; wre, wim are [in][out][M].
 func mix[T float](ys, xs, wre, wim []T, width, batch, m int) {
+	var z T
+	if unsafe.Sizeof(z) == 4 {
+		kernels.Mix(f32s(ys), f32s(xs), f32s(wre), f32s(wim), width, batch, m)
+		return
+	}
 	m2 := 2 * m
 	for o := range width {
 		for b := range batch {
@@ -161,6 +182,11 @@ func mix[T float](ys, xs, wre, wim []T, width, batch, m int) {
 // real-pair gradient of the interleaved weights, dw[i][o][k] +=
 // Σ_b conj(xs[i][b][k])·dys[o][b][k].
 func mixBack[T float](dxs, dw, dys, xs, wre, wim []T, width, batch, m, modes int) {
+	var z T
+	if unsafe.Sizeof(z) == 4 {
+		kernels.MixBack(f32s(dxs), f32s(dw), f32s(dys), f32s(xs), f32s(wre), f32s(wim), width, batch, m, modes)
+		return
+	}
 	m2 := 2 * m
 	for i := range width {
 		for b := range batch {

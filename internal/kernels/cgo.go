@@ -7,6 +7,12 @@ package kernels
 void noble_gelu(float *dst, const float *x, long n);
 void noble_gelu_inplace(float *x, long n);
 void noble_gelu_back(float *d, const float *x, long n);
+void noble_fold(float *e, float *o, const float *x, long rows, long l, long h, long ne);
+void noble_unfold(float *y, const float *e, const float *o, long rows, long l, long h, long ne, int add);
+void noble_mix(float *ys, const float *xs, const float *wre, const float *wim, long width, long batch, long m);
+void noble_mixback(float *dxs, float *dw, const float *dys, const float *xs, const float *wre, const float *wim, long width, long batch, long m, long modes);
+double noble_sum64(const float *x, long n);
+double noble_dot64(const float *a, const float *b, long n);
 */
 import "C"
 
@@ -36,4 +42,57 @@ func GeluBack(d, x []float32) {
 	}
 	d = d[:len(x)]
 	C.noble_gelu_back((*C.float)(&d[0]), (*C.float)(&x[0]), C.long(len(x)))
+}
+
+func ptr(s []float32) *C.float {
+	if len(s) == 0 {
+		return nil
+	}
+	return (*C.float)(&s[0])
+}
+
+// Fold forms, for each of rows rows of x ([rows][l]), the even part
+// e[r] = [x0, x1+x(l−1), …, xh+x(l−h), (x(l/2) if ne = h+2)] and the odd
+// part o[r] = [x1−x(l−1), …, xh−x(l−h)], h = (l−1)/2. It panics if a
+// slice is too short.
+func Fold(e, o, x []float32, rows, l, h, ne int) {
+	_, _, _ = e[rows*ne-1], x[rows*l-1], o[:rows*h]
+	C.noble_fold(ptr(e), ptr(o), ptr(x), C.long(rows), C.long(l), C.long(h), C.long(ne))
+}
+
+// Unfold sets (or with add, adds to) y[r][t] = e[t] + o[t−1] and
+// y[r][l−t] = e[t] − o[t−1], y[r][0] = e[0], y[r][l/2] = e[h+1] if ne = h+2.
+func Unfold(y, e, o []float32, rows, l, h, ne int, add bool) {
+	_, _, _ = e[rows*ne-1], y[rows*l-1], o[:rows*h]
+	a := 0
+	if add {
+		a = 1
+	}
+	C.noble_unfold(ptr(y), ptr(e), ptr(o), C.long(rows), C.long(l), C.long(h), C.long(ne), C.int(a))
+}
+
+// Mix sets ys[o][b] = Σ_i xs[i][b]·W[i][o] per mode (complex; rows of 2m:
+// real parts then imaginary; wre, wim [in][out][m]).
+func Mix(ys, xs, wre, wim []float32, width, batch, m int) {
+	_, _, _, _ = ys[width*batch*2*m-1], xs[width*batch*2*m-1], wre[width*width*m-1], wim[width*width*m-1]
+	C.noble_mix(ptr(ys), ptr(xs), ptr(wre), ptr(wim), C.long(width), C.long(batch), C.long(m))
+}
+
+// MixBack sets dxs[i][b] = Σ_o dys[o][b]·conj(W[i][o]) and adds
+// Σ_b conj(xs[i][b])·dys[o][b] to the interleaved gradient dw
+// [in][out][modes][2].
+func MixBack(dxs, dw, dys, xs, wre, wim []float32, width, batch, m, modes int) {
+	_, _, _, _ = dxs[width*batch*2*m-1], dys[width*batch*2*m-1], xs[width*batch*2*m-1], dw[width*width*modes*2-1]
+	_, _ = wre[width*width*m-1], wim[width*width*m-1]
+	C.noble_mixback(ptr(dxs), ptr(dw), ptr(dys), ptr(xs), ptr(wre), ptr(wim), C.long(width), C.long(batch), C.long(m), C.long(modes))
+}
+
+// Sum64 returns Σ x with float64 accumulators in a fixed order.
+func Sum64(x []float32) float64 { return float64(C.noble_sum64(ptr(x), C.long(len(x)))) }
+
+// Dot64 returns Σ a·b with float64 accumulators in a fixed order. It
+// panics if len(b) < len(a).
+func Dot64(a, b []float32) float64 {
+	b = b[:len(a)]
+	return float64(C.noble_dot64(ptr(a), ptr(b), C.long(len(a))))
 }

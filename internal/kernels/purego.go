@@ -63,3 +63,131 @@ func phi(x float32, e *float32) float32 {
 	}
 	return 0.5 + 0.5*erf
 }
+
+// Fold forms, for each of rows rows of x ([rows][l]), the even part
+// e[r] = [x0, x1+x(l−1), …, xh+x(l−h), (x(l/2) if ne = h+2)] and the odd
+// part o[r] = [x1−x(l−1), …, xh−x(l−h)], h = (l−1)/2.
+func Fold(e, o, x []float32, rows, l, h, ne int) {
+	for r := range rows {
+		xr, er, or := x[r*l:(r+1)*l], e[r*ne:(r+1)*ne], o[r*h:(r+1)*h]
+		er[0] = xr[0]
+		for t := 1; t <= h; t++ {
+			a, b := xr[t], xr[l-t]
+			er[t] = a + b
+			or[t-1] = a - b
+		}
+		if ne > h+1 {
+			er[h+1] = xr[l/2]
+		}
+	}
+}
+
+// Unfold sets (or with add, adds to) y[r][t] = e[t] + o[t−1] and
+// y[r][l−t] = e[t] − o[t−1], y[r][0] = e[0], y[r][l/2] = e[h+1] if ne = h+2.
+func Unfold(y, e, o []float32, rows, l, h, ne int, add bool) {
+	for r := range rows {
+		yr, er, or := y[r*l:(r+1)*l], e[r*ne:(r+1)*ne], o[r*h:(r+1)*h]
+		if !add {
+			clear(yr)
+		}
+		yr[0] += er[0]
+		for t := 1; t <= h; t++ {
+			yr[t] += er[t] + or[t-1]
+			yr[l-t] += er[t] - or[t-1]
+		}
+		if ne > h+1 {
+			yr[l/2] += er[h+1]
+		}
+	}
+}
+
+// Mix sets ys[o][b] = Σ_i xs[i][b]·W[i][o] per mode (complex; rows of 2m:
+// real parts then imaginary; wre, wim [in][out][m]).
+func Mix(ys, xs, wre, wim []float32, width, batch, m int) {
+	m2 := 2 * m
+	for o := range width {
+		for b := range batch {
+			y := ys[(o*batch+b)*m2 : (o*batch+b+1)*m2]
+			yr, yi := y[:m], y[m:]
+			clear(y)
+			for i := range width {
+				x := xs[(i*batch+b)*m2 : (i*batch+b+1)*m2]
+				xr, xi := x[:m], x[m:]
+				wr, wi := wre[(i*width+o)*m:(i*width+o+1)*m], wim[(i*width+o)*m:(i*width+o+1)*m]
+				for k := range yr {
+					a, c, p, q := xr[k], xi[k], wr[k], wi[k]
+					yr[k] += a*p - c*q
+					yi[k] += a*q + c*p
+				}
+			}
+		}
+	}
+}
+
+// MixBack sets dxs[i][b] = Σ_o dys[o][b]·conj(W[i][o]) and adds
+// Σ_b conj(xs[i][b])·dys[o][b] to the interleaved gradient dw
+// [in][out][modes][2].
+func MixBack(dxs, dw, dys, xs, wre, wim []float32, width, batch, m, modes int) {
+	m2 := 2 * m
+	for i := range width {
+		for b := range batch {
+			dx := dxs[(i*batch+b)*m2 : (i*batch+b+1)*m2]
+			dxr, dxi := dx[:m], dx[m:]
+			clear(dx)
+			for o := range width {
+				dy := dys[(o*batch+b)*m2 : (o*batch+b+1)*m2]
+				dyr, dyi := dy[:m], dy[m:]
+				wr, wi := wre[(i*width+o)*m:(i*width+o+1)*m], wim[(i*width+o)*m:(i*width+o+1)*m]
+				for k := range dxr {
+					p, q := wr[k], wi[k]
+					dxr[k] += dyr[k]*p + dyi[k]*q
+					dxi[k] += dyi[k]*p - dyr[k]*q
+				}
+			}
+		}
+		for o := range width {
+			g := dw[(i*width+o)*modes*2 : (i*width+o)*modes*2+2*m]
+			for b := range batch {
+				x := xs[(i*batch+b)*m2 : (i*batch+b+1)*m2]
+				dy := dys[(o*batch+b)*m2 : (o*batch+b+1)*m2]
+				xr, xi, dyr, dyi := x[:m], x[m:], dy[:m], dy[m:]
+				for k := range xr {
+					g[2*k] += dyr[k]*xr[k] + dyi[k]*xi[k]
+					g[2*k+1] += dyi[k]*xr[k] - dyr[k]*xi[k]
+				}
+			}
+		}
+	}
+}
+
+// Sum64 returns Σ x with float64 accumulators in a fixed order.
+func Sum64(x []float32) float64 {
+	var s [8]float64
+	i := 0
+	for ; i+8 <= len(x); i += 8 {
+		for j := range s {
+			s[j] += float64(x[i+j])
+		}
+	}
+	for ; i < len(x); i++ {
+		s[0] += float64(x[i])
+	}
+	return ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]))
+}
+
+// Dot64 returns Σ a·b with float64 accumulators in a fixed order. It
+// panics if len(b) < len(a).
+func Dot64(a, b []float32) float64 {
+	b = b[:len(a)]
+	var s [8]float64
+	i := 0
+	for ; i+8 <= len(a); i += 8 {
+		for j := range s {
+			s[j] += float64(a[i+j]) * float64(b[i+j])
+		}
+	}
+	for ; i < len(a); i++ {
+		s[0] += float64(a[i]) * float64(b[i])
+	}
+	return ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]))
+}
