@@ -274,8 +274,11 @@ func TestConvertCheckpoint(t *testing.T) {
 	root := repoRoot(t)
 	dir := t.TempDir()
 	golden := filepath.Join(root, "fno", "testdata", "golden_small.safetensors")
-	ck := filepath.Join(dir, "ck.pt")
-	mk := `import sys, torch
+	// Two inputs: a torch.save checkpoint (complex weights named
+	// ".weight.tensor", nested under "model", "module." prefixes,
+	// neuraloperator's "_metadata") and a safetensors state dict (complex
+	// weights as C64 under the bare ".weight" name).
+	mk := `import sys, json, struct, torch
 sys.path.insert(0, sys.argv[1])
 import noble_torch as nt
 ps, _ = nt.read_safetensors(sys.argv[2])
@@ -287,16 +290,67 @@ for k, v in ps.items():
     sd["module." + k] = t
 sd["_metadata"] = {"n_modes": (38,)}
 torch.save({"model": sd, "epoch": 296}, sys.argv[3])
+hdr, blobs, off = {}, [], 0
+for k, v in ps.items():
+    dt = "F32"
+    if k.endswith("weight.tensor"):
+        k, dt, shape = k[:-len(".tensor")], "C64", list(v.shape[:-1])
+    else:
+        shape = list(v.shape)
+    b = v.astype("<f4").tobytes()
+    hdr[k] = {"dtype": dt, "shape": shape, "data_offsets": [off, off + len(b)]}
+    off += len(b)
+    blobs.append(b)
+h = json.dumps(hdr).encode()
+with open(sys.argv[4], "wb") as f:
+    f.write(struct.pack("<Q", len(h)) + h + b"".join(blobs))
 `
-	if out, err := exec.Command(py, "-c", mk, filepath.Join(root, "tools"), golden, ck).CombinedOutput(); err != nil {
-		t.Fatalf("making the checkpoint: %v\n%s", err, out)
+	ck, cks := filepath.Join(dir, "ck.pt"), filepath.Join(dir, "ck_c64.safetensors")
+	if out, err := exec.Command(py, "-c", mk, filepath.Join(root, "tools"), golden, ck, cks).CombinedOutput(); err != nil {
+		t.Fatalf("making the checkpoints: %v\n%s", err, out)
 	}
-	conv := filepath.Join(dir, "ck.safetensors")
-	cmd := exec.Command(py, filepath.Join(root, "tools", "convert_checkpoint.py"), "--checkpoint", ck, "--out", conv,
-		"--i-thr-min", "0.05", "--i-thr-max", "0.4", "--s-thr-min", "50", "--s-thr-max", "400", "--meta", "source=test")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("convert_checkpoint.py: %v\n%s", err, out)
+	for _, in := range []string{ck, cks} {
+		conv := in + ".converted.safetensors"
+		cmd := exec.Command(py, filepath.Join(root, "tools", "convert_checkpoint.py"), "--checkpoint", in, "--out", conv,
+			"--i-thr-min", "0.05", "--i-thr-max", "0.4", "--s-thr-min", "50", "--s-thr-max", "400", "--meta", "source=test")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("convert_checkpoint.py %s: %v\n%s", filepath.Base(in), err, out)
+		}
+		checkConverted(t, golden, conv)
 	}
+	// The Go reader takes the C64, bare-named state dict directly too.
+	sts, _, err := safetensors.ReadFile(cks)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := make([]Tensor, len(sts))
+	for i, st := range sts {
+		ts[i] = Tensor(st)
+	}
+	cfg, err := InferConfig(ts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := New(cfg, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := m.LoadStateDict(ts); err != nil {
+		t.Fatalf("LoadStateDict of the C64 state dict: %v", err)
+	}
+	want, _, err := LoadFile(golden)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range want.Params {
+		if m.Params[i] != want.Params[i] {
+			t.Fatalf("C64 state dict: parameter %d = %g, want %g", i, m.Params[i], want.Params[i])
+		}
+	}
+}
+
+func checkConverted(t *testing.T, golden, conv string) {
+	t.Helper()
 	want, _, err := LoadFile(golden)
 	if err != nil {
 		t.Fatal(err)

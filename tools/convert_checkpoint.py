@@ -26,7 +26,10 @@ hall-of-fame models of the cell (training and test), which the model's inputs
 were min-max scaled with; without them (--no-scaling) noble can run the raw
 operator (noble predict) but cannot encode new inputs.
 
-Accepted checkpoints: a state dict, or a dict holding one under "model",
+Accepted checkpoints: a .safetensors file of the state dict (F32/F64/F16/
+BF16, complex weights as C64 or float32 [..., 2]; e.g. from
+safetensors.torch.save_file(model.state_dict())), or a torch.save file of a
+state dict, or a dict holding one under "model",
 "state_dict" or "model_state_dict" (or a whole nn.Module); key prefixes
 "module." (DataParallel) and "_orig_mod." (torch.compile) are removed;
 non-tensor entries (neuraloperator's "_metadata") are ignored and printed.
@@ -54,7 +57,11 @@ import noble_torch  # noqa: E402  (param_shapes, infer_config, write_safetensors
 
 
 def load_state_dict(path):
-    obj = torch.load(path, map_location="cpu")
+    if path.endswith(".safetensors"):
+        arrays, _ = noble_torch.read_safetensors(path)
+        obj = {k: torch.from_numpy(v) for k, v in arrays.items()}
+    else:
+        obj = torch.load(path, map_location="cpu")
     if isinstance(obj, torch.nn.Module):
         obj = obj.state_dict()
     for key in ("model", "state_dict", "model_state_dict"):

@@ -107,7 +107,7 @@ def write_safetensors(path, tensors, metadata=None):
 
 
 def read_safetensors(path):
-    """Reads F32/F64/F16/BF16 tensors; returns (dict name->float32 array, metadata)."""
+    """Reads F32/F64/F16/BF16/C64 tensors (C64 as float32 [..., 2]); returns (dict name->float32 array, metadata)."""
     with open(path, "rb") as f:
         data = f.read()
     (n,) = struct.unpack("<Q", data[:8])
@@ -129,6 +129,9 @@ def read_safetensors(path):
             a = np.frombuffer(raw, dtype="<f2").astype(np.float32)
         elif dt == "BF16":
             a = (np.frombuffer(raw, dtype="<u2").astype(np.uint32) << 16).view(np.float32)
+        elif dt == "C64":  # complex64 -> float32 [..., 2] (real, imaginary)
+            out[name] = np.frombuffer(raw, dtype="<f4").reshape(list(info["shape"]) + [2]).copy()
+            continue
         else:
             raise ValueError(f"{path}: tensor {name}: unsupported dtype {dt}")
         out[name] = a.reshape(info["shape"]).copy()

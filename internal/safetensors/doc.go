@@ -29,8 +29,11 @@
 // with the bytes actually read, never with a size the header claims.
 //
 // F32 tensors decode directly; F64, F16 and BF16 are converted to float32
-// (F64 rounds to nearest, F16 and BF16 are exact). Other dtypes are refused
-// with an error naming the tensor. Write always writes F32.
+// (F64 rounds to nearest, F16 and BF16 are exact); C64 (complex64, as
+// PyTorch writes complex parameters) becomes float32 with a trailing
+// dimension 2 holding the real and imaginary parts, the layout noble's model
+// files use. Other dtypes are refused with an error naming the tensor. Write
+// always writes F32.
 //
 // # Why hand-written
 //

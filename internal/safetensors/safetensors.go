@@ -60,11 +60,11 @@ func ferr(tensor, field, format string, args ...any) error {
 }
 
 // dtypeSize gives the element size of each dtype Read accepts.
-var dtypeSize = map[string]int{"F32": 4, "F64": 8, "F16": 2, "BF16": 2}
+var dtypeSize = map[string]int{"F32": 4, "F64": 8, "F16": 2, "BF16": 2, "C64": 8}
 
 // knownDtypes lists the dtypes of the format that Read refuses as unsupported
 // (rather than as unknown).
-var knownDtypes = []string{"BOOL", "U8", "I8", "F8_E5M2", "F8_E4M3", "I16", "U16", "I32", "U32", "I64", "U64", "C64"}
+var knownDtypes = []string{"BOOL", "U8", "I8", "F8_E5M2", "F8_E4M3", "I16", "U16", "I32", "U32", "I64", "U64", "C128"}
 
 type entry struct {
 	name       string
@@ -115,7 +115,11 @@ func Read(r io.Reader) (tensors []Tensor, meta map[string]string, err error) {
 	buf := data.Bytes()
 	tensors = make([]Tensor, len(entries))
 	for i, e := range entries {
-		tensors[i] = Tensor{Name: e.name, Shape: e.shape, Data: decode(e.dtype, buf[e.begin:e.end])}
+		shape := e.shape
+		if e.dtype == "C64" {
+			shape = append(shape, 2) // (real, imaginary) pairs
+		}
+		tensors[i] = Tensor{Name: e.name, Shape: shape, Data: decode(e.dtype, buf[e.begin:e.end])}
 	}
 	return tensors, meta, nil
 }
@@ -229,7 +233,7 @@ func parseEntry(name string, raw json.RawMessage) (entry, error) {
 	size, ok := dtypeSize[e.dtype]
 	if !ok {
 		if slices.Contains(knownDtypes, e.dtype) {
-			return entry{}, ferr(name, "dtype", "%s is not supported (only F32, F64, F16, BF16)", e.dtype)
+			return entry{}, ferr(name, "dtype", "%s is not supported (only F32, F64, F16, BF16, C64)", e.dtype)
 		}
 		return entry{}, ferr(name, "dtype", "unknown dtype %q", e.dtype)
 	}
@@ -289,7 +293,7 @@ func validate(entries []entry) (int64, error) {
 // decode converts little-endian data of the given dtype to float32.
 func decode(dtype string, b []byte) []float32 {
 	switch dtype {
-	case "F32":
+	case "F32", "C64":
 		out := make([]float32, len(b)/4)
 		for i := range out {
 			out[i] = math.Float32frombits(binary.LittleEndian.Uint32(b[4*i:]))

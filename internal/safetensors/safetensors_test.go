@@ -88,7 +88,7 @@ func TestNoMetadata(t *testing.T) {
 	}
 }
 
-// TestConversions checks F64, F16 and BF16 decoding against hand-encoded
+// TestConversions checks F64, F16, BF16 and C64 decoding against hand-encoded
 // values (IEEE 754 bit patterns).
 func TestConversions(t *testing.T) {
 	t.Parallel()
@@ -104,9 +104,12 @@ func TestConversions(t *testing.T) {
 	for _, h := range []uint16{0x3f80, 0xbf00} {
 		data = binary.LittleEndian.AppendUint16(data, h)
 	}
+	// C64: 1+2i, -0.5+0i.
+	data = append(data, f32bytes(1, 2, -0.5, 0)...)
 	hdr := `{"a":{"dtype":"F64","shape":[2],"data_offsets":[0,16]},` +
 		`"h":{"dtype":"F16","shape":[6],"data_offsets":[16,28]},` +
-		`"bf":{"dtype":"BF16","shape":[2],"data_offsets":[28,32]}}`
+		`"bf":{"dtype":"BF16","shape":[2],"data_offsets":[28,32]},` +
+		`"c":{"dtype":"C64","shape":[2,1],"data_offsets":[32,48]}}`
 	ts, _, err := Read(bytes.NewReader(raw(hdr, data)))
 	if err != nil {
 		t.Fatal(err)
@@ -115,8 +118,12 @@ func TestConversions(t *testing.T) {
 		"a":  {float32(0.1), -3},
 		"h":  {1, -2.5, 65504, float32(math.Ldexp(1, -24)), float32(math.Copysign(0, -1)), float32(math.Inf(1))},
 		"bf": {1, -0.5},
+		"c":  {1, 2, -0.5, 0},
 	}
 	for _, tt := range ts {
+		if tt.Name == "c" && !equalInts(tt.Shape, []int{2, 1, 2}) {
+			t.Errorf("C64 shape = %v, want [2 1 2]", tt.Shape)
+		}
 		if !equalBits(tt.Data, want[tt.Name]) {
 			t.Errorf("%s = %v, want %v", tt.Name, tt.Data, want[tt.Name])
 		}
