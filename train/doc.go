@@ -1,0 +1,53 @@
+// Package train implements the training workflow of the NOBLE surrogate
+// (Ghafourpour et al., "NOBLE", NeurIPS 2025, arXiv 2506.04536; recipe in
+// docs/noble-model.md): it streams a dataset's shards of simulated traces
+// into the Fourier neural operator of package fno, with the inputs encoded
+// by package surrogate, and manages a run directory with resumable
+// checkpoints, per-epoch metrics and the best model.
+//
+// # Recipe
+//
+// The default preset is the published one: relative L4 loss summed over the
+// batch (fno.RelLpLoss), Adam with lr 0.004 and no weight decay,
+// ReduceLROnPlateau(factor 0.4, patience 4) stepped once per epoch on the
+// epoch's summed training loss, batch 64, 300 epochs, seed 0. Targets are
+// the stored soma voltages in volts (mV × 1e-3), the operator's output unit.
+// Each training trace is seen through a window of WindowSamples samples
+// (8583, 515 ms at 0.06 ms) starting at a random sample in 0 … MaxOffset
+// (the first 30 ms of the stored 545 ms); evaluation uses the window at
+// TestOffset (15 ms), which puts the step at 15 → 415 ms as in the
+// published protocol. The input current channel of a training window holds
+// the step where it falls in that window (onset between 0 and 30 ms): the
+// window cuts the stimulus and the response alike. The NeRF channels do not
+// depend on the window. The preset "cpu" keeps recipe and architecture and
+// shrinks the budget for two-core machines (see Settings).
+//
+// # Data order and resumption
+//
+// The order of an epoch is drawn from rand.New(rand.NewPCG(seed, epoch))
+// (epochs count from 1): a permutation of the training shards, the shards
+// taken Settings.ShardBuffer at a time with the traces of each group
+// shuffled together, optionally cut to Settings.TracesPerEpoch traces, then
+// one window offset per trace. Only the shards a batch needs are in memory,
+// and a shard is dropped after its last trace of the epoch, so memory stays
+// bounded whatever the dataset's size (see Train). Because the order is a
+// function of (seed, epoch), a checkpoint only records the position (epoch,
+// batches done) besides the parameters, the Adam moments and step, the
+// learning rate and the scheduler's state; a resumed run replays the same
+// batches and ends bit for bit where an uninterrupted run ends (for the same
+// number of operator workers, which fixes the summation order).
+//
+// # Run directory
+//
+//	config.json             the resolved Settings (usable as --config)
+//	checkpoint.safetensors  the latest state (CheckpointFormat): tensors
+//	                        "params", "adam.m", "adam.v" and JSON metadata,
+//	                        with a SHA-256 of the tensors; written atomically
+//	                        after every epoch, every CheckpointBatches batches
+//	                        and on cancellation
+//	model.safetensors       the best model by held-out loss, an fno model file
+//	                        with the protocol of the test window, the scaling,
+//	                        the models with their embeddings (MetaModels) and
+//	                        the training provenance (MetaProvenance)
+//	metrics.jsonl           one Metrics object per finished epoch
+package train

@@ -1,0 +1,223 @@
+package train
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"reflect"
+
+	"github.com/noble-neuro/noble/fno"
+	"github.com/noble-neuro/noble/surrogate"
+)
+
+// ErrSettings is wrapped by every settings validation error.
+var ErrSettings = errors.New("train: invalid settings")
+
+// Presets.
+const (
+	PresetPaper = "paper" // NOBLE's published recipe
+	PresetCPU   = "cpu"   // a budget for the project's 2-core machines
+)
+
+// Settings configure a training run. A zero field means the preset's value
+// (PresetPaper unless Preset says otherwise); "all" and "never" are spelled
+// with a negative number where zero would be ambiguous. Resolved settings are
+// written into the run directory (config.json) and a run resumes only with
+// the same resolved settings, Epochs excepted.
+//
+// The two presets (Resolved gives every value):
+//
+//	field              paper    cpu
+//	epochs             300      50
+//	batch_size         64       16
+//	traces_per_epoch   all      1024
+//	eval_traces        all      128 per test split
+//	checkpoint_batches never    16
+//
+// and in both: relative L4 loss, Adam (lr 0.004, β = (0.9, 0.999), ε = 1e-8,
+// no weight decay), ReduceLROnPlateau(factor 0.4, patience 4) on the epoch's
+// summed training loss, seed 0, no gradient clipping, a shuffle buffer of 4
+// shards, the published architecture (fno.DefaultConfig).
+type Settings struct {
+	Preset string `json:"preset"` // PresetPaper [default] or PresetCPU
+
+	Epochs    int     `json:"epochs"`      // epochs to train in total [300; cpu 50]
+	BatchSize int     `json:"batch_size"`  // traces per optimizer step [64; cpu 16]
+	LR        float64 `json:"lr"`          // initial learning rate [0.004]
+	LRFactor  float64 `json:"lr_factor"`   // ReduceLROnPlateau factor, in (0, 1) [0.4]
+	Patience  int     `json:"lr_patience"` // ReduceLROnPlateau patience, epochs [4]
+	LossP     int     `json:"loss_p"`      // p of the relative Lp training loss, 2 or 4 [4]
+	ClipNorm  float64 `json:"clip_norm"`   // global gradient-norm bound [0: no clipping]
+	Seed      uint64  `json:"seed"`        // initialisation and data-order seed (0 is a seed) [0]
+
+	// TracesPerEpoch is the number of training traces an epoch uses, drawn
+	// afresh each epoch (whole shards in a random order, then cut) [paper:
+	// all; cpu: 1024; < 0: all].
+	TracesPerEpoch int `json:"traces_per_epoch"`
+	// EvalTraces is the number of traces of each test split evaluated after
+	// every epoch, always the same ones (the first of the split) [paper: all;
+	// cpu: 128; < 0: all].
+	EvalTraces int `json:"eval_traces"`
+	// CheckpointBatches also writes a checkpoint every that many batches
+	// within an epoch (a checkpoint is always written at the end of an epoch
+	// and on cancellation) [paper: never; cpu: 16; < 0: never].
+	CheckpointBatches int `json:"checkpoint_batches"`
+	// ShardBuffer is the number of shards shuffled together; memory holds at
+	// most twice as many shards at once [4].
+	ShardBuffer int `json:"shard_buffer"`
+
+	Workers int `json:"workers"` // operator worker goroutines [0: GOMAXPROCS]; results are bitwise reproducible for a given value
+	Chunk   int `json:"chunk"`   // traces one worker evaluates at once (memory ≈ 53 MB per trace in training) [0: fno.DefaultChunk]
+
+	Model ModelConfig `json:"model"` // architecture [the published one]
+}
+
+// ModelConfig is fno.Config with JSON names; zero fields mean the published
+// architecture's value.
+type ModelConfig struct {
+	Width              int `json:"width"`               // [24]
+	Layers             int `json:"layers"`              // [12]
+	Modes              int `json:"modes"`               // complex Fourier modes kept [129]
+	LiftingChannels    int `json:"lifting_channels"`    // [48]
+	ProjectionChannels int `json:"projection_channels"` // [96]
+	MLPHidden          int `json:"mlp_hidden"`          // [12]
+}
+
+// FNO returns the operator configuration (23 input channels, 1 output).
+func (c ModelConfig) FNO() fno.Config {
+	return fno.Config{
+		InChannels: surrogate.Channels, Width: c.Width, Layers: c.Layers, Modes: c.Modes,
+		LiftingChannels: c.LiftingChannels, ProjectionChannels: c.ProjectionChannels,
+		MLPHidden: c.MLPHidden, OutChannels: 1,
+	}
+}
+
+// Resolved returns s with every zero field replaced by its preset's value
+// and validated; errors wrap ErrSettings and name the field.
+func (s Settings) Resolved() (Settings, error) {
+	if s.Preset == "" {
+		s.Preset = PresetPaper
+	}
+	type preset struct{ epochs, batch, perEpoch, eval, ckpt int }
+	var p preset
+	switch s.Preset {
+	case PresetPaper:
+		p = preset{300, 64, -1, -1, -1}
+	case PresetCPU:
+		p = preset{50, 16, 1024, 128, 16}
+	default:
+		return s, fmt.Errorf("%w: preset %q: want %q or %q", ErrSettings, s.Preset, PresetPaper, PresetCPU)
+	}
+	def := func(v *int, d int) {
+		if *v == 0 {
+			*v = d
+		}
+	}
+	deff := func(v *float64, d float64) {
+		if *v == 0 {
+			*v = d
+		}
+	}
+	def(&s.Epochs, p.epochs)
+	def(&s.BatchSize, p.batch)
+	def(&s.TracesPerEpoch, p.perEpoch)
+	def(&s.EvalTraces, p.eval)
+	def(&s.CheckpointBatches, p.ckpt)
+	deff(&s.LR, 0.004)
+	deff(&s.LRFactor, 0.4)
+	def(&s.Patience, 4)
+	def(&s.LossP, 4)
+	def(&s.ShardBuffer, 4)
+	for _, v := range []*int{&s.TracesPerEpoch, &s.EvalTraces, &s.CheckpointBatches} {
+		if *v < 0 {
+			*v = -1
+		}
+	}
+	d := fno.DefaultConfig()
+	m := &s.Model
+	def(&m.Width, d.Width)
+	def(&m.Layers, d.Layers)
+	def(&m.Modes, d.Modes)
+	def(&m.LiftingChannels, d.LiftingChannels)
+	def(&m.ProjectionChannels, d.ProjectionChannels)
+	def(&m.MLPHidden, d.MLPHidden)
+	return s, s.validate()
+}
+
+// validate checks resolved settings.
+func (s Settings) validate() error {
+	bad := func(field string, v any, why string) error {
+		return fmt.Errorf("%w: %s = %v: %s", ErrSettings, field, v, why)
+	}
+	finite := func(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
+	switch {
+	case s.Epochs < 1:
+		return bad("epochs", s.Epochs, "must be at least 1")
+	case s.BatchSize < 1:
+		return bad("batch_size", s.BatchSize, "must be at least 1")
+	case !(s.LR > 0) || !finite(s.LR):
+		return bad("lr", s.LR, "must be positive and finite")
+	case !(s.LRFactor > 0 && s.LRFactor < 1):
+		return bad("lr_factor", s.LRFactor, "must be in (0, 1)")
+	case s.Patience < 0:
+		return bad("lr_patience", s.Patience, "must not be negative")
+	case s.LossP != 2 && s.LossP != 4:
+		return bad("loss_p", s.LossP, "must be 2 or 4")
+	case s.ClipNorm < 0 || !finite(s.ClipNorm):
+		return bad("clip_norm", s.ClipNorm, "must be 0 (no clipping) or positive")
+	case s.ShardBuffer < 1:
+		return bad("shard_buffer", s.ShardBuffer, "must be at least 1")
+	case s.Workers < 0:
+		return bad("workers", s.Workers, "must not be negative")
+	case s.Chunk < 0:
+		return bad("chunk", s.Chunk, "must not be negative")
+	}
+	if err := s.Model.FNO().Validate(); err != nil {
+		return fmt.Errorf("%w: model: %w", ErrSettings, err)
+	}
+	return nil
+}
+
+// ReadSettings decodes settings from JSON, refusing unknown fields and
+// trailing data; errors name file and wrap ErrSettings. The settings are
+// not resolved.
+func ReadSettings(r io.Reader, file string) (Settings, error) {
+	var s Settings
+	d := json.NewDecoder(r)
+	d.DisallowUnknownFields()
+	if err := d.Decode(&s); err != nil {
+		return s, fmt.Errorf("%s: %w: %w", file, ErrSettings, err)
+	}
+	if d.More() {
+		return s, fmt.Errorf("%s: %w: data after the settings object", file, ErrSettings)
+	}
+	return s, nil
+}
+
+// ReadSettingsFile reads settings from a JSON file (see ReadSettings).
+func ReadSettingsFile(path string) (Settings, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return Settings{}, err
+	}
+	return ReadSettings(bytes.NewReader(b), path)
+}
+
+// sameRun reports the first field (JSON name) in which two resolved
+// settings differ, ignoring Epochs; "" if they describe the same run.
+func sameRun(a, b Settings) string {
+	a.Epochs, b.Epochs = 0, 0
+	va, vb := reflect.ValueOf(a), reflect.ValueOf(b)
+	t := va.Type()
+	for i := range t.NumField() {
+		if !reflect.DeepEqual(va.Field(i).Interface(), vb.Field(i).Interface()) {
+			name := t.Field(i).Tag.Get("json")
+			return fmt.Sprintf("%s: %v, was %v", name, va.Field(i).Interface(), vb.Field(i).Interface())
+		}
+	}
+	return ""
+}

@@ -1,0 +1,500 @@
+package train
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"math"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/noble-neuro/noble/fno"
+	"github.com/noble-neuro/noble/internal/atomicfile"
+	"github.com/noble-neuro/noble/surrogate"
+)
+
+// Files of a run directory.
+const (
+	ConfigName     = "config.json"            // the resolved Settings
+	CheckpointName = "checkpoint.safetensors" // the latest state (see CheckpointFormat)
+	ModelName      = "model.safetensors"      // the best model so far, an fno model file
+	MetricsName    = "metrics.jsonl"          // one Metrics JSON object per finished epoch
+)
+
+// Metadata keys that Train adds to the model file (fno.Metadata.Extra).
+const (
+	MetaModels     = "train.models"     // JSON []ModelInfo: every model of the cell with its embedding and split
+	MetaProvenance = "train.provenance" // JSON Provenance
+)
+
+// ErrDiverged is returned when the training loss of a batch is not finite;
+// the parameters are left as they were before that batch.
+var ErrDiverged = errors.New("train: loss not finite")
+
+// Metrics are the measurements of one finished epoch, written as a JSON
+// line to metrics.jsonl. Losses are relative norms averaged over traces
+// (fno.RelLpLoss divided by the traces): 0.1 means 10 %. Test losses are
+// absent when the dataset has no such split.
+type Metrics struct {
+	Epoch       int      `json:"epoch"`        // 1-based
+	TrainLoss   float64  `json:"train_loss"`   // mean relative L_p (p = Settings.LossP) over the epoch's batches
+	TrainTraces int      `json:"train_traces"` // traces trained on in the epoch
+	HeldL2      *float64 `json:"test_held_l2,omitempty"`
+	HeldL4      *float64 `json:"test_held_l4,omitempty"`
+	SeenL2      *float64 `json:"test_seen_l2,omitempty"`
+	SeenL4      *float64 `json:"test_seen_l4,omitempty"`
+	LR          float64  `json:"lr"`      // learning rate used in the epoch
+	NextLR      float64  `json:"next_lr"` // after the scheduler's step
+	Seconds     float64  `json:"seconds"` // wall time of the epoch (training and evaluation)
+	Best        bool     `json:"best"`    // the epoch's model became model.safetensors
+}
+
+// Provenance is the training record stored in the model file.
+type Provenance struct {
+	Cell     string   `json:"cell"`
+	DataID   string   `json:"data_id"`
+	Settings Settings `json:"settings"`
+	Epoch    int      `json:"epoch"`    // epoch of the stored parameters
+	Selected string   `json:"selected"` // the loss the model was selected by
+	Metrics  Metrics  `json:"metrics"`  // of that epoch (Seconds zeroed, to keep files reproducible)
+}
+
+// Hooks receive progress; nil fields are skipped. They run on Train's
+// goroutine and should return quickly.
+type Hooks struct {
+	// Batch is called after each training batch with the traces done and
+	// the total of the epoch.
+	Batch func(epoch, done, total int)
+	// Eval is called before and after evaluating an epoch (done = false,
+	// true).
+	Eval func(epoch int, done bool)
+	// Epoch is called after each finished epoch.
+	Epoch func(m Metrics)
+}
+
+// Result summarises a (possibly resumed) run.
+type Result struct {
+	Settings   Settings // resolved
+	Resumed    bool     // the run continued from a checkpoint
+	StartedAt  int      // first epoch this call worked on (1-based)
+	Epochs     int      // epochs finished in total
+	BestEpoch  int      // epoch of model.safetensors (0: none)
+	BestLoss   float64  // its selection loss
+	Selection  string   // which loss selects the best model: "test_held_l4", "test_seen_l4" or "train_loss"
+	Metrics    []Metrics
+	PeakShards int // most training shards held in memory at once
+}
+
+// Train trains a NOBLE operator on data in the run directory dir (created
+// if needed), or continues the run found there. With a checkpoint in dir it
+// resumes exactly where it stopped: parameters, Adam moments and step, the
+// scheduler, the data order and the window offsets are restored, so that an
+// interrupted run ends bit for bit as an uninterrupted one (for the same
+// Settings.Workers). The resolved settings must equal those of the
+// checkpoint except Epochs, which may be raised to extend a run.
+//
+// Every epoch ends with an evaluation on the test splits, a line in
+// metrics.jsonl, model.safetensors when the selection loss improved (the
+// held-out models' relative L4 if the data has them, else the seen models'
+// at new amplitudes, else the training loss), and a checkpoint. When ctx is
+// cancelled Train stops at the next batch boundary, writes a checkpoint and
+// returns ctx.Err().
+//
+// Memory: the operator's workspaces (fno.Model.WorkspaceBytes: about 53 MB
+// per trace of Chunk × Workers), one batch of inputs (BatchSize × 23 ×
+// WindowSamples float32: 50 MB at batch 64), and at most 2·ShardBuffer
+// training shards, or the shards one batch touches when a batch holds more
+// traces than ShardBuffer shards; evaluation holds one test shard at a time.
+func Train(ctx context.Context, data Data, dir string, s *Settings, hooks *Hooks) (*Result, error) {
+	if s == nil {
+		s = &Settings{}
+	}
+	set, err := s.Resolved()
+	if err != nil {
+		return nil, err
+	}
+	if hooks == nil {
+		hooks = &Hooks{}
+	}
+	info := data.Info()
+	if err := info.validate(); err != nil {
+		return nil, err
+	}
+	sizes := data.ShardSizes(SplitTrain)
+	if len(sizes) == 0 {
+		return nil, fmt.Errorf("%w: no training traces", ErrData)
+	}
+	for _, n := range sizes {
+		if n < 1 {
+			return nil, fmt.Errorf("%w: an empty training shard", ErrData)
+		}
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	r := &runner{data: data, info: info, dir: dir, set: set, hooks: hooks}
+	defer func() {
+		if r.model != nil {
+			r.model.Close()
+		}
+	}()
+	if err := r.start(); err != nil {
+		return nil, err
+	}
+	return r.run(ctx)
+}
+
+// runner is the state of one Train call.
+type runner struct {
+	data  Data
+	info  DataInfo
+	dir   string
+	set   Settings
+	hooks *Hooks
+
+	model *fno.Model
+	opt   *fno.Adam
+	sched *fno.Plateau
+	st    state
+	res   Result
+
+	ld         *loader   // training shards
+	x, y, yhat []float32 // batch buffers
+	lossGrad   []float32 // RelLpLoss's gradient output (unused)
+}
+
+func (r *runner) path(name string) string { return filepath.Join(r.dir, name) }
+
+// start creates a fresh run or restores the checkpoint.
+func (r *runner) start() error {
+	cfg := r.set.Model.FNO()
+	m, err := fno.New(cfg, r.set.Seed)
+	if err != nil {
+		return err
+	}
+	m.Workers, m.Chunk = r.set.Workers, r.set.Chunk
+	r.model = m
+	r.opt = fno.NewAdam(len(m.Params), r.set.LR)
+	r.sched = fno.NewPlateau(r.set.LRFactor, r.set.Patience)
+	r.st = state{Settings: r.set, DataID: r.info.ID, Epoch: 1, BestLoss: jsonFloat(math.Inf(1))}
+	r.res = Result{Settings: r.set, Selection: r.selection()}
+
+	st, ts, err := readCheckpoint(r.path(CheckpointName))
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		// A fresh run: forget what a run killed before its first
+		// checkpoint left behind.
+		if err := os.Remove(r.path(MetricsName)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return err
+		}
+		if err := os.Remove(r.path(ModelName)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return err
+		}
+	case err != nil:
+		return err
+	default:
+		if d := sameRun(r.set, st.Settings); d != "" {
+			return fmt.Errorf("%s: %w: the run was started with other settings (%s); use the same settings or another directory",
+				r.path(CheckpointName), ErrCheckpoint, d)
+		}
+		if st.DataID != r.info.ID {
+			return fmt.Errorf("%s: %w: the run was started on data %q, not %q", r.path(CheckpointName), ErrCheckpoint, st.DataID, r.info.ID)
+		}
+		if st.Params != len(m.Params) {
+			return fmt.Errorf("%s: %w: %d parameters, the model has %d", r.path(CheckpointName), ErrCheckpoint, st.Params, len(m.Params))
+		}
+		copy(m.Params, ts[0])
+		copy(r.opt.M, ts[1])
+		copy(r.opt.V, ts[2])
+		r.opt.LR, r.opt.Step = st.LR, st.AdamStep
+		r.sched.Best = float64(st.Plateau.Best)
+		r.sched.BadEpochs, r.sched.CooldownCounter = st.Plateau.BadEpochs, st.Plateau.CooldownCounter
+		st.Settings = r.set // Epochs may differ
+		r.st = *st
+		r.res.Resumed = true
+		if err := r.trimMetrics(); err != nil {
+			return err
+		}
+	}
+	r.res.StartedAt = r.st.Epoch
+	r.res.Epochs = r.st.Epoch - 1
+	r.res.BestEpoch, r.res.BestLoss = r.st.BestEpoch, float64(r.st.BestLoss)
+	return r.writeConfig()
+}
+
+// selection names the loss that selects the best model.
+func (r *runner) selection() string {
+	switch {
+	case len(r.data.ShardSizes(SplitTestHeld)) > 0:
+		return "test_held_l4"
+	case len(r.data.ShardSizes(SplitTestSeen)) > 0:
+		return "test_seen_l4"
+	}
+	return "train_loss"
+}
+
+func (r *runner) writeConfig() error {
+	b, err := json.MarshalIndent(r.set, "", "  ")
+	if err != nil {
+		return err
+	}
+	return atomicfile.WriteFile(r.path(ConfigName), append(b, '\n'))
+}
+
+// trimMetrics drops the lines of metrics.jsonl for epochs the checkpoint
+// has not finished (written by a run killed between the metrics and the
+// checkpoint), so that the replayed epoch is logged once.
+func (r *runner) trimMetrics() error {
+	b, err := os.ReadFile(r.path(MetricsName))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	var keep bytes.Buffer
+	sc := bufio.NewScanner(bytes.NewReader(b))
+	sc.Buffer(nil, 1<<20)
+	for sc.Scan() {
+		var m Metrics
+		if json.Unmarshal(sc.Bytes(), &m) != nil || m.Epoch >= r.st.Epoch {
+			continue
+		}
+		keep.Write(sc.Bytes())
+		keep.WriteByte('\n')
+		r.res.Metrics = append(r.res.Metrics, m)
+	}
+	if keep.Len() == len(b) {
+		return nil
+	}
+	return atomicfile.WriteFile(r.path(MetricsName), keep.Bytes())
+}
+
+func (r *runner) checkpoint() error {
+	r.st.Plateau = plateauJS{Best: jsonFloat(r.sched.Best), BadEpochs: r.sched.BadEpochs, CooldownCounter: r.sched.CooldownCounter}
+	return writeCheckpoint(r.path(CheckpointName), &r.st, r.model.Params, r.opt)
+}
+
+// run trains the remaining epochs.
+func (r *runner) run(ctx context.Context) (*Result, error) {
+	sizes := r.data.ShardSizes(SplitTrain)
+	ld := newLoader(r.data, &r.info, SplitTrain)
+	r.ld = ld
+	w := r.info.WindowSamples
+	for ; r.st.Epoch <= r.set.Epochs; r.st.Epoch++ {
+		epoch := r.st.Epoch
+		p := newPlan(r.set.Seed, epoch, sizes, r.set.TracesPerEpoch, r.set.ShardBuffer, r.info.MaxOffset)
+		nb := p.batches(r.set.BatchSize)
+		lr := r.opt.LR
+		t0 := time.Now()
+		elapsed := func() float64 { return r.st.EpochSeconds + time.Since(t0).Seconds() }
+		stop := func(err error) (*Result, error) {
+			r.st.EpochSeconds = elapsed()
+			if cerr := r.checkpoint(); cerr != nil {
+				return &r.res, errors.Join(err, cerr)
+			}
+			return &r.res, err
+		}
+		if r.st.Batch > 0 && r.st.Batch < nb {
+			// Resuming mid-epoch: the shards before the resume point
+			// are not needed again.
+			ld.release(p, r.st.Batch*r.set.BatchSize)
+		}
+		for r.st.Batch < nb {
+			if err := ctx.Err(); err != nil {
+				return stop(err)
+			}
+			items := p.batch(r.st.Batch, r.set.BatchSize)
+			if err := ld.get(ctx, items); err != nil {
+				if ctx.Err() != nil {
+					return stop(ctx.Err())
+				}
+				return &r.res, err
+			}
+			loss, err := r.step(items, w)
+			if err != nil {
+				return stop(fmt.Errorf("epoch %d, batch %d: %w", epoch, r.st.Batch+1, err))
+			}
+			r.st.Batch++
+			r.st.EpochLoss += jsonFloat(loss)
+			r.st.EpochTraces += len(items)
+			ld.release(p, r.st.Batch*r.set.BatchSize)
+			r.res.PeakShards = max(r.res.PeakShards, ld.peak)
+			if r.hooks.Batch != nil {
+				r.hooks.Batch(epoch, r.st.EpochTraces, len(p.items))
+			}
+			if r.set.CheckpointBatches > 0 && r.st.Batch%r.set.CheckpointBatches == 0 && r.st.Batch < nb {
+				r.st.EpochSeconds = elapsed()
+				t0 = time.Now()
+				if err := r.checkpoint(); err != nil {
+					return &r.res, err
+				}
+			}
+		}
+		ld.reset()
+
+		// Evaluation and end-of-epoch bookkeeping.
+		if r.hooks.Eval != nil {
+			r.hooks.Eval(epoch, false)
+		}
+		m := Metrics{Epoch: epoch, TrainTraces: r.st.EpochTraces, LR: lr}
+		m.TrainLoss = float64(r.st.EpochLoss) / float64(max(r.st.EpochTraces, 1))
+		for _, sp := range []struct {
+			split  string
+			l2, l4 **float64
+		}{{SplitTestHeld, &m.HeldL2, &m.HeldL4}, {SplitTestSeen, &m.SeenL2, &m.SeenL4}} {
+			l2, l4, n, err := r.evaluate(ctx, sp.split)
+			if err != nil {
+				if ctx.Err() != nil {
+					return stop(ctx.Err())
+				}
+				return &r.res, err
+			}
+			if n > 0 {
+				*sp.l2, *sp.l4 = &l2, &l4
+			}
+		}
+		if r.hooks.Eval != nil {
+			r.hooks.Eval(epoch, true)
+		}
+		sel := m.TrainLoss
+		switch r.res.Selection {
+		case "test_held_l4":
+			sel = *m.HeldL4
+		case "test_seen_l4":
+			sel = *m.SeenL4
+		}
+		m.NextLR = r.sched.Step(float64(r.st.EpochLoss), lr)
+		m.Seconds = elapsed()
+		if sel < float64(r.st.BestLoss) {
+			m.Best = true
+			r.st.BestLoss, r.st.BestEpoch = jsonFloat(sel), epoch
+			if err := r.saveModel(m); err != nil {
+				return &r.res, err
+			}
+		}
+		if err := r.appendMetrics(m); err != nil {
+			return &r.res, err
+		}
+		r.opt.LR = m.NextLR
+		r.st.Seconds += m.Seconds
+		r.st.Epoch, r.st.Batch = epoch+1, 0
+		r.st.EpochLoss, r.st.EpochTraces, r.st.EpochSeconds = 0, 0, 0
+		if err := r.checkpoint(); err != nil {
+			return &r.res, err
+		}
+		r.st.Epoch = epoch // the loop increments it
+		r.res.Epochs = epoch
+		r.res.BestEpoch, r.res.BestLoss = r.st.BestEpoch, float64(r.st.BestLoss)
+		r.res.Metrics = append(r.res.Metrics, m)
+		if r.hooks.Epoch != nil {
+			r.hooks.Epoch(m)
+		}
+	}
+	return &r.res, nil
+}
+
+// step trains on one batch: encodes the inputs, evaluates the loss and its
+// gradient and applies Adam. It returns the batch's summed loss.
+func (r *runner) step(items []item, w int) (float64, error) {
+	b := len(items)
+	r.x = grow(r.x, b*surrogate.Channels*w)
+	r.y = grow(r.y, b*w)
+	if err := r.fill(r.x, r.y, SplitTrain, func(i int) *Shard { return r.ld.shards[i] }, items, w); err != nil {
+		return 0, err
+	}
+	r.model.ZeroGrad()
+	loss := r.model.TrainBatch(r.x, r.y, b, w, r.set.LossP)
+	if math.IsNaN(loss) || math.IsInf(loss, 0) {
+		return loss, fmt.Errorf("%w: %g", ErrDiverged, loss)
+	}
+	if r.set.ClipNorm > 0 {
+		fno.ClipGradNorm(r.model.Grad, r.set.ClipNorm)
+	}
+	r.opt.Update(r.model.Params, r.model.Grad)
+	return loss, nil
+}
+
+// fill encodes the inputs of the traces of items into x ([n, 23, w]) and
+// their windows, in volts, into y ([n, 1, w]).
+func (r *runner) fill(x, y []float32, split string, shard func(int) *Shard, items []item, w int) error {
+	c := surrogate.Channels * w
+	for j, it := range items {
+		sh := shard(it.shard)
+		mi := r.info.Models[sh.Model[it.index]]
+		enc, err := surrogate.NewEncoder(r.info.Protocol(it.offset), r.info.Scaling)
+		if err != nil {
+			return fmt.Errorf("%w: %w", ErrData, err)
+		}
+		if _, err := enc.Encode(x[j*c:(j+1)*c], surrogate.Stimulus{AmpNA: sh.Amp[it.index], IThr: mi.IThr, SThr: mi.SThr}); err != nil {
+			return fmt.Errorf("%w: %s shard %d, trace %d: %w", ErrData, split, it.shard, it.index, err)
+		}
+		toVolts(y[j*w:(j+1)*w], sh.Voltage[it.index*sh.Samples+it.offset:][:w])
+	}
+	return nil
+}
+
+// toVolts writes v (mV) × 1e-3 into dst, computed in float64 and rounded.
+func toVolts(dst, v []float32) {
+	for i, x := range v {
+		dst[i] = float32(float64(x) * 1e-3)
+	}
+}
+
+func grow(b []float32, n int) []float32 {
+	if cap(b) < n {
+		return make([]float32, n)
+	}
+	return b[:n]
+}
+
+// saveModel writes the current parameters as model.safetensors with the
+// protocol of the test window, the scaling, the models and the provenance.
+func (r *runner) saveModel(m Metrics) error {
+	models, err := json.Marshal(r.info.Models)
+	if err != nil {
+		return err
+	}
+	m.Seconds = 0
+	prov, err := json.Marshal(Provenance{
+		Cell: r.info.Cell, DataID: r.info.ID, Settings: r.set, Epoch: m.Epoch,
+		Selected: r.res.Selection, Metrics: m,
+	})
+	if err != nil {
+		return err
+	}
+	proto := r.info.Protocol(r.info.TestOffset)
+	scaling := r.info.Scaling
+	return fno.SaveFile(r.path(ModelName), r.model, fno.Metadata{
+		Protocol: &proto,
+		Scaling:  &scaling,
+		Extra:    map[string]string{MetaModels: string(models), MetaProvenance: string(prov)},
+	})
+}
+
+// appendMetrics appends m as one JSON line to metrics.jsonl and syncs it. A
+// line torn by a crash is dropped when the run resumes (trimMetrics).
+func (r *runner) appendMetrics(m Metrics) error {
+	b, err := json.Marshal(m)
+	if err != nil {
+		return err
+	}
+	f, err := os.OpenFile(r.path(MetricsName), os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+	if err != nil {
+		return err
+	}
+	if _, err := f.Write(append(b, '\n')); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}

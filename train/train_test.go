@@ -1,0 +1,363 @@
+package train
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"math"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/noble-neuro/noble/fno"
+)
+
+// runState is what must be identical between an interrupted and an
+// uninterrupted run: the checkpoint's tensors and state (wall times
+// aside), the best model's parameters and the metrics (wall times aside).
+type runState struct {
+	st      state
+	tensors [3][]float32
+	best    []float32
+	metrics []Metrics
+}
+
+func readRun(t *testing.T, dir string) runState {
+	t.Helper()
+	st, ts, err := readCheckpoint(filepath.Join(dir, CheckpointName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.Seconds, st.EpochSeconds = 0, 0
+	st.Settings.Epochs = 0
+	m, _, err := fno.LoadFile(filepath.Join(dir, ModelName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.Close()
+	return runState{st: *st, tensors: ts, best: m.Params, metrics: readMetrics(t, dir)}
+}
+
+func readMetrics(t *testing.T, dir string) []Metrics {
+	t.Helper()
+	f, err := os.Open(filepath.Join(dir, MetricsName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var ms []Metrics
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		var m Metrics
+		if err := json.Unmarshal(sc.Bytes(), &m); err != nil {
+			t.Fatalf("%s: %v", MetricsName, err)
+		}
+		m.Seconds = 0
+		ms = append(ms, m)
+	}
+	return ms
+}
+
+func sameBits(a, b []float32) int {
+	if len(a) != len(b) {
+		return 0
+	}
+	for i := range a {
+		if math.Float32bits(a[i]) != math.Float32bits(b[i]) {
+			return i
+		}
+	}
+	return -1
+}
+
+func compareRuns(t *testing.T, name string, got, want runState) {
+	t.Helper()
+	if got.st != want.st {
+		t.Errorf("%s: checkpoint state\n got %+v\nwant %+v", name, got.st, want.st)
+	}
+	for i, n := range []string{tenParams, tenAdamM, tenAdamV} {
+		if k := sameBits(got.tensors[i], want.tensors[i]); k >= 0 {
+			t.Errorf("%s: %s differs at %d", name, n, k)
+		}
+	}
+	if k := sameBits(got.best, want.best); k >= 0 {
+		t.Errorf("%s: best model's parameters differ at %d", name, k)
+	}
+	if !slices.EqualFunc(got.metrics, want.metrics, func(a, b Metrics) bool {
+		ja, _ := json.Marshal(a)
+		jb, _ := json.Marshal(b)
+		return string(ja) == string(jb)
+	}) {
+		t.Errorf("%s: metrics\n got %+v\nwant %+v", name, got.metrics, want.metrics)
+	}
+}
+
+// TestResumeExact checks that a run of 2 epochs equals, bit for bit, a run
+// of 1 epoch resumed for a second, and a run cancelled in the middle of its
+// first and of its second epoch and resumed each time.
+func TestResumeExact(t *testing.T) {
+	d := newMemData(5, 1, 1, 6) // 30 training traces: 8 batches of 4 per epoch
+	base := t.TempDir()
+	s := tinySettings(2)
+	s.LRFactor, s.Patience = 0.5, 0 // the learning rate changes between epochs
+
+	whole := filepath.Join(base, "whole")
+	res := mustTrain(t, context.Background(), d, whole, s, nil)
+	if res.Epochs != 2 || res.Resumed || len(res.Metrics) != 2 {
+		t.Fatalf("whole run: %+v", res)
+	}
+	want := readRun(t, whole)
+	if want.st.Epoch != 3 || want.st.Batch != 0 || want.st.AdamStep != 16 {
+		t.Fatalf("whole run state: %+v", want.st)
+	}
+
+	split := filepath.Join(base, "split")
+	s1 := *s
+	s1.Epochs = 1
+	mustTrain(t, context.Background(), d, split, &s1, nil)
+	res = mustTrain(t, context.Background(), d, split, s, nil)
+	if !res.Resumed || res.StartedAt != 2 || res.Epochs != 2 {
+		t.Errorf("resumed run: %+v", res)
+	}
+	compareRuns(t, "1+1 epochs", readRun(t, split), want)
+
+	// Cancel after batch 3 of epoch 1, then after batch 5 of epoch 2.
+	cancelled := filepath.Join(base, "cancelled")
+	for _, at := range [][2]int{{1, 3}, {2, 5}} {
+		ctx, cancel := context.WithCancel(context.Background())
+		h := &Hooks{Batch: func(epoch, done, total int) {
+			if epoch == at[0] && done == at[1]*s.BatchSize {
+				cancel()
+			}
+		}}
+		_, err := Train(ctx, d, cancelled, s, h)
+		cancel()
+		if !errors.Is(err, context.Canceled) {
+			t.Fatalf("cancelled at %v: err = %v, want context.Canceled", at, err)
+		}
+		st, _, err := readCheckpoint(filepath.Join(cancelled, CheckpointName))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.Epoch != at[0] || st.Batch != at[1] {
+			t.Errorf("checkpoint after cancelling at %v: epoch %d batch %d", at, st.Epoch, st.Batch)
+		}
+	}
+	mustTrain(t, context.Background(), d, cancelled, s, nil)
+	compareRuns(t, "cancelled twice", readRun(t, cancelled), want)
+
+	// A finished run called again does nothing.
+	res = mustTrain(t, context.Background(), d, whole, s, nil)
+	if res.Epochs != 2 || len(res.Metrics) != 2 {
+		t.Errorf("finished run again: %+v", res)
+	}
+	compareRuns(t, "finished run again", readRun(t, whole), want)
+}
+
+// TestResumeTornMetrics simulates a kill between the metrics line and the
+// checkpoint of epoch 2: the resumed run logs epoch 2 once.
+func TestResumeTornMetrics(t *testing.T) {
+	d := newMemData(2, 1, 1, 4)
+	dir := t.TempDir()
+	mustTrain(t, context.Background(), d, dir, tinySettings(1), nil)
+	f, err := os.OpenFile(filepath.Join(dir, MetricsName), os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.WriteString(`{"epoch":2,"train_loss":1}` + "\n" + `{"epoch":3,"tra`)
+	f.Close()
+	mustTrain(t, context.Background(), d, dir, tinySettings(2), nil)
+	ms := readMetrics(t, dir)
+	if len(ms) != 2 || ms[0].Epoch != 1 || ms[1].Epoch != 2 || ms[1].TrainLoss == 1 {
+		t.Errorf("metrics after resume: %+v", ms)
+	}
+}
+
+// TestLossDecreases trains the tiny operator on the synthetic cell and
+// checks that the training and held-out losses fall well below their
+// first-epoch values and the best model is kept.
+func TestLossDecreases(t *testing.T) {
+	d := newMemData(4, 1, 1, 8)
+	s := tinySettings(12)
+	s.LR = 0.02
+	res := mustTrain(t, context.Background(), d, t.TempDir(), s, nil)
+	first, last := res.Metrics[0], res.Metrics[len(res.Metrics)-1]
+	t.Logf("train loss %.4f → %.4f, held-out L4 %.4f → %.4f, best epoch %d",
+		first.TrainLoss, last.TrainLoss, *first.HeldL4, *last.HeldL4, res.BestEpoch)
+	if !(last.TrainLoss < first.TrainLoss/3) {
+		t.Errorf("training loss %g → %g: did not fall by 3×", first.TrainLoss, last.TrainLoss)
+	}
+	if !(res.BestLoss < *first.HeldL4/3) {
+		t.Errorf("best held-out L4 %g, first epoch %g: did not fall by 3×", res.BestLoss, *first.HeldL4)
+	}
+	if res.Selection != "test_held_l4" {
+		t.Errorf("selection %q", res.Selection)
+	}
+	best := res.Metrics[res.BestEpoch-1]
+	if !best.Best || *best.HeldL4 != res.BestLoss {
+		t.Errorf("best epoch %d: %+v, best loss %g", res.BestEpoch, best, res.BestLoss)
+	}
+	for _, m := range res.Metrics {
+		if *m.HeldL4 < res.BestLoss {
+			t.Errorf("epoch %d has held-out L4 %g below the best %g", m.Epoch, *m.HeldL4, res.BestLoss)
+		}
+	}
+}
+
+// TestModelFile checks the best model's metadata and that it reproduces the
+// held-out loss the metrics recorded.
+func TestModelFile(t *testing.T) {
+	d := newMemData(2, 1, 1, 4)
+	dir := t.TempDir()
+	res := mustTrain(t, context.Background(), d, dir, tinySettings(2), nil)
+	m, meta, err := fno.LoadFile(filepath.Join(dir, ModelName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	info := d.Info()
+	if meta.Protocol == nil || *meta.Protocol != info.Protocol(info.TestOffset) {
+		t.Errorf("protocol %+v, want %+v", meta.Protocol, info.Protocol(info.TestOffset))
+	}
+	if meta.Protocol.StimStartMS != 12 || meta.Protocol.StimEndMS != 52 {
+		t.Errorf("test window step %g → %g ms, want 12 → 52", meta.Protocol.StimStartMS, meta.Protocol.StimEndMS)
+	}
+	if meta.Scaling == nil || *meta.Scaling != info.Scaling {
+		t.Errorf("scaling %+v", meta.Scaling)
+	}
+	var models []ModelInfo
+	if err := json.Unmarshal([]byte(meta.Extra[MetaModels]), &models); err != nil || !slices.Equal(models, info.Models) {
+		t.Errorf("models %v (%v)", models, err)
+	}
+	var prov Provenance
+	if err := json.Unmarshal([]byte(meta.Extra[MetaProvenance]), &prov); err != nil {
+		t.Fatal(err)
+	}
+	if prov.Epoch != res.BestEpoch || prov.DataID != "tiny-1" || prov.Cell != "tiny" || prov.Selected != "test_held_l4" {
+		t.Errorf("provenance %+v", prov)
+	}
+	// Re-evaluate the held-out trace with the saved model.
+	r := &runner{data: d, info: info, set: res.Settings, model: m}
+	_, l4, n, err := r.evaluate(context.Background(), SplitTestHeld)
+	if err != nil || n != 4 {
+		t.Fatalf("evaluate: %d traces, %v", n, err)
+	}
+	if l4 != res.BestLoss {
+		t.Errorf("saved model's held-out L4 = %g, recorded %g", l4, res.BestLoss)
+	}
+	var cfg Settings
+	b, _ := os.ReadFile(filepath.Join(dir, ConfigName))
+	if err := json.Unmarshal(b, &cfg); err != nil || cfg != res.Settings {
+		t.Errorf("config.json = %+v (%v), want %+v", cfg, err, res.Settings)
+	}
+}
+
+func TestCorruptCheckpoint(t *testing.T) {
+	d := newMemData(2, 0, 0, 4)
+	dir := t.TempDir()
+	mustTrain(t, context.Background(), d, dir, tinySettings(1), nil)
+	path := filepath.Join(dir, CheckpointName)
+	good, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name   string
+		mangle func([]byte) []byte
+		msg    string
+	}{
+		{"truncated", func(b []byte) []byte { return b[:len(b)-100] }, "safetensors"},
+		{"flipped tensor byte", func(b []byte) []byte { b[len(b)-5] ^= 0x40; return b }, "checksum"},
+		{"empty", func([]byte) []byte { return nil }, "safetensors"},
+		{"bad state", func(b []byte) []byte {
+			return []byte(strings.Replace(string(b), CheckpointFormat, "noble-train-checkpoint/9", 1))
+		}, "format"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if err := os.WriteFile(path, tc.mangle(slices.Clone(good)), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			_, err := Train(context.Background(), d, dir, tinySettings(2), nil)
+			if !errors.Is(err, ErrCheckpoint) || !strings.Contains(err.Error(), path) || !strings.Contains(err.Error(), tc.msg) {
+				t.Errorf("Train = %v, want ErrCheckpoint naming %s and %q", err, path, tc.msg)
+			}
+		})
+	}
+}
+
+func TestResumeOtherSettings(t *testing.T) {
+	d := newMemData(2, 0, 0, 4)
+	dir := t.TempDir()
+	mustTrain(t, context.Background(), d, dir, tinySettings(1), nil)
+	s := tinySettings(2)
+	s.BatchSize = 2
+	_, err := Train(context.Background(), d, dir, s, nil)
+	if !errors.Is(err, ErrCheckpoint) || !strings.Contains(err.Error(), "batch_size: 2, was 4") {
+		t.Errorf("other batch size: %v", err)
+	}
+	other := newMemData(2, 0, 0, 4)
+	other.info.ID = "other"
+	if _, err := Train(context.Background(), other, dir, tinySettings(2), nil); !errors.Is(err, ErrCheckpoint) || !strings.Contains(err.Error(), `"other"`) {
+		t.Errorf("other data: %v", err)
+	}
+}
+
+func TestBadData(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		mangle func(*memData)
+		msg    string
+	}{
+		{"window too long", func(d *memData) { d.info.MaxOffset = 40 }, "do not fit"},
+		{"no training traces", func(d *memData) { delete(d.shards, SplitTrain) }, "no training traces"},
+		{"model index", func(d *memData) { d.shards[SplitTrain][1].Model[2] = 4 }, "train shard 1: trace 2: model index 4"},
+		{"short shard", func(d *memData) { d.shards[SplitTrain][0].Voltage = d.shards[SplitTrain][0].Voltage[:10] }, "train shard 0"},
+		{"embedding", func(d *memData) { d.info.Models[1].IThr = math.NaN() }, "model 1 (m1)"},
+		{"amplitude", func(d *memData) { d.shards[SplitTestHeld][0].Amp[1] = math.Inf(1) }, "test_held shard 0: trace 1: amplitude"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			d := newMemData(2, 1, 1, 4)
+			tc.mangle(d)
+			_, err := Train(context.Background(), d, t.TempDir(), tinySettings(1), nil)
+			if !errors.Is(err, ErrData) || !strings.Contains(err.Error(), tc.msg) {
+				t.Errorf("Train = %v, want ErrData with %q", err, tc.msg)
+			}
+		})
+	}
+}
+
+func FuzzDecodeCheckpoint(f *testing.F) {
+	d := newMemData(1, 0, 0, 2)
+	dir := f.TempDir()
+	s := tinySettings(1)
+	s.Model = ModelConfig{Width: 1, Layers: 1, Modes: 1, LiftingChannels: 1, ProjectionChannels: 1, MLPHidden: 1}
+	if _, err := Train(context.Background(), d, dir, s, nil); err != nil {
+		f.Fatal(err)
+	}
+	good, err := os.ReadFile(filepath.Join(dir, CheckpointName))
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(good)
+	f.Add(good[:len(good)/2])
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if len(b) > 1<<16 {
+			t.Skip()
+		}
+		st, ts, err := decodeCheckpoint(strings.NewReader(string(b)), "fuzz")
+		if err != nil {
+			if !errors.Is(err, ErrCheckpoint) {
+				t.Fatalf("error %v does not wrap ErrCheckpoint", err)
+			}
+			return
+		}
+		for _, x := range ts {
+			if len(x) != st.Params {
+				t.Fatalf("tensor of %d values, state says %d", len(x), st.Params)
+			}
+		}
+	})
+}
