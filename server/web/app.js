@@ -377,7 +377,8 @@
     }
     if (state.band) {
       const th = document.createElement('th');
-      th.textContent = `ensemble (n=${state.band.n}) mean ± sd`;
+      th.textContent = `ensemble (${state.band.n})`;
+      th.title = 'mean ± standard deviation (samples where defined)';
       head.appendChild(th);
     }
     table.tHead.replaceChildren(head);
@@ -394,7 +395,7 @@
       }
       if (state.band) {
         const s = state.band.features[name], td = document.createElement('td');
-        td.textContent = s && s.n > 0 ? `${fmt(s.mean)} ± ${fmt(s.std, 2)} (${s.n})` : '—';
+        td.textContent = s && s.n > 0 ? `${fmt(s.mean, 3)} ± ${fmt(s.std, 2)}` : '—';
         tr.appendChild(td);
       }
       rows.push(tr);
