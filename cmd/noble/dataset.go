@@ -80,6 +80,7 @@ func datasetGenerate() *cli.Command {
 	dur := fs.Float64("dur", 400, "step duration, ms")
 	factor := fs.Int("decimate", 3, "decimation factor")
 	embFile := fs.String("embeddings", "", "F-I embeddings `FILE.csv` as 'noble fi' writes it (default: DIR/embeddings.csv, computed if absent)")
+	embedOnly := fs.Bool("embed-only", false, "only compute (or check) DIR/embeddings.csv, then stop: the first step of a multi-job run")
 	return &cli.Command{
 		Name:      "generate",
 		UsageLine: "dataset generate --cell DIR --traces N --seed S --out DIR [--shard i/n] [--workers W] [--quiet]",
@@ -93,13 +94,15 @@ and test_held traces: --window + --margin ms at --dt with the step at
 written atomically; a killed run restarted with the same flags resumes at the
 missing shards. With --shard i/n only every n-th shard is made and recorded in
 DIR/part-i-of-n.json; join the jobs with 'noble dataset merge'. The same flags
-give the same bytes for any --workers and --shard.`,
+give the same bytes for any --workers and --shard. With --embed-only it stops
+after writing DIR/embeddings.csv, so that a multi-job run computes the
+embeddings once before its shard jobs start.`,
 		Flags: fs,
 		Run: func(ctx context.Context, args []string) error {
 			if len(args) > 0 {
 				return cli.Usagef("unexpected arguments %q", args)
 			}
-			if *cellDir == "" || *out == "" || *traces <= 0 {
+			if *cellDir == "" || *out == "" || (*traces <= 0 && !*embedOnly) {
 				return cli.Usagef("--cell, --out and --traces (> 0) are required")
 			}
 			if *workers < 1 {
@@ -141,6 +144,16 @@ give the same bytes for any --workers and --shard.`,
 			emb, err := loadEmbeddings(ctx, src, set.Protocol, *embFile, *out, *workers, *quiet)
 			if err != nil {
 				return err
+			}
+			if *embedOnly {
+				n := 0
+				for _, e := range emb {
+					if e.Has() {
+						n++
+					}
+				}
+				fmt.Printf("%s: embeddings of %d models (%d with a threshold)\n", *out, len(emb), n)
+				return nil
 			}
 			if given["mode"] || given["support"] || given["scale"] || given["skew"] {
 				var ithr []float64
