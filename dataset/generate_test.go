@@ -490,3 +490,23 @@ func FuzzParseManifest(f *testing.F) {
 		}
 	})
 }
+
+// TestVerifyDirAll: VerifyDir names every bad shard, truncated and corrupt.
+func TestVerifyDirAll(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	if _, err := Generate(context.Background(), &fakeSource{n: 12}, tinyGeneration(t, 6), dir, nil); err != nil {
+		t.Fatal(err)
+	}
+	a := filepath.Join(dir, "train-00000-of-00007.npz")
+	b := filepath.Join(dir, "test_held-00000-of-00002.npz")
+	raw, _ := os.ReadFile(a)
+	raw[len(raw)-200] ^= 0x80
+	os.WriteFile(a, raw, 0o644)
+	raw, _ = os.ReadFile(b)
+	os.WriteFile(b, raw[:len(raw)/2], 0o644)
+	_, err := VerifyDir(context.Background(), dir, nil)
+	if err == nil || !strings.Contains(err.Error(), "train-00000-of-00007.npz") || !strings.Contains(err.Error(), "test_held-00000-of-00002.npz") {
+		t.Errorf("VerifyDir error %v, want both damaged shards named", err)
+	}
+}

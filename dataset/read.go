@@ -124,6 +124,18 @@ func (d *Dataset) Each(ctx context.Context, split string, fn func(s *Shard) erro
 	return nil
 }
 
+// VerifyDir checks the dataset in dir like Open followed by Verify, but
+// reports every bad shard (missing, truncated, corrupt, malformed) rather
+// than stopping at those Open finds.
+func VerifyDir(ctx context.Context, dir string, progress func(done, total int)) (*Dataset, error) {
+	m, err := ReadManifest(dirManifest(dir))
+	if err != nil {
+		return nil, err
+	}
+	d := &Dataset{Dir: dir, Manifest: m}
+	return d, d.Verify(ctx, progress)
+}
+
 // Verify reads every shard and checks size, checksum, shapes and values. It
 // returns nil for a sound dataset, else the errors joined, one *ShardError
 // per bad shard. progress, if not nil, is called after each shard.

@@ -353,13 +353,16 @@ the exit status is 1 if any is bad.`,
 			if len(args) != 1 {
 				return cli.Usagef("want one dataset directory")
 			}
-			d, err := dataset.Open(args[0])
-			if err != nil {
-				return err
+			var prog *cli.Progress
+			d, err := dataset.VerifyDir(ctx, args[0], func(done, total int) {
+				if prog == nil {
+					prog = cli.NewProgress(os.Stderr, *quiet, "verify", "shards", total)
+				}
+				prog.Add(1)
+			})
+			if prog != nil {
+				prog.Done()
 			}
-			prog := cli.NewProgress(os.Stderr, *quiet, "verify", "shards", len(d.Manifest.Shards))
-			err = d.Verify(ctx, func(int, int) { prog.Add(1) })
-			prog.Done()
 			if err != nil {
 				return err
 			}
