@@ -85,16 +85,23 @@ func (s *Shard) Len() int { return len(s.Amp) }
 
 // Protocol returns the operator's protocol for a window starting at sample
 // offset of a stored trace: WindowSamples samples at DtMS with the step where
-// it falls in that window.
+// it falls in that window. The step's times are rounded to 1e-9 ms, so that
+// 30 − 250·0.06 gives 15 and not 14.999999999999998 (surrogate matches
+// sample times with a tolerance of 1e-9·DtMS, so this does not move the
+// step).
 func (d *DataInfo) Protocol(offset int) surrogate.Protocol {
+	shift := float64(offset) * d.DtMS
 	return surrogate.Protocol{
 		DtMS:        d.DtMS,
 		Length:      d.WindowSamples,
-		StimStartMS: d.StimOnsetMS - float64(offset)*d.DtMS,
-		StimEndMS:   d.StimEndMS - float64(offset)*d.DtMS,
+		StimStartMS: roundPS(d.StimOnsetMS - shift),
+		StimEndMS:   roundPS(d.StimEndMS - shift),
 		CurrentUnit: "0.1nA",
 	}
 }
+
+// roundPS rounds t (ms) to 1e-9 ms.
+func roundPS(t float64) float64 { return math.Round(t*1e9) / 1e9 }
 
 // validate checks the layout and the models.
 func (d *DataInfo) validate() error {
