@@ -2,8 +2,11 @@ package dataset
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"slices"
 	"sort"
+	"strings"
 	"testing"
 )
 
@@ -150,5 +153,57 @@ func TestGenerationSplit(t *testing.T) {
 	// Scaling fitted over non-excluded models (0.1 … 0.32 nA, excluding 0.2).
 	if g.Scaling.IThr.Min != 0.1 || g.Scaling.IThr.Max != fakeThr(11) {
 		t.Errorf("scaling %+v", g.Scaling)
+	}
+}
+
+// sharedDir returns ../shared next to the repository root, or skips.
+func sharedDir(t *testing.T) string {
+	t.Helper()
+	dir, err := filepath.Abs(".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			break
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			t.Skip("repository root not found")
+		}
+		dir = parent
+	}
+	s := filepath.Join(dir, "..", "shared")
+	if _, err := os.Stat(s); err != nil {
+		t.Skipf("%s absent (the human cell is not shipped): skipping", s)
+	}
+	return s
+}
+
+// TestNOBLETestModelsHumanCell resolves NOBLE's held-out models against the
+// real file list of the human cell, in the order sim.LoadCell sorts it.
+func TestNOBLETestModelsHumanCell(t *testing.T) {
+	files, err := filepath.Glob(filepath.Join(sharedDir(t), "data/cells/human_pvalb_689331391/hof/*.json"))
+	if err != nil || len(files) != 60 {
+		t.Fatalf("human cell: %d parameter files (%v), want 60", len(files), err)
+	}
+	sort.Strings(files)
+	var names []string
+	for _, f := range files {
+		names = append(names, strings.TrimSuffix(filepath.Base(f), ".json"))
+	}
+	got, err := TestModels(nobleCell, names, nil, 0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var gotNames []string
+	for _, i := range got {
+		gotNames = append(gotNames, names[i])
+	}
+	// index (seed−1)·20 + hof of 32, 2, 12, 40, 5, 52, 21, 29, 16, 37, sorted.
+	want := []string{"seed1_hof02", "seed1_hof05", "seed1_hof12", "seed1_hof16", "seed2_hof01",
+		"seed2_hof09", "seed2_hof12", "seed2_hof17", "seed3_hof00", "seed3_hof12"}
+	if !slices.Equal(gotNames, want) || !slices.Equal(got, []int{2, 5, 12, 16, 21, 29, 32, 37, 40, 52}) {
+		t.Errorf("NOBLE test models %v = %v, want %v", got, gotNames, want)
 	}
 }
