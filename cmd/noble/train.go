@@ -1,0 +1,148 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/noble-neuro/noble/internal/cli"
+	"github.com/noble-neuro/noble/train"
+)
+
+func cmdTrain() *cli.Command {
+	fs := flag.NewFlagSet("train", flag.ContinueOnError)
+	data := fs.String("data", "", "dataset `DIR` made by \"noble dataset\" (required)")
+	out := fs.String("out", "", "run `DIR`: checkpoint, metrics and best model; created if missing (required)")
+	config := fs.String("config", "", "settings `FILE` (JSON, train.Settings; zero fields take the preset's values)")
+	preset := fs.String("preset", "", "recipe preset: paper (the published one) or cpu (a 2-core budget); overrides the file's")
+	epochs := fs.Int("epochs", 0, "epochs in total (0: the settings'); raise it to extend a finished run")
+	workers := fs.Int("workers", -1, "operator worker goroutines (0: one per core; -1: the settings'); results are bitwise reproducible for a given value")
+	quiet := fs.Bool("quiet", false, "no progress or per-epoch lines on stderr")
+	c := &cli.Command{
+		Name:      "train",
+		UsageLine: "train --data DIR --out DIR [--config FILE] [--preset paper|cpu] [--epochs N] [--workers N] [--quiet]",
+		Short:     "train the NOBLE neural operator on a dataset",
+		Long: `Train fits the NOBLE Fourier neural operator to a dataset's traces with the
+published recipe (relative L4 loss, Adam lr 0.004, ReduceLROnPlateau factor 0.4
+patience 4, batch 64, 300 epochs, random 515 ms windows in the first 30 ms) or
+the "cpu" preset (batch 16, 50 epochs of 1024 traces, 128 evaluation traces per
+test split, the published architecture). A --config file holds train.Settings
+as JSON; flags override it.
+
+The run directory receives config.json (the resolved settings), metrics.jsonl
+(one JSON object per epoch: train loss, held-out and seen-model relative L2 and
+L4, learning rate, seconds), model.safetensors (the best model by held-out
+relative L4, with its protocol, embedding scaling, models and provenance) and
+checkpoint.safetensors, written after every epoch (and every few batches with
+the cpu preset). Run the same command again after an interruption (Ctrl-C, or
+even kill -9) and training resumes exactly where the last checkpoint left it.
+On Ctrl-C a checkpoint is written at the next batch boundary. When training
+ends, the best model's path, epoch and loss are printed on stdout.`,
+		Flags: fs,
+	}
+	c.Run = func(ctx context.Context, args []string) error {
+		if len(args) > 0 {
+			return cli.Usagef("unexpected arguments %q", args)
+		}
+		if *data == "" || *out == "" {
+			return cli.Usagef("--data and --out are required")
+		}
+		if *epochs < 0 {
+			return cli.Usagef("--epochs %d: must be positive", *epochs)
+		}
+		if *workers < -1 {
+			return cli.Usagef("--workers %d: must be ≥ 0", *workers)
+		}
+		var s train.Settings
+		if *config != "" {
+			var err error
+			if s, err = train.ReadSettingsFile(*config); err != nil {
+				return err
+			}
+		}
+		if *preset != "" {
+			s.Preset = *preset
+		}
+		if *epochs > 0 {
+			s.Epochs = *epochs
+		}
+		if *workers >= 0 {
+			s.Workers = *workers
+		}
+		if _, err := s.Resolved(); err != nil {
+			return cli.Usagef("%v", err)
+		}
+		return runTrain(ctx, *data, *out, &s, *quiet, os.Stdout, os.Stderr)
+	}
+	return c
+}
+
+func runTrain(ctx context.Context, dataDir, out string, s *train.Settings, quiet bool, stdout, stderr io.Writer) error {
+	d, err := train.OpenDataset(dataDir)
+	if err != nil {
+		return err
+	}
+	logf := func(format string, args ...any) {
+		if !quiet {
+			fmt.Fprintf(stderr, format+"\n", args...)
+		}
+	}
+	var prog *cli.Progress
+	last := 0
+	var t0 time.Time
+	hooks := &train.Hooks{
+		Batch: func(epoch, done, total int) {
+			if prog == nil {
+				prog = cli.NewProgress(stderr, quiet, fmt.Sprintf("epoch %d", epoch), "traces", total)
+				last = 0
+			}
+			prog.Add(done - last)
+			last = done
+		},
+		Eval: func(epoch int, done bool) {
+			if prog != nil {
+				prog.Done()
+				prog = nil
+			}
+			if !done {
+				t0 = time.Now()
+			} else {
+				logf("noble train: epoch %d evaluated in %.1f s", epoch, time.Since(t0).Seconds())
+			}
+		},
+		Epoch: func(m train.Metrics) {
+			line := fmt.Sprintf("noble train: epoch %d: train %.4g", m.Epoch, m.TrainLoss)
+			if m.HeldL4 != nil {
+				line += fmt.Sprintf(", held-out L2 %.4g L4 %.4g", *m.HeldL2, *m.HeldL4)
+			}
+			if m.SeenL4 != nil {
+				line += fmt.Sprintf(", seen L2 %.4g L4 %.4g", *m.SeenL2, *m.SeenL4)
+			}
+			line += fmt.Sprintf(", lr %.3g, %.0f s", m.LR, m.Seconds)
+			if m.Best {
+				line += " (best)"
+			}
+			logf("%s", line)
+		},
+	}
+	res, err := train.Train(ctx, d, out, s, hooks)
+	if prog != nil {
+		prog.Done()
+	}
+	if errors.Is(err, context.Canceled) {
+		logf("noble train: interrupted; checkpoint written, run the same command to resume")
+	}
+	if err != nil {
+		return err
+	}
+	if res.BestEpoch == 0 {
+		return fmt.Errorf("no epoch finished")
+	}
+	fmt.Fprintf(stdout, "%s\tepoch %d\t%s %.6g\n", filepath.Join(out, train.ModelName), res.BestEpoch, res.Selection, res.BestLoss)
+	return nil
+}

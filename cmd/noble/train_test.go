@@ -1,0 +1,117 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/noble-neuro/noble/dataset"
+	"github.com/noble-neuro/noble/internal/cli"
+	"github.com/noble-neuro/noble/sim"
+	"github.com/noble-neuro/noble/train"
+)
+
+// trainSource is a stand-in simulator: −70 mV plus 20 mV/nA during the
+// step.
+type trainSource struct{}
+
+func (trainSource) Cell() string     { return "fake" }
+func (trainSource) Models() []string { return []string{"a", "b", "c", "d"} }
+func (trainSource) Simulate(ctx context.Context, m int, p sim.Protocol, dst []float64) ([]float64, error) {
+	p = p.WithDefaults()
+	v := make([]float64, p.Steps()+1)
+	for i := range v {
+		v[i] = -70
+		if t := float64(i) * p.Dt; t >= p.Delay && t < p.Delay+p.Dur {
+			v[i] += 20 * p.Amp * (1 + float64(m)/4)
+		}
+	}
+	return v, nil
+}
+
+func trainDataset(t *testing.T) string {
+	t.Helper()
+	src := trainSource{}
+	emb := []dataset.Embedding{{IThr: 0.1, SThr: 100}, {IThr: 0.12, SThr: 90}, {IThr: 0.14, SThr: 80}, {IThr: 0.11, SThr: 95}}
+	g, err := dataset.NewGeneration(src.Cell(), src.Models(), emb, &dataset.Settings{
+		Traces: 8, TestSeenTraces: 2, TestHeldTraces: 2, TracesPerShard: 4, TestModels: []int{3},
+		Protocol: dataset.Protocol{Window: 12, Margin: 1.2, Delay: 2, Dur: 6},
+		Stimulus: &dataset.Stimulus{Mode: 0.15, Lo: 0, Hi: 0.5, Scale: 0.2, Shape: 3},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	if _, err := dataset.Generate(context.Background(), src, g, dir, &dataset.Options{Workers: 1}); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+func runTrainCmd(args ...string) (string, error) {
+	var stderr bytes.Buffer
+	err := cmdTrain().Execute(context.Background(), args, &stderr)
+	return stderr.String(), err
+}
+
+func TestTrainCommand(t *testing.T) {
+	data := trainDataset(t)
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "tiny.json")
+	os.WriteFile(cfg, []byte(`{"preset":"cpu","batch_size":4,"model":{"width":4,"layers":2,"modes":4,"lifting_channels":4,"projection_channels":4,"mlp_hidden":2}}`), 0o644)
+	out := filepath.Join(dir, "run")
+	if msg, err := runTrainCmd("--data", data, "--out", out, "--config", cfg, "--epochs", "2", "--quiet"); err != nil {
+		t.Fatalf("%v\n%s", err, msg)
+	}
+	var s train.Settings
+	b, _ := os.ReadFile(filepath.Join(out, train.ConfigName))
+	if err := json.Unmarshal(b, &s); err != nil || s.Epochs != 2 || s.BatchSize != 4 || s.Preset != "cpu" || s.EvalTraces != 128 {
+		t.Errorf("config.json: %+v (%v)", s, err)
+	}
+	for _, f := range []string{train.ModelName, train.CheckpointName, train.MetricsName} {
+		if _, err := os.Stat(filepath.Join(out, f)); err != nil {
+			t.Error(err)
+		}
+	}
+	// Extending the run to 3 epochs resumes it; another batch size is refused.
+	if msg, err := runTrainCmd("--data", data, "--out", out, "--config", cfg, "--epochs", "3", "--quiet"); err != nil {
+		t.Fatalf("%v\n%s", err, msg)
+	}
+	if b, _ := os.ReadFile(filepath.Join(out, train.MetricsName)); strings.Count(string(b), "\n") != 3 {
+		t.Errorf("metrics.jsonl after extending to 3 epochs:\n%s", b)
+	}
+	os.WriteFile(cfg, []byte(`{"preset":"cpu","batch_size":2,"model":{"width":4,"layers":2,"modes":4,"lifting_channels":4,"projection_channels":4,"mlp_hidden":2}}`), 0o644)
+	if _, err := runTrainCmd("--data", data, "--out", out, "--config", cfg, "--epochs", "4", "--quiet"); !errors.Is(err, train.ErrCheckpoint) {
+		t.Errorf("other settings: %v", err)
+	}
+}
+
+func TestTrainCommandUsage(t *testing.T) {
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "bad.json")
+	os.WriteFile(bad, []byte(`{"batch":4}`), 0o644)
+	for _, tc := range []struct {
+		args  []string
+		usage bool
+		msg   string
+	}{
+		{[]string{"--out", dir}, true, "--data and --out are required"},
+		{[]string{"--data", dir, "--out", dir, "--preset", "gpu"}, true, `preset "gpu"`},
+		{[]string{"--data", dir, "--out", dir, "--epochs", "-2"}, true, "--epochs -2"},
+		{[]string{"--data", dir, "--out", dir, "--config", bad}, false, `bad.json: train: invalid settings: json: unknown field "batch"`},
+		{[]string{"--data", dir, "--out", dir}, false, "manifest.json"},
+	} {
+		t.Run(fmt.Sprint(tc.args), func(t *testing.T) {
+			_, err := runTrainCmd(tc.args...)
+			if err == nil || errors.Is(err, cli.ErrUsage) != tc.usage || !strings.Contains(err.Error(), tc.msg) {
+				t.Errorf("err = %v (usage %v), want %q (usage %v)", err, errors.Is(err, cli.ErrUsage), tc.msg, tc.usage)
+			}
+		})
+	}
+}
