@@ -189,10 +189,14 @@ func ReadEmbeddings(r io.Reader, file string, names []string) ([]Embedding, erro
 		if err == io.EOF {
 			break
 		}
-		line, _ := cr.FieldPos(0)
 		if err != nil {
-			return nil, bad(line, "%v", err)
+			var pe *csv.ParseError
+			if errors.As(err, &pe) {
+				return nil, bad(pe.StartLine, "%v", pe.Err)
+			}
+			return nil, bad(0, "%v", err)
 		}
+		line, _ := cr.FieldPos(0)
 		name := strings.TrimSuffix(filepath.Base(rec[col["parameters"]]), ".json")
 		i, ok := idx[name]
 		if !ok {
