@@ -189,3 +189,26 @@ func TestFLOPs(t *testing.T) {
 		t.Fatalf("default forward FLOPs = %g", f)
 	}
 }
+
+// TestShortLengths runs the float32 path (C fold/unfold, BLAS with empty
+// odd parts) at lengths 1–4 against the float64 path.
+func TestShortLengths(t *testing.T) {
+	cfg := smallConfigs[0].cfg
+	m, _ := New(cfg, 2)
+	defer m.Close()
+	n64 := newNet(cfg, widen(m.Params), make([]float64, len(m.Params)))
+	for l := 1; l <= 4; l++ {
+		const batch = 2
+		x64 := randomSlice(batch*cfg.InChannels*l, uint64(l))
+		x := make([]float32, len(x64))
+		for i, v := range x64 {
+			x[i] = float32(v)
+			x64[i] = float64(x[i])
+		}
+		want := make([]float64, batch*l)
+		n64.forward(new(workspace[float64]), want, x64, batch, l, false)
+		if e := rel(m.Forward(nil, x, batch, l), want); e > 1e-5 {
+			t.Errorf("L = %d: relative error %.3g", l, e)
+		}
+	}
+}

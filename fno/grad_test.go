@@ -19,6 +19,8 @@ var smallConfigs = []struct {
 	{"L15", Config{InChannels: 3, Width: 4, Layers: 2, Modes: 5, LiftingChannels: 6, ProjectionChannels: 7, MLPHidden: 3, OutChannels: 1}, 15},
 	{"L8nyquist", Config{InChannels: 2, Width: 3, Layers: 3, Modes: 5, LiftingChannels: 5, ProjectionChannels: 4, MLPHidden: 2, OutChannels: 2}, 8},
 	{"L5clipped", Config{InChannels: 2, Width: 3, Layers: 2, Modes: 5, LiftingChannels: 5, ProjectionChannels: 4, MLPHidden: 2, OutChannels: 1}, 5},
+	{"L2", Config{InChannels: 2, Width: 3, Layers: 2, Modes: 5, LiftingChannels: 5, ProjectionChannels: 4, MLPHidden: 2, OutChannels: 1}, 2},
+	{"L1", Config{InChannels: 2, Width: 3, Layers: 2, Modes: 5, LiftingChannels: 5, ProjectionChannels: 4, MLPHidden: 2, OutChannels: 1}, 1},
 }
 
 // randomNet returns a float64 network with all parameters (gates and

@@ -15,7 +15,7 @@ func check(transA, transB bool, m, n, k, la, lda, lb, ldb, lc, ldc int) {
 	switch {
 	case m < 0 || n < 0 || k < 0:
 		panic(fmt.Sprintf("gemm: negative dimension m=%d n=%d k=%d", m, n, k))
-	case lda < max(1, ac) || ldb < max(1, bc) || ldc < max(1, n):
+	case k > 0 && (lda < max(1, ac) || ldb < max(1, bc)) || ldc < max(1, n):
 		panic(fmt.Sprintf("gemm: bad leading dimension lda=%d ldb=%d ldc=%d", lda, ldb, ldc))
 	case k > 0 && la < (ar-1)*lda+ac:
 		panic(fmt.Sprintf("gemm: a too short: %d < %d", la, (ar-1)*lda+ac))
