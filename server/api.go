@@ -338,7 +338,9 @@ func (srv *Server) handleSynth(w http.ResponseWriter, r *http.Request) error {
 				out = append(out, strconv.Itoa(i))
 			}
 		}
-		hdr["X-Noble-Out-Of-Range"] = strings.Join(out, ",")
+		if len(out) > 0 {
+			hdr["X-Noble-Out-Of-Range"] = strings.Join(out, ",")
+		}
 		return writeNPY(w, []int{len(traces), l}, flat, nil, hdr)
 	}
 	for i := range traces {
@@ -429,7 +431,7 @@ func (srv *Server) parseFI(body io.Reader) (*fiJob, error) {
 		}
 		job.amps = make([]float64, n)
 		for i := range n {
-			job.amps[i] = lo + (hi-lo)*float64(i)/float64(n-1)
+			job.amps[i] = tidy(lo+(hi-lo)*float64(i)/float64(n-1), hi-lo) // 0.3, not 0.30000000000000004
 		}
 	}
 	for i, a := range job.amps {

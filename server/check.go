@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"net/http"
+	"strconv"
 
 	"github.com/noble-neuro/noble/surrogate"
 )
@@ -56,8 +57,20 @@ func width(r surrogate.Range) float64 {
 }
 
 func (srv *Server) rangeInfo(r surrogate.Range, unit string) RangeInfo {
-	w := width(r) * srv.set.Extrapolate
-	return RangeInfo{Min: r.Min, Max: r.Max, HardMin: r.Min - w, HardMax: r.Max + w, Unit: unit}
+	w := width(r)
+	x := w * srv.set.Extrapolate
+	return RangeInfo{Min: r.Min, Max: r.Max, HardMin: tidy(r.Min-x, w), HardMax: tidy(r.Max+x, w), Unit: unit}
+}
+
+// tidy rounds x to 1e-9 of the width w, so that the hard limits print as
+// 0.4, not 0.39999999999999997 (a limit moves by at most 5e-10 widths).
+func tidy(x, w float64) float64 {
+	d := min(max(9-int(math.Floor(math.Log10(w))), 0), 20)
+	y, err := strconv.ParseFloat(strconv.FormatFloat(x, 'f', d, 64), 64)
+	if err != nil || !finite(y) {
+		return x
+	}
+	return y
 }
 
 // checkValue checks one value against its range and records a warning in
