@@ -86,13 +86,16 @@
 // # Memory
 //
 // Forward keeps no activations and evaluates at most Chunk (default 8)
-// traces per worker at once: about 9.5 MB of workspace per trace in flight
-// at L = 8,583. Training keeps, per layer, the layer input, its spectrum,
-// the two pre-activations of width 24 and the MLP pre-activation (width
-// 12), and recomputes the post-GELU activations in the backward pass:
-// about 50 MB per trace in flight. TrainBatch evaluates a batch Chunk
-// traces at a time per worker (the relative Lp loss is a sum over traces),
-// so a training step at any batch holds at most Workers·Chunk traces.
+// traces per worker at once: about 11.5 MB of workspace per trace in
+// flight at L = 8,583 (the 96-channel projection hidden layer is the
+// largest buffer). Training keeps, per layer, the spectrum of the layer
+// input, the two width-24 pre-activations and the MLP pre-activation
+// (width 12), and recomputes in the backward pass the post-GELU
+// activations, including the layer inputs GELU(z): about 41.5 MB per trace
+// in flight, plus 7.2 MB of private gradients per worker. TrainBatch
+// evaluates a batch Chunk traces at a time per worker (the relative Lp
+// loss is a sum over traces), so a training step at any batch holds at
+// most Workers·Chunk traces (≈ 0.7 GB with 2 workers).
 //
 // # Gradients
 //

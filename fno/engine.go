@@ -13,7 +13,7 @@ type workspace[T float] struct {
 	a0          []T     // [In+1][n] lifting input (with grid channel)
 	h0          []T     // [Lift][n] lifting pre-activation
 	big         []T     // [max(Lift,Proj)][n] scratch
-	xs          [][]T   // layer inputs/outputs [Width][n]: Layers+1 in training, 2 otherwise
+	xs          [][]T   // layer inputs [Width][n]: lifting output, then two alternating (see layerIn)
 	spec        [][]T   // spectra of the layer inputs [Width][batch][2M]
 	h1          [][]T   // x_fno + skip, pre-activation [Width][n]
 	mh          [][]T   // channel-MLP hidden pre-activation [Hidden][n]
@@ -47,7 +47,7 @@ func (ws *workspace[T]) reset(cfg Config, batch, l int, train bool) {
 	if train {
 		nl = cfg.Layers
 	}
-	ws.xs = growBufs(ws.xs, nl+1, w*n)
+	ws.xs = growBufs(ws.xs, 3, w*n)
 	ws.spec = growBufs(ws.spec, nl, w*batch*2*m)
 	ws.h1 = growBufs(ws.h1, nl, w*n)
 	ws.mh = growBufs(ws.mh, nl, cfg.MLPHidden*n)
@@ -82,6 +82,18 @@ func growBufs[T float](b [][]T, k, n int) [][]T {
 		b[i] = grow(b[i], n)
 	}
 	return b
+}
+
+// layerIn returns the buffer holding the input of layer li during the
+// forward pass (li = Layers: the input of the projection): the lifting
+// output xs[0] for the first layer, then alternately xs[2] and xs[1]. In
+// training only the pre-activations z are kept; the backward pass
+// recomputes the inputs of layers ≥ 1 as GELU(z).
+func (ws *workspace[T]) layerIn(li int) []T {
+	if li == 0 {
+		return ws.xs[0]
+	}
+	return ws.xs[1+li%2]
 }
 
 // linspaceGrid sets g to torch.linspace(0, 1, L+1)[:-1] as torch computes
@@ -144,11 +156,10 @@ func (nt *net[T]) forward(ws *workspace[T], dst, x []T, batch, l int, train bool
 		ly := &nt.layers[li]
 		last := li == len(nt.layers)-1
 		k := 0 // saved-activation slot
-		xin, xout := ws.xs[li%2], ws.xs[(li+1)%2]
 		if train {
 			k = li
-			xin, xout = ws.xs[li], ws.xs[li+1]
 		}
+		xin, xout := ws.layerIn(li), ws.xs[1+(li+1)%2]
 		spec, h1, mh := ws.spec[k], ws.h1[k], ws.mh[k]
 		// Spectral convolution.
 		deinterleave(ws.wre, ws.wim, ly.spec, w, m, cfg.Modes)
@@ -191,10 +202,7 @@ func (nt *net[T]) forward(ws *workspace[T], dst, x []T, batch, l int, train bool
 		}
 	}
 	// Projection: conv, GELU, conv.
-	xl := ws.xs[len(nt.layers)%2]
-	if train {
-		xl = ws.xs[len(nt.layers)]
-	}
+	xl := ws.layerIn(len(nt.layers))
 	nt.proj0.apply(ws.help, ws.p, xl, n, false)
 	q := ws.p
 	if train {
@@ -254,12 +262,19 @@ func (nt *net[T]) backward(ws *workspace[T], dy []T) {
 	geluBack(ws.help, q, ws.p)
 	nl := len(nt.layers)
 	dout, dxin := ws.d1, ws.d2
-	nt.proj0.backward(ws.help, dout, ws.xs[nl], q, n, false)
+	nt.proj0.backward(ws.help, dout, ws.layerIn(nl), q, n, false)
 
 	for li := nl - 1; li >= 0; li-- {
 		ly := &nt.layers[li]
 		last := li == nl-1
-		xin := ws.xs[li]
+		xin := ws.xs[0]
+		if li > 0 {
+			// Recompute the layer input GELU(z) of the previous layer
+			// instead of keeping it (xs[1] is free once the projection
+			// is done).
+			xin = ws.xs[1]
+			gelu(ws.help, xin, ws.z[li-1])
+		}
 		// z → GELU.
 		dz := dout
 		if !last {
