@@ -85,9 +85,9 @@ func (w *worker) loop() {
 // safe for concurrent use: its workspaces are reused between calls.
 //
 // A call splits the batch into Workers contiguous parts evaluated in
-// parallel, each with single-threaded matrix products; a batch of one
-// shares its large matrix products and GELU passes with a helper goroutine
-// (halves of the output) unless Workers is 1. Results are bitwise reproducible for a
+// parallel, each with single-threaded matrix products; with SplitSingle a
+// batch of one shares its large matrix products and GELU passes with a
+// helper goroutine (halves of the output). Results are bitwise reproducible for a
 // given Workers; gradients of different Workers differ by float32 rounding
 // of the per-part sums.
 type Model struct {
@@ -101,6 +101,13 @@ type Model struct {
 	// Chunk is the largest number of traces one worker evaluates at once
 	// in Forward and TrainBatch (0: DefaultChunk). It bounds the memory.
 	Chunk int
+	// SplitSingle makes a call on a single trace share its large matrix
+	// products and GELU passes with a helper goroutine (when Workers and
+	// GOMAXPROCS allow two). Measured on the shared 2-core machine it cost
+	// more than it saved (batch 1: 53–105 ms against 40–50 ms on one
+	// core), so it is off by default; on idle cores it should take about
+	// a third off a lone trace's latency.
+	SplitSingle bool
 
 	net     *net[float32]
 	pool    *pool
@@ -153,7 +160,7 @@ func (m *Model) workers(batch int) []*worker {
 	}
 	conf := nw
 	nw = max(1, min(nw, batch))
-	if m.pool == nil || len(m.pool.workers) < nw || (conf > 1 && m.pool.help == nil) {
+	if m.pool == nil || len(m.pool.workers) < nw || (conf > 1 && m.SplitSingle && m.pool.help == nil) {
 		if m.pool != nil {
 			m.pool.stop()
 		}
@@ -168,7 +175,7 @@ func (m *Model) workers(batch int) []*worker {
 			w.done = make(chan struct{}, 1)
 			go w.loop()
 		}
-		if conf > 1 {
+		if conf > 1 && m.SplitSingle {
 			p.help = &helper{req: make(chan struct{}, 1), done: make(chan struct{}, 1)}
 			go p.help.loop()
 		}
@@ -183,7 +190,7 @@ func (m *Model) workers(batch int) []*worker {
 	for _, w := range m.pool.workers {
 		w.ws.help = nil
 	}
-	if nw == 1 && conf > 1 {
+	if nw == 1 && conf > 1 && m.SplitSingle {
 		m.pool.workers[0].ws.help = m.pool.help
 	}
 	return m.pool.workers[:nw]

@@ -60,10 +60,11 @@ func TestFloat32MatchesFloat64(t *testing.T) {
 	n64.backward(ws, d64)
 
 	// A lone trace with a helper goroutine (Workers 2, batch 1).
-	m.Workers = 2
+	m.Workers, m.SplitSingle = 2, true
 	if e := rel(m.Forward(nil, x[:cfg.InChannels*l], 1, l), want[:l]); e > 1e-5 {
 		t.Errorf("batch 1 with helper: Forward relative error %.3g", e)
 	}
+	m.SplitSingle = false
 	for _, workers := range []int{1, 2, 3} {
 		m.Workers = workers
 		got := m.Forward(nil, x, batch, l)
@@ -149,7 +150,7 @@ func TestNoAllocs(t *testing.T) {
 	big := DefaultConfig()
 	mb, _ := New(big, 1)
 	defer mb.Close()
-	mb.Workers = 2
+	mb.Workers, mb.SplitSingle = 2, true
 	const lb = 2000 // long enough for the helper to split products and GELU
 	xb := make([]float32, big.InChannels*lb)
 	yb := make([]float32, lb)

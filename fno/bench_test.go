@@ -24,23 +24,24 @@ func benchInput(batch, l, in int) []float32 {
 	return x
 }
 
-// BenchmarkForward is the inference pass at batch 1 (default: two cores
-// through the helper goroutine; workers1: one core) and 64, L = 8583.
+// BenchmarkForward is the inference pass at batch 1 (default: one core;
+// split: SplitSingle, two cores) and 64, L = 8583.
 func BenchmarkForward(b *testing.B) {
 	cfg := DefaultConfig()
 	fwd, _ := cfg.FLOPs(benchLength)
 	for _, bc := range []struct {
-		batch, workers int
-	}{{1, 0}, {1, 1}, {64, 0}} {
+		batch int
+		split bool
+	}{{1, false}, {1, true}, {64, false}} {
 		batch := bc.batch
 		name := fmt.Sprintf("batch%d", batch)
-		if bc.workers == 1 {
-			name += "/workers1"
+		if bc.split {
+			name += "/split"
 		}
 		b.Run(name, func(b *testing.B) {
 			m, _ := New(cfg, 1)
 			defer m.Close()
-			m.Workers = bc.workers
+			m.SplitSingle = bc.split
 			x := benchInput(batch, benchLength, cfg.InChannels)
 			y := make([]float32, batch*benchLength)
 			m.Forward(y, x, batch, benchLength)

@@ -76,12 +76,13 @@
 // A call splits the batch into Model.Workers contiguous parts (default
 // GOMAXPROCS), each evaluated by a worker with its own workspace and
 // private gradients, with single-threaded products; gradients are summed
-// in worker order. A batch of one shares its large products (halves of the
-// output, never of the summed dimension) and GELU passes with a helper
-// goroutine. Results are bitwise reproducible for a given Workers and
-// batch. OpenBLAS's own threads are not used: on the shared 2-core machine
-// they spin while waiting and a batch of one took 161 ms with two BLAS
-// threads against 83 ms with one.
+// in worker order. Results are bitwise reproducible for a given Workers,
+// SplitSingle and batch. A batch of one runs on one core by default:
+// sharing its products with a second thread, either OpenBLAS's own (161 ms
+// against 83 ms) or, with Model.SplitSingle, a helper goroutine taking
+// halves of the outputs (53–105 ms against 40–50 ms), was slower on the
+// 2-core machine shared with other jobs, where every synchronisation waits
+// for a descheduled thread.
 //
 // # Memory
 //
