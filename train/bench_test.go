@@ -1,0 +1,152 @@
+package train
+
+import (
+	"context"
+	"math/rand/v2"
+	"syscall"
+	"testing"
+
+	"github.com/noble-neuro/noble/fno"
+	"github.com/noble-neuro/noble/surrogate"
+)
+
+// nobleInfo is the published layout: 9084 stored samples at 0.06 ms, a
+// window of 8583 starting at 0 … 500, the test window at 250, the step at
+// 30 → 430 ms of the stored trace.
+func nobleInfo() DataInfo {
+	info := tinyInfo()
+	info.Samples, info.DtMS, info.WindowSamples = 9084, 0.06, 8583
+	info.MaxOffset, info.TestOffset = 500, 250
+	info.StimOnsetMS, info.StimEndMS = 30, 430
+	return info
+}
+
+// nobleData has one shard of n synthetic traces in the published layout.
+func nobleData(n int) *memData {
+	d := &memData{info: nobleInfo(), shards: map[string][]*Shard{}}
+	rng := rand.New(rand.NewPCG(1, 2))
+	s := &Shard{Samples: d.info.Samples}
+	for k := range n {
+		m, amp := k%3, 0.4*rng.Float64()
+		s.Amp, s.Model = append(s.Amp, amp), append(s.Model, m)
+		for j := range d.info.Samples {
+			s.Voltage = append(s.Voltage, tinyVoltage(&d.info, m, amp, j))
+		}
+	}
+	d.shards[SplitTrain] = []*Shard{s}
+	d.shards[SplitTestHeld] = []*Shard{s}
+	return d
+}
+
+func cpuSeconds() float64 {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return float64(ru.Utime.Nano()+ru.Stime.Nano()) / 1e9
+}
+
+// benchRunner is a runner for the published architecture and the cpu
+// preset on nobleData.
+func benchRunner(b *testing.B, n int) (*runner, *plan) {
+	set, err := Settings{Preset: PresetCPU}.Resolved()
+	if err != nil {
+		b.Fatal(err)
+	}
+	d := nobleData(n)
+	m, err := fno.New(set.Model.FNO(), 0)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(m.Close)
+	r := &runner{data: d, info: d.info, set: set, model: m, opt: fno.NewAdam(len(m.Params), set.LR)}
+	r.ld = newLoader(d, &r.info, SplitTrain)
+	p := newPlan(0, 1, d.ShardSizes(SplitTrain), -1, 1, d.info.MaxOffset)
+	if err := r.ld.get(context.Background(), p.items); err != nil {
+		b.Fatal(err)
+	}
+	return r, p
+}
+
+// BenchmarkTrainStep is one optimizer step of the cpu preset (batch 16) on
+// the published architecture at L = 8583: input encoding, TrainBatch
+// (forward, relative L4, backward) and Adam. It reports wall and CPU time
+// per trace and the implied time of a cpu-preset epoch (1024 training
+// traces plus the evaluation of 2 × 128 test traces at the measured
+// forward cost, see BenchmarkEvaluate).
+func BenchmarkTrainStep(b *testing.B) {
+	r, p := benchRunner(b, 16)
+	items := p.batch(0, 16)
+	if _, err := r.step(items, r.info.WindowSamples); err != nil {
+		b.Fatal(err)
+	}
+	c0 := cpuSeconds()
+	b.ResetTimer()
+	for b.Loop() {
+		if _, err := r.step(items, r.info.WindowSamples); err != nil {
+			b.Fatal(err)
+		}
+	}
+	traces := float64(b.N * len(items))
+	ms := b.Elapsed().Seconds() * 1e3 / traces
+	b.ReportMetric(ms, "ms/trace")
+	b.ReportMetric((cpuSeconds()-c0)*1e3/traces, "cpu-ms/trace")
+	b.ReportMetric(ms*1024/1e3, "s/1024-traces")
+}
+
+// BenchmarkEvaluate is the evaluation of 16 test traces (encoding, forward,
+// relative L2 and L4) with the published architecture.
+func BenchmarkEvaluate(b *testing.B) {
+	r, _ := benchRunner(b, 16)
+	c0 := cpuSeconds()
+	b.ResetTimer()
+	for b.Loop() {
+		if _, _, n, err := r.evaluate(context.Background(), SplitTestHeld); err != nil || n != 16 {
+			b.Fatal(n, err)
+		}
+	}
+	traces := float64(b.N * 16)
+	ms := b.Elapsed().Seconds() * 1e3 / traces
+	b.ReportMetric(ms, "ms/trace")
+	b.ReportMetric((cpuSeconds()-c0)*1e3/traces, "cpu-ms/trace")
+	b.ReportMetric(ms*256/1e3, "s/256-traces")
+}
+
+// BenchmarkEncode is the input encoding of one training trace (23 × 8583
+// float32, 22 NeRF channels in float64 phases).
+func BenchmarkEncode(b *testing.B) {
+	info := nobleInfo()
+	x := make([]float32, surrogate.Channels*info.WindowSamples)
+	b.ReportAllocs()
+	for b.Loop() {
+		enc, err := surrogate.NewEncoder(info.Protocol(123), info.Scaling)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := enc.Encode(x, surrogate.Stimulus{AmpNA: 0.2, IThr: 0.1, SThr: 80}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(b.Elapsed().Seconds()*1e3/float64(b.N), "ms/trace")
+}
+
+// BenchmarkEpochCPU runs whole epochs of the cpu preset (1024 training
+// traces in batches of 16, evaluation of 128 held-out and 128 seen traces,
+// checkpoints) with the published architecture on synthetic traces in the
+// published layout, through Train. It takes minutes per epoch: run it with
+// -benchtime=1x.
+func BenchmarkEpochCPU(b *testing.B) {
+	d := nobleData(256)
+	d.shards[SplitTrain] = []*Shard{d.shards[SplitTrain][0], d.shards[SplitTrain][0], d.shards[SplitTrain][0], d.shards[SplitTrain][0]}
+	d.shards[SplitTestSeen] = d.shards[SplitTestHeld]
+	c0 := cpuSeconds()
+	epochs := 0
+	for b.Loop() {
+		epochs++
+		if _, err := Train(context.Background(), d, b.TempDir(), &Settings{Preset: PresetCPU, Epochs: 1}, nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(b.Elapsed().Seconds()/float64(epochs), "s/epoch")
+	b.ReportMetric((cpuSeconds()-c0)/float64(epochs), "cpu-s/epoch")
+}
