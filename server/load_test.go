@@ -55,7 +55,7 @@ func TestLoad(t *testing.T) {
 func BenchmarkServe(b *testing.B) {
 	path := writeTestModel(b, fno.DefaultConfig(), 1)
 	for _, c := range []struct{ conc, workers, clients, requests int }{
-		{1, 2, 1, 12}, {2, 1, 1, 12}, {1, 2, 8, 32}, {2, 1, 8, 32}, {2, 2, 8, 32},
+		{1, 2, 1, 20}, {2, 1, 1, 20}, {1, 2, 8, 64}, {2, 1, 8, 64}, {2, 2, 8, 64},
 	} {
 		b.Run(fmt.Sprintf("instances%d-workers%d/clients%d", c.conc, c.workers, c.clients), func(b *testing.B) {
 			srv, err := Open(path, &Settings{Concurrency: c.conc, Workers: c.workers, MaxQueue: 64, Timeout: 5 * time.Minute})
@@ -65,6 +65,7 @@ func BenchmarkServe(b *testing.B) {
 			defer srv.Close()
 			var last *LoadResult
 			var reqs int
+			c0 := cpuSeconds()
 			for b.Loop() {
 				res, err := srv.LoadTest(context.Background(), &LoadSettings{Clients: c.clients, Requests: c.requests})
 				if err != nil {
@@ -76,6 +77,7 @@ func BenchmarkServe(b *testing.B) {
 				last, reqs = res, reqs+c.requests
 			}
 			b.ReportMetric(float64(reqs)/b.Elapsed().Seconds(), "req/s")
+			b.ReportMetric((cpuSeconds()-c0)*1e3/float64(reqs), "cpu-ms/req")
 			ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1e3 }
 			b.ReportMetric(ms(last.P50), "p50-ms")
 			b.ReportMetric(ms(last.P95), "p95-ms")
@@ -95,7 +97,9 @@ func BenchmarkServe(b *testing.B) {
 			}
 			defer srv.Close()
 			var last *LoadResult
+			c0, reqs := cpuSeconds(), 0
 			for b.Loop() {
+				reqs += 2
 				res, err := srv.LoadTest(context.Background(), &LoadSettings{Clients: 1, Requests: 2, Path: c.path, Body: []byte(c.body)})
 				if err != nil {
 					b.Fatal(err)
@@ -106,6 +110,7 @@ func BenchmarkServe(b *testing.B) {
 				last = res
 			}
 			b.ReportMetric(float64(last.P50.Microseconds())/1e3, "p50-ms")
+			b.ReportMetric((cpuSeconds()-c0)*1e3/float64(reqs), "cpu-ms/req")
 		})
 	}
 }
