@@ -3,6 +3,7 @@ package dataset
 import (
 	"errors"
 	"math"
+	"os"
 	"math/rand/v2"
 	"slices"
 	"testing"
@@ -151,4 +152,47 @@ func TestDefaultStimulus(t *testing.T) {
 	if _, err := DefaultStimulus([]float64{math.NaN()}); !errors.Is(err, ErrStimulus) {
 		t.Errorf("DefaultStimulus(NaN) error %v, want ErrStimulus", err)
 	}
+}
+
+// TestMouseDefaultStimulus derives the window of the shipped mouse cell from
+// its models' thresholds (testdata/mouse_embeddings.csv, made by "noble fi"):
+// they fire from 0.181 to 0.202 nA, so the mode sits at their median and the
+// support spans [0.056, 0.462] nA, unlike the human cell's [−0.11, 0.28].
+func TestMouseDefaultStimulus(t *testing.T) {
+	t.Parallel()
+	f, err := os.Open("testdata/mouse_embeddings.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	names := mouseNames()
+	emb, err := ReadEmbeddings(f, "testdata/mouse_embeddings.csv", names)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ithr []float64
+	for _, e := range emb {
+		ithr = append(ithr, e.IThr)
+	}
+	s, err := DefaultStimulus(ithr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Mode < 0.185 || s.Mode > 0.195 || math.Abs(s.Lo-(0.18115234375-0.125)) > 1e-12 || math.Abs(s.Hi-(0.20166015625+0.26)) > 1e-12 {
+		t.Errorf("mouse DefaultStimulus = %+v", s)
+	}
+	g, err := NewGeneration("mouse_pvalb_318331342", names, emb, &Settings{Traces: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	test := 0
+	for _, m := range g.Models {
+		if m.Split == ModelTest {
+			test++
+		}
+	}
+	if test != 8 || len(g.Settings.TestModels) != 8 {
+		t.Errorf("mouse generation holds out %d models (%v), want 8", test, g.Settings.TestModels)
+	}
+	t.Logf("mouse: stimulus %+v, held out %v", *g.Settings.Stimulus, g.Settings.TestModels)
 }
