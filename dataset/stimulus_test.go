@@ -3,8 +3,8 @@ package dataset
 import (
 	"errors"
 	"math"
-	"os"
 	"math/rand/v2"
+	"os"
 	"slices"
 	"testing"
 )
