@@ -444,10 +444,10 @@ func (srv *Server) parseFI(body io.Reader) (*fiJob, error) {
 
 // FIEmbedding is the surrogate's own F-I embedding.
 type FIEmbedding struct {
-	IThr      float64 `json:"i_thr"`     // nA
-	SThr      float64 `json:"s_thr"`     // Hz/nA
-	Intercept float64 `json:"intercept"` // nA
-	Sims      int     `json:"sims"`      // traces synthesised
+	IThr      Float `json:"i_thr"`     // nA
+	SThr      Float `json:"s_thr"`     // Hz/nA
+	Intercept Float `json:"intercept"` // nA (null when the fitted slope is zero)
+	Sims      int   `json:"sims"`      // traces synthesised
 }
 
 // FIResponse is the /api/fi response.
@@ -463,12 +463,24 @@ type FIResponse struct {
 	EmbedError string `json:"embedding_error,omitempty"`
 }
 
+// Float is a number that encodes as JSON null when it is NaN or infinite
+// (encoding/json refuses those).
+type Float float64
+
+// MarshalJSON implements json.Marshaler.
+func (f Float) MarshalJSON() ([]byte, error) {
+	if !finite(float64(f)) {
+		return []byte("null"), nil
+	}
+	return strconv.AppendFloat(nil, float64(f), 'g', -1, 64), nil
+}
+
 // FIPoint is one amplitude of an F-I curve.
 type FIPoint struct {
 	Amp           float64 `json:"amp"`            // nA
 	Spikes        int     `json:"spikes"`         // in the stimulus window
-	MeanFrequency float64 `json:"mean_frequency"` // eFEL, Hz
-	Rate          float64 `json:"rate"`           // Hz, by the request's definition
+	MeanFrequency Float   `json:"mean_frequency"` // eFEL, Hz
+	Rate          Float   `json:"rate"`           // Hz, by the request's definition
 }
 
 func (srv *Server) fiSettings(r fi.Rate) *fi.Settings {
@@ -499,7 +511,7 @@ func (srv *Server) handleFI(w http.ResponseWriter, r *http.Request) error {
 			if err != nil {
 				return err
 			}
-			resp.Points[i] = FIPoint{Amp: pt.Amp, Spikes: pt.Spikes, MeanFrequency: pt.MeanFrequency, Rate: pt.Rate}
+			resp.Points[i] = FIPoint{Amp: pt.Amp, Spikes: pt.Spikes, MeanFrequency: Float(pt.MeanFrequency), Rate: Float(pt.Rate)}
 		}
 		if !job.embed {
 			return nil
@@ -511,7 +523,7 @@ func (srv *Server) handleFI(w http.ResponseWriter, r *http.Request) error {
 		case err != nil:
 			return err
 		default:
-			resp.Embed = &FIEmbedding{IThr: res.IThr, SThr: res.SThr, Intercept: res.Intercept, Sims: res.Sims}
+			resp.Embed = &FIEmbedding{IThr: Float(res.IThr), SThr: Float(res.SThr), Intercept: Float(res.Intercept), Sims: res.Sims}
 		}
 		return nil
 	})
@@ -521,7 +533,7 @@ func (srv *Server) handleFI(w http.ResponseWriter, r *http.Request) error {
 	if asNPY {
 		flat := make([]float64, 0, 4*len(resp.Points))
 		for _, p := range resp.Points {
-			flat = append(flat, p.Amp, float64(p.Spikes), p.MeanFrequency, p.Rate)
+			flat = append(flat, p.Amp, float64(p.Spikes), float64(p.MeanFrequency), float64(p.Rate))
 		}
 		return writeNPY(w, []int{len(resp.Points), 4}, nil, flat, map[string]string{
 			"X-Noble-Columns": "amp_nA,spikes,mean_frequency_hz,rate_hz",

@@ -259,7 +259,7 @@ func TestFI(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if resp.Embed == nil || resp.Embed.IThr != res.IThr || resp.Embed.SThr != res.SThr {
+	if resp.Embed == nil || float64(resp.Embed.IThr) != res.IThr || float64(resp.Embed.SThr) != res.SThr {
 		t.Errorf("embedding %+v (error %q), want %+v", resp.Embed, resp.EmbedError, res)
 	}
 	// Spikes of the direct traces, counted as eFEL peaks in the window.
@@ -273,7 +273,7 @@ func TestFI(t *testing.T) {
 			t.Fatal(err)
 		}
 		n, _ := fv.First("Spikecount_stimint")
-		if p.Spikes != int(n) || p.Rate != float64(p.Spikes)*1000/400 {
+		if p.Spikes != int(n) || float64(p.Rate) != float64(p.Spikes)*1000/400 {
 			t.Errorf("point %d: spikes %d rate %g, want %g spikes, rate spikes/0.4 s", i, p.Spikes, p.Rate, n)
 		}
 	}
@@ -592,4 +592,16 @@ func maxDiff(a, b []float32) float64 {
 		d = max(d, math.Abs(float64(a[i]-b[i])))
 	}
 	return d
+}
+
+func TestFloatJSON(t *testing.T) {
+	for _, c := range []struct {
+		f    Float
+		want string
+	}{{0.1, "0.1"}, {-3e-20, "-3e-20"}, {Float(math.NaN()), "null"}, {Float(math.Inf(-1)), "null"}, {1e21, "1e+21"}} {
+		b, err := json.Marshal(c.f)
+		if err != nil || string(b) != c.want {
+			t.Errorf("Marshal(%v) = %s, %v; want %s", float64(c.f), b, err, c.want)
+		}
+	}
 }
