@@ -47,7 +47,9 @@ func TestServeCommand(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	var stderr bytes.Buffer
-	go func() { done <- cmdServe().Execute(ctx, []string{"--model", model, "--addr", addr, "--quiet"}, &stderr) }()
+	go func() {
+		done <- cmdServe().Execute(ctx, []string{"--model", model, "--addr", addr, "--quiet"}, &stderr)
+	}()
 	var resp *http.Response
 	for range 200 {
 		if resp, err = http.Post("http://"+addr+"/api/synth", "application/json", strings.NewReader(`{"i_thr":0.2,"s_thr":200,"amp":0.1}`)); err == nil {
