@@ -8,7 +8,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"time"
 
 	"github.com/noble-neuro/noble/internal/cli"
 	"github.com/noble-neuro/noble/train"
@@ -94,7 +93,6 @@ func runTrain(ctx context.Context, dataDir, out string, s *train.Settings, quiet
 	}
 	var prog *cli.Progress
 	last := 0
-	var t0 time.Time
 	hooks := &train.Hooks{
 		Batch: func(epoch, done, total int) {
 			if prog == nil {
@@ -108,11 +106,6 @@ func runTrain(ctx context.Context, dataDir, out string, s *train.Settings, quiet
 			if prog != nil {
 				prog.Done()
 				prog = nil
-			}
-			if !done {
-				t0 = time.Now()
-			} else {
-				logf("noble train: epoch %d evaluated in %.1f s", epoch, time.Since(t0).Seconds())
 			}
 		},
 		Epoch: func(m train.Metrics) {
