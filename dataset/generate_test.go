@@ -140,6 +140,18 @@ func TestGenerateContent(t *testing.T) {
 	if n != 35 {
 		t.Errorf("read %d traces, want 35", n)
 	}
+	// EachTrace gives the same traces with their model's embedding.
+	k := 0
+	err = d.EachTrace(context.Background(), SplitTestHeld, func(tr Trace) error {
+		if tr.Index != k || tr.IThr != fakeThr(tr.Model) || g.Models[tr.Model].Split != ModelTest || len(tr.V) != 401 {
+			t.Errorf("EachTrace: %+v", tr)
+		}
+		k++
+		return nil
+	})
+	if err != nil || k != 5 {
+		t.Errorf("EachTrace: %d traces, %v", k, err)
+	}
 	// The shard is a plain NPZ: its voltage.npy decodes with package npy.
 	sh := d.Shards(SplitTrain)[0]
 	raw, _ := os.ReadFile(filepath.Join(dir, sh.Name))

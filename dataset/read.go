@@ -163,3 +163,29 @@ func (d *Dataset) Verify(ctx context.Context, progress func(done, total int)) er
 func (l Layout) Slice(v []float32, offset int) []float32 {
 	return v[offset : offset+l.WindowSamples]
 }
+
+// Trace is one stored trace with what a trainer needs next to it.
+type Trace struct {
+	Split string
+	Index int       // index within the split
+	Model int       // index into Manifest.Models
+	Amp   float64   // step amplitude, nA
+	IThr  float64   // the model's threshold current, nA (unscaled)
+	SThr  float64   // the model's F-I slope, Hz/nA (unscaled)
+	V     []float32 // Layout.Samples voltages, mV; valid only during the call
+}
+
+// EachTrace calls fn with every trace of a split in order, reading one shard
+// at a time (see Each). fn must copy V if it keeps it.
+func (d *Dataset) EachTrace(ctx context.Context, split string, fn func(t Trace) error) error {
+	return d.Each(ctx, split, func(s *Shard) error {
+		for i := range s.Info.Traces {
+			m := d.Manifest.Models[s.Model[i]]
+			err := fn(Trace{Split: split, Index: s.Trace[i], Model: m.Index, Amp: s.Amp[i], IThr: m.IThr, SThr: m.SThr, V: s.V(i)})
+			if err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}

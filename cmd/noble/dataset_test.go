@@ -1,0 +1,97 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/noble-neuro/noble/dataset"
+	"github.com/noble-neuro/noble/internal/cli"
+)
+
+const datasetCell = "../../data/cells/mouse_pvalb_318331342"
+
+func runDataset(args ...string) error {
+	return cmdDataset().Execute(context.Background(), args, io.Discard)
+}
+
+// TestDatasetCommand drives generate (one job, and two --shard jobs),
+// merge, info and verify on the mouse cell with a 12 ms protocol and the
+// committed embeddings, and checks that both routes give the same bytes.
+func TestDatasetCommand(t *testing.T) {
+	if testing.Short() {
+		t.Skip("simulates the mouse cell; skipped with -short")
+	}
+	gen := func(out string, extra ...string) error {
+		args := append([]string{"generate", "--cell", datasetCell, "--traces", "3", "--test-seen-traces", "1",
+			"--test-held-traces", "1", "--traces-per-shard", "2", "--seed", "5", "--out", out,
+			"--embeddings", "../../dataset/testdata/mouse_embeddings.csv",
+			"--window", "10", "--margin", "2", "--delay", "2", "--dur", "6", "--workers", "2", "--quiet"}, extra...)
+		return runDataset(args...)
+	}
+	one := t.TempDir()
+	if err := gen(one); err != nil {
+		t.Fatal(err)
+	}
+	a, b := t.TempDir(), t.TempDir()
+	if err := gen(a, "--shard", "0/2"); err != nil {
+		t.Fatal(err)
+	}
+	if err := gen(b, "--shard", "1/2"); err != nil {
+		t.Fatal(err)
+	}
+	merged := t.TempDir()
+	if err := runDataset("merge", "--out", merged, a, b); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"manifest.json", "train-00000-of-00002.npz", "train-00001-of-00002.npz",
+		"test_seen-00000-of-00001.npz", "test_held-00000-of-00001.npz"} {
+		x, err1 := os.ReadFile(filepath.Join(one, name))
+		y, err2 := os.ReadFile(filepath.Join(merged, name))
+		if err1 != nil || err2 != nil || !bytes.Equal(x, y) {
+			t.Errorf("%s: one job and two merged jobs differ (%v, %v)", name, err1, err2)
+		}
+	}
+	if err := runDataset("info", merged); err != nil {
+		t.Error(err)
+	}
+	if err := runDataset("verify", "--quiet", merged); err != nil {
+		t.Error(err)
+	}
+	// A flipped byte fails verify, naming the shard.
+	p := filepath.Join(merged, "train-00001-of-00002.npz")
+	raw, _ := os.ReadFile(p)
+	raw[len(raw)/3] ^= 1
+	os.WriteFile(p, raw, 0o644)
+	err := runDataset("verify", "--quiet", merged)
+	var se *dataset.ShardError
+	if !errors.As(err, &se) || se.Shard != "train-00001-of-00002.npz" || cli.ExitCode(err) != 1 {
+		t.Errorf("verify of a damaged dataset: %v", err)
+	}
+	// Another seed into the same directory is refused.
+	if err := gen(one, "--seed", "6"); !errors.Is(err, dataset.ErrOtherGeneration) {
+		t.Errorf("other seed into a finished directory: %v", err)
+	}
+}
+
+func TestDatasetUsage(t *testing.T) {
+	for _, args := range [][]string{
+		{},
+		{"bogus"},
+		{"generate", "--cell", datasetCell},
+		{"generate", "--cell", datasetCell, "--traces", "3", "--out", "x", "--shard", "2/2"},
+		{"generate", "--cell", datasetCell, "--traces", "3", "--out", "x", "--shard", "1"},
+		{"verify"},
+		{"merge", "--out", "x"},
+	} {
+		err := runDataset(args...)
+		if cli.ExitCode(err) != 2 || !strings.Contains(err.Error(), "usage") {
+			t.Errorf("dataset %q: %v, want a usage error", args, err)
+		}
+	}
+}
