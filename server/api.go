@@ -17,6 +17,7 @@ import (
 	"github.com/noble-neuro/noble/fno"
 	"github.com/noble-neuro/noble/internal/npy"
 	"github.com/noble-neuro/noble/surrogate"
+	"github.com/noble-neuro/noble/train"
 )
 
 // ---- /api/model and /healthz ----
@@ -29,11 +30,17 @@ type ModelInfo struct {
 	Scaling    surrogate.Scaling    `json:"scaling"`
 	Ranges     map[string]RangeInfo `json:"ranges"` // i_thr, s_thr, amp
 	HoF        []HoF                `json:"hof"`    // empty when not stored
-	Hull       []Stimulus           `json:"hull"`   // HoF hull vertices, counter-clockwise (amp 0)
+	Hull       []Embedding          `json:"hull"`   // HoF hull vertices, counter-clockwise
 	Limits     Limits               `json:"limits"`
 	Features   []string             `json:"features"` // feature names, in order
 	Summary    []string             `json:"summary_features"`
 	Extra      map[string]string    `json:"extra,omitempty"`
+}
+
+// Embedding is a neuron model's F-I embedding.
+type Embedding struct {
+	IThr float64 `json:"i_thr"` // threshold current, nA
+	SThr float64 `json:"s_thr"` // F-I slope, Hz/nA
 }
 
 // configJSON is fno.Config in the model file's JSON form.
@@ -72,7 +79,7 @@ func (srv *Server) modelInfo(m *fno.Model, meta fno.Metadata) ModelInfo {
 			"amp":   srv.rangeInfo(srv.amp, "nA"),
 		},
 		HoF:  srv.hof,
-		Hull: []Stimulus{},
+		Hull: []Embedding{},
 		Limits: Limits{
 			MaxBodyBytes: srv.set.MaxBodyBytes, MaxBatch: srv.set.MaxBatch, MaxFIPoints: srv.set.MaxFIPoints,
 			MaxEnsemble: srv.set.MaxEnsemble, TimeoutS: srv.set.Timeout.Seconds(),
@@ -85,10 +92,10 @@ func (srv *Server) modelInfo(m *fno.Model, meta fno.Metadata) ModelInfo {
 		info.HoF = []HoF{}
 	}
 	for _, p := range srv.hull {
-		info.Hull = append(info.Hull, Stimulus{IThr: p.X, SThr: p.Y})
+		info.Hull = append(info.Hull, Embedding{IThr: p.X, SThr: p.Y})
 	}
 	for k, v := range meta.Extra {
-		if k == MetaHoF || k == MetaAmpRange {
+		if k == MetaHoF || k == MetaAmpRange || k == train.MetaModels {
 			continue
 		}
 		if info.Extra == nil {

@@ -29,13 +29,14 @@
 //
 // The operator has seen I_thr and s_thr only inside the ranges its min-max
 // scaling was fitted on (surrogate.Scaling: all HoF models of the cell), and
-// amplitudes only inside the training range (model metadata "amp_range",
-// else Settings.AmpRange). A value inside is synthesised normally; a value
+// amplitudes only inside the training range (Settings.AmpRange, else model
+// metadata "amp_range", else the default support of package dataset). A
+// value inside is synthesised normally; a value
 // outside by at most Settings.Extrapolate range widths is synthesised and
 // flagged ("in_range": false and a warning naming the value and the range),
 // or refused with 422 when the request sets "strict"; a value further out is
 // always refused with 422. A HoF list in the model metadata ("hof", see
-// HoF) adds "in_hull": whether the embedding lies in the convex hull of the
+// HoF, or "train.models" as noble train writes it) adds "in_hull": whether the embedding lies in the convex hull of the
 // HoF embeddings, where the paper samples its synthetic populations.
 //
 // # Limits

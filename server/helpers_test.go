@@ -41,17 +41,24 @@ var testHoF = []HoF{
 // returns its path.
 func writeTestModel(t testing.TB, cfg fno.Config, seed uint64) string {
 	t.Helper()
+	hof, _ := json.Marshal(testHoF)
+	return writeModelExtra(t, cfg, seed, map[string]string{
+		MetaHoF: string(hof), MetaAmpRange: `{"min":-0.1,"max":0.5}`, "trained_by": "test",
+	})
+}
+
+// writeModelExtra saves a random model of cfg with the test protocol and
+// scaling and the given extra metadata, and returns its path.
+func writeModelExtra(t testing.TB, cfg fno.Config, seed uint64, extra map[string]string) string {
+	t.Helper()
 	m, err := fno.New(cfg, seed)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer m.Close()
-	hof, _ := json.Marshal(testHoF)
 	p, s := surrogate.DefaultProtocol(), testScaling
 	spiky(t, m, p, s)
-	meta := fno.Metadata{Protocol: &p, Scaling: &s, Extra: map[string]string{
-		MetaHoF: string(hof), MetaAmpRange: `{"min":-0.1,"max":0.5}`, "trained_by": "test",
-	}}
+	meta := fno.Metadata{Protocol: &p, Scaling: &s, Extra: extra}
 	path := filepath.Join(t.TempDir(), "model.safetensors")
 	if err := fno.SaveFile(path, m, meta); err != nil {
 		t.Fatal(err)

@@ -18,13 +18,17 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
+	"github.com/noble-neuro/noble/dataset"
 	"github.com/noble-neuro/noble/fno"
 	"github.com/noble-neuro/noble/surrogate"
+	"github.com/noble-neuro/noble/train"
 )
 
-// Metadata keys of a model file (fno.Metadata.Extra) that the server reads.
+// Metadata keys of a model file (fno.Metadata.Extra) that the server reads
+// besides train.MetaModels.
 const (
 	// MetaHoF holds the hall-of-fame models' embeddings: a JSON array of HoF.
+	// Without it the server reads train.MetaModels, which noble train writes.
 	MetaHoF = "hof"
 	// MetaAmpRange holds the training range of step amplitudes, nA: a JSON
 	// surrogate.Range {"min": …, "max": …}.
@@ -59,7 +63,8 @@ type Settings struct {
 	// an embedding or amplitude is still synthesised (flagged) [0.5].
 	Extrapolate float64
 	// AmpRange is the amplitude training range, nA; nil means the model's
-	// MetaAmpRange metadata, else [-0.1, 0.5] nA.
+	// MetaAmpRange metadata, else package dataset's default support for the
+	// model's I_thr range: [min I_thr − 0.125, max I_thr + 0.26] nA.
 	AmpRange *surrogate.Range
 
 	ReadHeaderTimeout time.Duration // http.Server.ReadHeaderTimeout [10 s]
@@ -195,7 +200,9 @@ func New(m *fno.Model, meta fno.Metadata, s *Settings) (*Server, error) {
 	if srv.enc, err = surrogate.NewEncoder(srv.proto, srv.scale); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrModel, err)
 	}
-	srv.amp = surrogate.Range{Min: -0.1, Max: 0.5}
+	// Amplitudes: the stored training range, else the support package
+	// dataset draws from by default, which follows the HoF thresholds.
+	srv.amp = surrogate.Range{Min: srv.scale.IThr.Min - dataset.DefaultBelow, Max: srv.scale.IThr.Max + dataset.DefaultAbove}
 	if raw, ok := meta.Extra[MetaAmpRange]; ok {
 		if err := strictJSON(raw, &srv.amp); err != nil {
 			return nil, fmt.Errorf("%w: metadata %q: %v", ErrModel, MetaAmpRange, err)
@@ -207,16 +214,13 @@ func New(m *fno.Model, meta fno.Metadata, s *Settings) (*Server, error) {
 	if set.AmpRange != nil {
 		srv.amp = *set.AmpRange
 	}
-	if raw, ok := meta.Extra[MetaHoF]; ok {
-		if err := strictJSON(raw, &srv.hof); err != nil {
-			return nil, fmt.Errorf("%w: metadata %q: %v", ErrModel, MetaHoF, err)
-		}
-		pts := make([]point, 0, len(srv.hof))
+	if srv.hof, err = hofOf(meta); err != nil {
+		return nil, err
+	}
+	if srv.hof != nil {
+		pts := make([]point, len(srv.hof))
 		for i, h := range srv.hof {
-			if !finite(h.IThr) || !finite(h.SThr) {
-				return nil, fmt.Errorf("%w: metadata %q: model %d (%s): non-finite embedding", ErrModel, MetaHoF, i, h.Name)
-			}
-			pts = append(pts, point{h.IThr, h.SThr})
+			pts[i] = point{h.IThr, h.SThr}
 		}
 		srv.hull = convexHull(pts)
 	}
@@ -242,6 +246,37 @@ func (srv *Server) Close() {
 		inst := <-srv.pool
 		inst.m.Close()
 	}
+}
+
+// hofOf reads the HoF embeddings from the model metadata: MetaHoF, else
+// the models package train stores (train.MetaModels; models without an
+// embedding are left out). It returns nil when neither is there.
+func hofOf(meta fno.Metadata) ([]HoF, error) {
+	var hof []HoF
+	key := MetaHoF
+	if raw, ok := meta.Extra[MetaHoF]; ok {
+		if err := strictJSON(raw, &hof); err != nil {
+			return nil, fmt.Errorf("%w: metadata %q: %v", ErrModel, key, err)
+		}
+	} else if raw, ok := meta.Extra[train.MetaModels]; ok {
+		key = train.MetaModels
+		var models []train.ModelInfo
+		if err := strictJSON(raw, &models); err != nil {
+			return nil, fmt.Errorf("%w: metadata %q: %v", ErrModel, key, err)
+		}
+		for _, m := range models {
+			if m.Split == train.ModelExcluded {
+				continue
+			}
+			hof = append(hof, HoF{Name: m.Name, IThr: m.IThr, SThr: m.SThr, Split: m.Split})
+		}
+	}
+	for i, h := range hof {
+		if !finite(h.IThr) || !finite(h.SThr) {
+			return nil, fmt.Errorf("%w: metadata %q: model %d (%s): non-finite embedding", ErrModel, key, i, h.Name)
+		}
+	}
+	return hof, nil
 }
 
 // Settings returns the server's settings with defaults filled in.

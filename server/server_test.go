@@ -17,6 +17,7 @@ import (
 	"github.com/noble-neuro/noble/fi"
 	"github.com/noble-neuro/noble/internal/npy"
 	"github.com/noble-neuro/noble/surrogate"
+	"github.com/noble-neuro/noble/train"
 )
 
 // TestErrors checks the status and message of every refused request.
@@ -124,7 +125,7 @@ func TestModelInfo(t *testing.T) {
 	if len(info.HoF) != len(testHoF) || info.HoF[3].Split != "test" {
 		t.Errorf("hof = %+v", info.HoF)
 	}
-	wantHull := []Stimulus{{0.1, 100, 0}, {0.3, 100, 0}, {0.3, 300, 0}, {0.1, 300, 0}}
+	wantHull := []Embedding{{0.1, 100}, {0.3, 100}, {0.3, 300}, {0.1, 300}}
 	if !slices.Equal(info.Hull, wantHull) {
 		t.Errorf("hull = %v, want %v", info.Hull, wantHull)
 	}
@@ -602,6 +603,57 @@ func TestFloatJSON(t *testing.T) {
 		b, err := json.Marshal(c.f)
 		if err != nil || string(b) != c.want {
 			t.Errorf("Marshal(%v) = %s, %v; want %s", float64(c.f), b, err, c.want)
+		}
+	}
+}
+
+// TestMetadata checks the HoF list and the amplitude range that noble
+// train's metadata gives, and refused metadata.
+func TestMetadata(t *testing.T) {
+	t.Parallel()
+	models, _ := json.Marshal([]train.ModelInfo{
+		{Name: "m0", IThr: 0.1, SThr: 100, Split: train.ModelTrain},
+		{Name: "m1", IThr: 0, SThr: 0, Split: train.ModelExcluded},
+		{Name: "m2", IThr: 0.3, SThr: 300, Split: train.ModelTest},
+		{Name: "m3", IThr: 0.25, SThr: 120, Split: train.ModelTrain},
+	})
+	path := writeModelExtra(t, tinyConfig(), 2, map[string]string{train.MetaModels: string(models)})
+	srv, err := Open(path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	var info ModelInfo
+	if err := json.Unmarshal(do(t, srv, "GET", "/api/model", "").Body.Bytes(), &info); err != nil {
+		t.Fatal(err)
+	}
+	want := []HoF{{"m0", 0.1, 100, "train"}, {"m2", 0.3, 300, "test"}, {"m3", 0.25, 120, "train"}}
+	if !slices.Equal(info.HoF, want) || len(info.Hull) != 3 || info.Extra != nil {
+		t.Errorf("hof %v hull %v extra %v; want hof %v, 3 hull vertices, no extra", info.HoF, info.Hull, info.Extra, want)
+	}
+	// Package dataset's default support: [0.1 − 0.125, 0.3 + 0.26] nA.
+	if r := info.Ranges["amp"]; math.Abs(r.Min+0.025) > 1e-12 || math.Abs(r.Max-0.56) > 1e-12 {
+		t.Errorf("amp range %+v, want [-0.025, 0.56]", r)
+	}
+	// No HoF: no hull and no in_hull flag.
+	srv2, err := Open(writeModelExtra(t, tinyConfig(), 2, nil), &Settings{AmpRange: &surrogate.Range{Min: 0, Max: 1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv2.Close()
+	w := do(t, srv2, "POST", "/api/synth", `{"i_thr":0.2,"s_thr":200,"amp":0.9,"features":false}`)
+	if w.Code != 200 || strings.Contains(w.Body.String(), "in_hull") || strings.Contains(w.Body.String(), "warnings") {
+		t.Errorf("no HoF, amp range [0, 1]: %d %.200s", w.Code, w.Body)
+	}
+	for _, extra := range []map[string]string{
+		{MetaHoF: `[{"name":"x","i_thr":"a"}]`},
+		{MetaHoF: `{}`},
+		{train.MetaModels: `[{"name":"x","volts":1}]`},
+		{MetaAmpRange: `{"min":1,"max":0}`},
+		{MetaAmpRange: `[0,1]`},
+	} {
+		if _, err := Open(writeModelExtra(t, tinyConfig(), 2, extra), nil); !errors.Is(err, ErrModel) {
+			t.Errorf("metadata %v: %v, want ErrModel", extra, err)
 		}
 	}
 }

@@ -25,7 +25,7 @@ func cmdServe() *cli.Command {
 	maxBatch := fs.Int("max-batch", 64, "stimuli per /api/synth request")
 	maxEnsemble := fs.Int("max-ensemble", 256, "samples per /api/ensemble request")
 	maxBody := fs.Int64("max-body", 1<<20, "request body limit, bytes")
-	ampRange := fs.String("amp-range", "", "amplitude training range `MIN,MAX` in nA (default: the model's metadata, else -0.1,0.5)")
+	ampRange := fs.String("amp-range", "", "amplitude training range `MIN,MAX` in nA (default: the model's metadata, else dataset's default support for its I_thr range)")
 	extrapolate := fs.Float64("extrapolate", 0.5, "how far outside the training ranges, in range widths, requests are still served (flagged)")
 	quiet := fs.Bool("quiet", false, "no request log on stderr")
 	loadN := fs.Int("load-test", 0, "instead of serving, run a load test of `N` requests against a private loopback server and print the results")
