@@ -657,3 +657,48 @@ func TestMetadata(t *testing.T) {
 		}
 	}
 }
+
+// TestHTTPLimits checks MaxHeaderBytes and ReadHeaderTimeout on a real
+// listener.
+func TestHTTPLimits(t *testing.T) {
+	t.Parallel()
+	srv, _ := newTestServer(t, &Settings{MaxHeaderBytes: 1024, ReadHeaderTimeout: 200 * time.Millisecond})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ctx, ln) }()
+	defer func() {
+		cancel()
+		if err := <-served; err != nil {
+			t.Error(err)
+		}
+	}()
+	url := "http://" + ln.Addr().String()
+	req, _ := http.NewRequest("GET", url+"/healthz", nil)
+	req.Header.Set("X-Big", strings.Repeat("x", 8192))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusRequestHeaderFieldsTooLarge {
+		t.Errorf("8 KiB header: status %d, want 431", resp.StatusCode)
+	}
+	// A client that never finishes its headers is cut off.
+	conn, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	conn.Write([]byte("GET /healthz HTTP/1.1\r\nHost: x\r\n"))
+	conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+	start := time.Now()
+	buf := make([]byte, 1)
+	_, err = conn.Read(buf)
+	if err == nil || time.Since(start) > 3*time.Second {
+		t.Errorf("slow headers: read %v after %v, want the connection closed after ~200 ms", err, time.Since(start))
+	}
+}
