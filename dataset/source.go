@@ -11,7 +11,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
-	"sync/atomic"
+	"sync"
 
 	"golang.org/x/sync/errgroup"
 
@@ -74,7 +74,7 @@ func (e Embedding) Has() bool { return !math.IsNaN(e.IThr) && !math.IsNaN(e.SThr
 // under p's embedding protocol (the published one: Window ms, step from Delay
 // to Delay + Dur; fs's Dt, Delay and Dur are replaced by p's). Models are
 // embedded on workers goroutines (0: GOMAXPROCS); progress, if not nil, is
-// called after each model with the number done (calls may be concurrent).
+// called after each model with the number done (calls are serialised).
 // A model that fires at 0 nA or never gets a NaN embedding, not an error.
 func Embed(ctx context.Context, src Source, p Protocol, fs *fi.Settings, workers int, progress func(done, total int)) ([]Embedding, error) {
 	var set fi.Settings
@@ -88,7 +88,8 @@ func Embed(ctx context.Context, src Source, p Protocol, fs *fi.Settings, workers
 	}
 	names := src.Models()
 	out := make([]Embedding, len(names))
-	var done atomic.Int64
+	var mu sync.Mutex
+	done := 0
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(workers)
 	for i := range names {
@@ -111,7 +112,10 @@ func Embed(ctx context.Context, src Source, p Protocol, fs *fi.Settings, workers
 				out[i] = Embedding{res.IThr, res.SThr}
 			}
 			if progress != nil {
-				progress(int(done.Add(1)), len(names))
+				mu.Lock()
+				done++
+				progress(done, len(names))
+				mu.Unlock()
 			}
 			return nil
 		})
