@@ -143,12 +143,11 @@ func (nt *net[T]) forward(ws *workspace[T], dst, x []T, batch, l int, train bool
 		copy(ws.a0[(in*batch+b)*l:(in*batch+b+1)*l], ws.grid)
 	}
 	// Lifting: conv, GELU, conv.
-	nt.lift0.apply(ws.help, ws.h0, ws.a0, n, false)
 	post := ws.h0
 	if train {
 		post = ws.big[:cfg.LiftingChannels*n]
 	}
-	gelu(ws.help, post, ws.h0)
+	nt.lift0.applyGelu(ws.help, ws.h0, post, ws.a0, n)
 	nt.lift1.apply(ws.help, ws.xs[0], post, n, false)
 
 	invL := T(1) / T(l)
@@ -167,7 +166,7 @@ func (nt *net[T]) forward(ws *workspace[T], dst, x []T, batch, l int, train bool
 		mix(ws.ys, spec, ws.wre, ws.wim, w, batch, m)
 		ws.dft.synthesis(h1, ws.ys, w*batch, ws.dft.ca, ws.dft.sa, 1, false)
 		for o := range w {
-			addConst(h1[o*n:(o+1)*n], ly.sbias[o])
+			axpb(h1[o*n:(o+1)*n], h1[o*n:(o+1)*n], 1, ly.sbias[o])
 		}
 		// + linear skip, GELU.
 		ly.skip.apply(ws.help, h1, xin, n, true)
@@ -179,36 +178,31 @@ func (nt *net[T]) forward(ws *workspace[T], dst, x []T, batch, l int, train bool
 			gelu(ws.help, a1, h1)
 		}
 		// Channel MLP + soft-gating skip, GELU.
-		ly.mlp0.apply(ws.help, mh, a1, n, false)
 		g := mh
 		if train {
 			g = ws.g
 		}
-		gelu(ws.help, g, mh)
+		ly.mlp0.applyGelu(ws.help, mh, g, a1, n)
 		zz := xout
 		if train && !last {
 			zz = ws.z[k]
 		}
+		// z = gate ⊙ x + b (the second MLP bias) + U·g.
 		for c := range w {
-			zr, xr := zz[c*n:(c+1)*n], xin[c*n:(c+1)*n]
-			gw := ly.gate[c]
-			for t, v := range xr {
-				zr[t] = gw * v
-			}
+			axpb(zz[c*n:(c+1)*n], xin[c*n:(c+1)*n], ly.gate[c], ly.mlp1.b[c])
 		}
-		ly.mlp1.apply(ws.help, zz, g, n, true)
+		mm(ws.help, false, false, w, n, cfg.MLPHidden, 1, ly.mlp1.w, cfg.MLPHidden, g, n, 1, zz, n)
 		if !last {
 			gelu(ws.help, xout, zz)
 		}
 	}
 	// Projection: conv, GELU, conv.
 	xl := ws.layerIn(len(nt.layers))
-	nt.proj0.apply(ws.help, ws.p, xl, n, false)
 	q := ws.p
 	if train {
 		q = ws.big[:cfg.ProjectionChannels*n]
 	}
-	gelu(ws.help, q, ws.p)
+	nt.proj0.applyGelu(ws.help, ws.p, q, xl, n)
 	out := cfg.OutChannels
 	if out == 1 {
 		nt.proj1.apply(ws.help, dst, q, n, false)
@@ -284,10 +278,7 @@ func (nt *net[T]) backward(ws *workspace[T], dy []T) {
 		for c := range w {
 			dzr, xr, dxr := dz[c*n:(c+1)*n], xin[c*n:(c+1)*n], dxin[c*n:(c+1)*n]
 			ly.dgate[c] += T(dot64(dzr, xr))
-			gw := ly.gate[c]
-			for t, v := range dzr {
-				dxr[t] = gw * v
-			}
+			axpb(dxr, dzr, ly.gate[c], 0)
 		}
 		// Channel MLP.
 		g := ws.g

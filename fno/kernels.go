@@ -121,6 +121,39 @@ func (c *conv[T]) apply(h *helper, y, x []T, n int, add bool) {
 	mm(h, false, false, c.out, n, c.in, 1, c.w, c.in, x, n, beta, y, n)
 }
 
+// applyGelu sets pre = W·x + b and post = GELU(pre) (post may be pre),
+// adding the bias in the GELU pass.
+func (c *conv[T]) applyGelu(h *helper, pre, post, x []T, n int) {
+	mm(h, false, false, c.out, n, c.in, 1, c.w, c.in, x, n, 0, pre, n)
+	for o := range c.out {
+		geluBias(pre[o*n:(o+1)*n], post[o*n:(o+1)*n], c.b[o])
+	}
+}
+
+// geluBias adds b to x and sets dst = GELU(x); dst may be x.
+func geluBias[T float](x, dst []T, b T) {
+	var z T
+	if unsafe.Sizeof(z) == 4 {
+		kernels.GeluBias(f32s(dst), f32s(x), float32(b))
+		return
+	}
+	addConst(x, b)
+	gelu(nil, dst, x)
+}
+
+// axpb sets y = a·x + b elementwise; y may be x.
+func axpb[T float](y, x []T, a, b T) {
+	var z T
+	if unsafe.Sizeof(z) == 4 {
+		kernels.Axpb(f32s(y), f32s(x), float32(a), float32(b))
+		return
+	}
+	y = y[:len(x)]
+	for i, v := range x {
+		y[i] = a*v + b
+	}
+}
+
 // backward accumulates the weight and bias gradients of y = W·x + b given
 // dy, and sets dx = Wᵀ·dy (or adds it, with add) unless dx is nil.
 func (c *conv[T]) backward(h *helper, dx, x, dy []T, n int, add bool) {

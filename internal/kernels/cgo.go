@@ -7,6 +7,8 @@ package kernels
 void noble_gelu(float *dst, const float *x, long n);
 void noble_gelu_inplace(float *x, long n);
 void noble_gelu_back(float *d, const float *x, long n);
+void noble_gelu_bias(float *dst, float *x, float b, long n);
+void noble_axpb(float *y, const float *x, float a, float b, long n);
 void noble_fold(float *e, float *o, const float *x, long rows, long l, long h, long ne);
 void noble_unfold(float *y, const float *e, const float *o, long rows, long l, long h, long ne, int add);
 void noble_mix(float *ys, const float *xs, const float *wre, const float *wim, long width, long batch, long m);
@@ -95,4 +97,24 @@ func Sum64(x []float32) float64 { return float64(C.noble_sum64(ptr(x), C.long(le
 func Dot64(a, b []float32) float64 {
 	b = b[:len(a)]
 	return float64(C.noble_dot64(ptr(a), ptr(b), C.long(len(a))))
+}
+
+// GeluBias adds b to x in place and sets dst = GELU(x); dst may be x. It
+// panics if len(dst) < len(x).
+func GeluBias(dst, x []float32, b float32) {
+	if len(x) == 0 {
+		return
+	}
+	dst = dst[:len(x)]
+	C.noble_gelu_bias(ptr(dst), ptr(x), C.float(b), C.long(len(x)))
+}
+
+// Axpb sets y = a·x + b elementwise; y may be x. It panics if
+// len(y) < len(x).
+func Axpb(y, x []float32, a, b float32) {
+	if len(x) == 0 {
+		return
+	}
+	y = y[:len(x)]
+	C.noble_axpb(ptr(y), ptr(x), C.float(a), C.float(b), C.long(len(x)))
 }

@@ -32,3 +32,19 @@ CLONES void noble_gelu_back(float *restrict d, const float *restrict x, long n) 
 		d[i] *= phi + v * e * 0.39894228040143268f;
 	}
 }
+
+// dst may equal x (exactly): each element is read before it is written.
+CLONES void noble_gelu_bias(float *dst, float *x, float b, long n) {
+#pragma GCC ivdep
+	for (long i = 0; i < n; i++) {
+		float e;
+		float v = x[i] + b;
+		x[i] = v;
+		dst[i] = v * k_phi(v, &e);
+	}
+}
+
+CLONES void noble_axpb(float *y, const float *x, float a, float b, long n) {
+#pragma GCC ivdep
+	for (long i = 0; i < n; i++) y[i] = a * x[i] + b;
+}

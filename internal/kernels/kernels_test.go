@@ -69,3 +69,28 @@ func BenchmarkGeluBack(b *testing.B) {
 	sink = y[1]
 	b.ReportMetric(b.Elapsed().Seconds()*1e9/float64(b.N*len(x)), "ns/elem")
 }
+
+func TestGeluBiasAxpb(t *testing.T) {
+	x := []float32{-3, -0.5, 0, 0.25, 2}
+	want := make([]float32, len(x))
+	for i, v := range x {
+		want[i] = v + 0.5
+	}
+	Gelu(want, want)
+	in := append([]float32(nil), x...)
+	GeluBias(in, in, 0.5) // in place
+	out := make([]float32, len(x))
+	y := append([]float32(nil), x...)
+	GeluBias(out, y, 0.5)
+	for i := range x {
+		if in[i] != want[i] || out[i] != want[i] || y[i] != x[i]+0.5 {
+			t.Errorf("GeluBias(%g): in place %g, out %g (x %g), want %g", x[i], in[i], out[i], y[i], want[i])
+		}
+	}
+	Axpb(y, x, 2, -1)
+	for i := range x {
+		if y[i] != 2*x[i]-1 {
+			t.Errorf("Axpb: %g, want %g", y[i], 2*x[i]-1)
+		}
+	}
+}

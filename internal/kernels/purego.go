@@ -191,3 +191,22 @@ func Dot64(a, b []float32) float64 {
 	}
 	return ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]))
 }
+
+// GeluBias adds b to x in place and sets dst = GELU(x); dst may be x. It
+// panics if len(dst) < len(x).
+func GeluBias(dst, x []float32, b float32) {
+	dst = dst[:len(x)]
+	for i := range x {
+		x[i] += b
+	}
+	Gelu(dst, x)
+}
+
+// Axpb sets y = a·x + b elementwise; y may be x. It panics if
+// len(y) < len(x).
+func Axpb(y, x []float32, a, b float32) {
+	y = y[:len(x)]
+	for i, v := range x {
+		y[i] = a*v + b
+	}
+}
