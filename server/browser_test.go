@@ -179,6 +179,20 @@ func TestBrowser(t *testing.T) {
 	}
 	wait("the ensemble band", `!!document.getElementById('band') && document.querySelectorAll('#plane circle.sample').length === 20`)
 
+	// The downloads build their files without error (the browser itself
+	// may drop the download in headless mode).
+	for _, id := range []string{"#dl-trace-csv", "#dl-fi-csv", "#dl-features-csv", "#dl-trace-npy"} {
+		if err := chromedp.Do(ctx, chromedp.Click(id)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := chromedp.Run(ctx, chromedp.Sleep(300*time.Millisecond)); err != nil {
+		t.Fatal(err)
+	}
+	if eval(`String(document.getElementById('status').classList.contains('error'))`) == "true" {
+		t.Errorf("status shows an error: %q", eval(`document.getElementById('status').textContent`))
+	}
+
 	if file := os.Getenv("NOBLE_SCREENSHOT"); file != "" {
 		png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
 		if err != nil {
