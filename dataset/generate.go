@@ -50,7 +50,10 @@ type Result struct {
 // a single job the complete manifest.json replaces it at the end. The bytes
 // of every shard depend only on g: not on Workers, Shards or resumption.
 // A dir holding a manifest of another generation is refused
-// (ErrOtherGeneration).
+// (ErrOtherGeneration). A complete dir is left as it is unless a shard file
+// is missing or has the wrong size; then every shard that is missing, does
+// not decode or does not match its recorded checksum is redone (to repair a
+// shard Verify reports, delete it and run Generate again).
 func Generate(ctx context.Context, src Source, g *Generation, dir string, opt *Options) (*Result, error) {
 	var o Options
 	if opt != nil {
@@ -72,22 +75,32 @@ func Generate(ctx context.Context, src Source, g *Generation, dir string, opt *O
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
 	}
-	if m, err := ReadManifest(dirManifest(dir)); err == nil {
-		if m.GenerationID != id {
-			return nil, fmt.Errorf("%s: %w (%s)", dir, ErrOtherGeneration, describeDiff(&m.Generation, g))
-		}
-		return &Result{Manifest: m, Reused: len(m.Shards)}, nil
-	} else if !errors.Is(err, os.ErrNotExist) {
-		return nil, err
+	// Checksums recorded by earlier runs (manifest.json, part manifests):
+	// an existing shard that no longer matches them is redone.
+	known := map[int]string{}
+	complete := false
+	manifests, _ := filepath.Glob(filepath.Join(dir, "part-*-of-*.json"))
+	if _, err := os.Stat(dirManifest(dir)); err == nil {
+		manifests = append(manifests, dirManifest(dir))
+		complete = true
 	}
-	parts, _ := filepath.Glob(filepath.Join(dir, "part-*-of-*.json"))
-	for _, p := range parts {
+	for _, p := range manifests {
 		m, err := ReadManifest(p)
 		if err != nil {
 			return nil, err
 		}
 		if m.GenerationID != id {
 			return nil, fmt.Errorf("%s: %w (%s)", p, ErrOtherGeneration, describeDiff(&m.Generation, g))
+		}
+		for _, sh := range m.Shards {
+			known[sh.Global] = sh.SHA256
+		}
+	}
+	if complete {
+		// Finished earlier: done, unless shard files went missing or changed
+		// size since (then repair them below; Verify finds subtler damage).
+		if d, err := Open(dir); err == nil {
+			return &Result{Manifest: d.Manifest, Reused: len(d.Manifest.Shards)}, nil
 		}
 	}
 
@@ -104,13 +117,19 @@ func Generate(ctx context.Context, src Source, g *Generation, dir string, opt *O
 		for _, t := range tmps {
 			os.Remove(t) // left by a killed run
 		}
-		if info, err := checkShardFile(dir, sh, g); err == nil {
+		info, err := checkShardFile(dir, sh, g)
+		if sum, ok := known[sh.Global]; err == nil && ok && sum != info.SHA256 {
+			err = fmt.Errorf("%w: checksum differs from the one recorded", ErrShard)
+		}
+		if err == nil {
 			part.Shards = append(part.Shards, info)
 			res.Reused++
 			continue
-		} else if !errors.Is(err, os.ErrNotExist) {
-			// A file under the final name that does not decode was not
-			// written by Generate (or was damaged since): redo it.
+		}
+		if !errors.Is(err, os.ErrNotExist) {
+			// A file under the final name that does not decode or does not
+			// match its recorded checksum was damaged since it was written
+			// (or not written by Generate): redo it.
 			if err := os.Remove(path); err != nil {
 				return nil, err
 			}

@@ -280,6 +280,19 @@ func TestResume(t *testing.T) {
 	if err != nil || res.Generated != 0 {
 		t.Errorf("rerun on a complete dataset: %+v, %v", res, err)
 	}
+	// Repair: a deleted shard makes the rerun check every shard against its
+	// recorded checksum, so a corrupt one is redone too.
+	os.Remove(filepath.Join(dir, "train-00002-of-00007.npz"))
+	bad := filepath.Join(dir, "test_seen-00001-of-00002.npz")
+	raw, _ := os.ReadFile(bad)
+	raw[len(raw)-300] ^= 2
+	os.WriteFile(bad, raw, 0o644)
+	res, err = Generate(ctx, &fakeSource{n: 12}, g, dir, nil)
+	if err != nil || res.Generated != 2 || res.Reused != 9 {
+		t.Errorf("repair run: %+v, %v; want 2 shards redone", res, err)
+	}
+	sameFiles(t, "repaired vs uninterrupted", dirFiles(t, ref), dirFiles(t, dir))
+
 	// Another generation in the same directory is refused.
 	if _, err := Generate(ctx, &fakeSource{n: 12}, tinyGeneration(t, 4), dir, nil); !errors.Is(err, ErrOtherGeneration) || !strings.Contains(err.Error(), "seed 4 vs 3") && !strings.Contains(err.Error(), "seed 3 vs 4") {
 		t.Errorf("other seed in the same directory: %v, want ErrOtherGeneration naming the seeds", err)
