@@ -78,4 +78,7 @@
 // removes temporary files, checks and keeps complete shards, and makes the
 // missing ones. Readers (Open, ReadShard, Verify) check each shard's size and
 // SHA-256 before decoding it and name the shard in every error (ShardError).
+// To repair a damaged dataset, delete the shards Verify names and run the
+// same generate command again: it redoes them (and any other shard that no
+// longer matches its recorded checksum) and rewrites the manifest.
 package dataset
