@@ -125,7 +125,7 @@ func TestNaVInit(t *testing.T) {
 		s := newState(1, v, 1e-4, 34)
 		m := mustKind(t, "NaV").New([]int{0}).(*naV)
 		m.Init(s)
-		y := m.y[0]
+		y := m.state(0)
 		a := r.generator(v)
 		a[naI3][naI4] = r.up[2] // the file's typo
 		var sum float64
@@ -185,7 +185,7 @@ func TestNaVConservation(t *testing.T) {
 		}
 		m.Advance(s, 0.025)
 		var sum float64
-		for _, x := range m.y[0] {
+		for _, x := range m.state(0) {
 			sum += x
 			if x < -1e-15 {
 				t.Fatalf("step %d: negative occupancy %g", n, x)

@@ -168,8 +168,9 @@ func stateValues(m Mechanism) map[string]float64 {
 	case *kv31:
 		out["m"+suf] = c.m[0]
 	case *naV:
+		y := c.state(0)
 		for j, name := range []string{"C1", "C2", "C3", "C4", "C5", "O", "I1", "I2", "I3", "I4", "I5", "I6"} {
-			out[name+suf] = c.y[0][j]
+			out[name+suf] = y[j]
 		}
 	case *sk:
 		out["z"+suf] = c.z[0]
