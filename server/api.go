@@ -24,7 +24,7 @@ import (
 
 // ModelInfo is the /api/model response.
 type ModelInfo struct {
-	Config     configJSON           `json:"config"`
+	Config     ModelConfig           `json:"config"`
 	Parameters int                  `json:"parameters"`
 	Protocol   surrogate.Protocol   `json:"protocol"`
 	Scaling    surrogate.Scaling    `json:"scaling"`
@@ -43,8 +43,8 @@ type Embedding struct {
 	SThr float64 `json:"s_thr"` // F-I slope, Hz/nA
 }
 
-// configJSON is fno.Config in the model file's JSON form.
-type configJSON struct {
+// ModelConfig is fno.Config in the model file's JSON form.
+type ModelConfig struct {
 	InChannels         int `json:"in_channels"`
 	Width              int `json:"width"`
 	Layers             int `json:"layers"`
@@ -69,7 +69,7 @@ type Limits struct {
 func (srv *Server) modelInfo(m *fno.Model, meta fno.Metadata) ModelInfo {
 	cfg := m.Config()
 	info := ModelInfo{
-		Config:     configJSON(cfg),
+		Config:     ModelConfig(cfg),
 		Parameters: cfg.NumParams(),
 		Protocol:   srv.proto,
 		Scaling:    srv.scale,
