@@ -24,7 +24,7 @@ import (
 
 // ModelInfo is the /api/model response.
 type ModelInfo struct {
-	Config     ModelConfig           `json:"config"`
+	Config     ModelConfig          `json:"config"`
 	Parameters int                  `json:"parameters"`
 	Protocol   surrogate.Protocol   `json:"protocol"`
 	Scaling    surrogate.Scaling    `json:"scaling"`
