@@ -193,7 +193,7 @@ func TestDeterminism(t *testing.T) {
 		dirs = append(dirs, d)
 	}
 	out := t.TempDir()
-	if _, err := Merge(out, dirs); err != nil {
+	if _, err := Merge(ctx, out, dirs); err != nil {
 		t.Fatal(err)
 	}
 	sameFiles(t, "3 jobs merged vs 1 job", want, dirFiles(t, out))
@@ -205,7 +205,7 @@ func TestDeterminism(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if _, err := Merge(shared, []string{shared}); err != nil {
+	if _, err := Merge(ctx, shared, []string{shared}); err != nil {
 		t.Fatal(err)
 	}
 	got := dirFiles(t, shared)
@@ -408,11 +408,11 @@ func TestMergeErrors(t *testing.T) {
 	a, b, c := t.TempDir(), t.TempDir(), t.TempDir()
 	Generate(ctx, &fakeSource{n: 12}, tinyGeneration(t, 1), a, &Options{Shard: 0, Shards: 2})
 	Generate(ctx, &fakeSource{n: 12}, tinyGeneration(t, 2), b, &Options{Shard: 1, Shards: 2})
-	if _, err := Merge(t.TempDir(), []string{a, b}); !errors.Is(err, ErrOtherGeneration) || !strings.Contains(err.Error(), "seed") {
+	if _, err := Merge(ctx, t.TempDir(), []string{a, b}); !errors.Is(err, ErrOtherGeneration) || !strings.Contains(err.Error(), "seed") {
 		t.Errorf("merging seeds 1 and 2: %v, want ErrOtherGeneration naming the seed", err)
 	}
 	out := t.TempDir()
-	if _, err := Merge(out, []string{a}); !errors.Is(err, ErrIncomplete) || !strings.Contains(err.Error(), "5 of 11") {
+	if _, err := Merge(ctx, out, []string{a}); !errors.Is(err, ErrIncomplete) || !strings.Contains(err.Error(), "5 of 11") {
 		t.Errorf("merging half the jobs: %v, want ErrIncomplete (5 of 11 missing)", err)
 	}
 	if _, err := os.Stat(filepath.Join(out, ManifestName)); err == nil {
@@ -425,10 +425,10 @@ func TestMergeErrors(t *testing.T) {
 	raw[100] ^= 1
 	os.WriteFile(p, raw, 0o644)
 	var se *ShardError
-	if _, err := Merge(t.TempDir(), []string{a, c}); !errors.As(err, &se) || se.Shard != "train-00001-of-00007.npz" {
+	if _, err := Merge(ctx, t.TempDir(), []string{a, c}); !errors.As(err, &se) || se.Shard != "train-00001-of-00007.npz" {
 		t.Errorf("merging a damaged shard: %v, want a ShardError naming it", err)
 	}
-	if _, err := Merge(t.TempDir(), []string{t.TempDir()}); err == nil {
+	if _, err := Merge(ctx, t.TempDir(), []string{t.TempDir()}); err == nil {
 		t.Error("merging an empty directory succeeded")
 	}
 }

@@ -1,6 +1,7 @@
 package dataset
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -24,8 +25,9 @@ var ErrIncomplete = errors.New("dataset: shards missing")
 // ones) and every shard file must match its checksum (a *ShardError names
 // it). Shards are copied into out unless they are already there (out may be
 // one of dirs: a shared directory all jobs wrote into). It writes
-// out/manifest.json last, so an interrupted merge leaves no manifest.
-func Merge(out string, dirs []string) (*Manifest, error) {
+// out/manifest.json last, so an interrupted merge leaves no manifest; ctx is
+// checked between shards.
+func Merge(ctx context.Context, out string, dirs []string) (*Manifest, error) {
 	if len(dirs) == 0 {
 		return nil, fmt.Errorf("dataset: merge: no input directories")
 	}
@@ -86,6 +88,9 @@ func Merge(out string, dirs []string) (*Manifest, error) {
 	}
 	full := &Manifest{Generation: first.Generation, GenerationID: first.GenerationID}
 	for _, sh := range plan {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
 		src := have[sh.Global]
 		if err := copyShard(src.dir, out, src.info); err != nil {
 			return nil, err

@@ -393,7 +393,7 @@ copies the shards into --out (unless already there) and writes
 			if *out == "" || len(args) == 0 {
 				return cli.Usagef("want --out DIR and at least one SHARDDIR")
 			}
-			m, err := dataset.Merge(*out, args)
+			m, err := dataset.Merge(ctx, *out, args)
 			if err != nil {
 				return err
 			}
