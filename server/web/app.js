@@ -431,7 +431,7 @@
     const label = (st) => `I_thr ${fmt(st.i_thr)} nA, s_thr ${fmt(st.s_thr)} Hz/nA, ${fmt(st.amp)} nA`;
     if (state.trace) mk('#111827', 'current: ' + label(state.trace.stim));
     for (const q of state.pins) mk(q.color, `pin ${q.id + 1}: ` + label(q.stim), q);
-    if (state.band) mk('#9db4dc', `ensemble: ${state.band.n} samples, radius ${state.band.radius}, seed ${state.band.seed}`);
+    if (state.band) mk('#9db4dc', `ensemble around ${label(state.band.center)}: ${state.band.n} samples, radius ${state.band.radius}, seed ${state.band.seed}`);
     lg.replaceChildren(...items);
   }
 
