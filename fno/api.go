@@ -104,7 +104,7 @@ type Model struct {
 	// SplitSingle makes a call on a single trace share its large matrix
 	// products and GELU passes with a helper goroutine (when Workers and
 	// GOMAXPROCS allow two). Measured on the shared 2-core machine it cost
-	// more than it saved (batch 1: 53–105 ms against 40–50 ms on one
+	// more than it saved (batch 1: 50–95 ms against 40–75 ms on one
 	// core), so it is off by default; on idle cores it should take about
 	// a third off a lone trace's latency.
 	SplitSingle bool

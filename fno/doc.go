@@ -80,7 +80,7 @@
 // SplitSingle and batch. A batch of one runs on one core by default:
 // sharing its products with a second thread, either OpenBLAS's own (161 ms
 // against 83 ms) or, with Model.SplitSingle, a helper goroutine taking
-// halves of the outputs (53–105 ms against 40–50 ms), was slower on the
+// halves of the outputs (50–95 ms against 40–75 ms), was slower on the
 // 2-core machine shared with other jobs, where every synchronisation waits
 // for a descheduled thread.
 //
