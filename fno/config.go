@@ -57,8 +57,20 @@ func (c Config) Validate() error {
 			return fmt.Errorf("%w: %s = %d, larger than 65536", ErrConfig, f.name, f.v)
 		}
 	}
+	// The spectral weights dominate; bound the total before anything
+	// allocates it (float64: the int product could overflow).
+	w := float64(c.Width)
+	n := float64(c.Layers) * (2*w*w*float64(c.Modes) + w*w + 2*w*float64(c.MLPHidden))
+	n += float64(c.InChannels+1)*float64(c.LiftingChannels) + float64(c.LiftingChannels)*w + w*float64(c.ProjectionChannels) + float64(c.ProjectionChannels)*float64(c.OutChannels)
+	if n > MaxParams {
+		return fmt.Errorf("%w: about %.3g parameters, more than %d", ErrConfig, n, MaxParams)
+	}
 	return nil
 }
+
+// MaxParams bounds the parameter count of a valid Config (2^30, 4 GiB of
+// float32), so that a configuration read from a file cannot exhaust memory.
+const MaxParams = 1 << 30
 
 // NumParams returns the number of real parameters (a complex weight counts
 // twice), as PyTorch counts them with view_as_real.

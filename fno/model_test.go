@@ -26,10 +26,17 @@ func TestNumParams(t *testing.T) {
 }
 
 func TestConfigValidate(t *testing.T) {
-	c := DefaultConfig()
-	c.Modes = 0
-	if _, err := New(c, 0); !errors.Is(err, ErrConfig) {
-		t.Fatalf("New(Modes 0) error = %v, want ErrConfig", err)
+	for name, mut := range map[string]func(*Config){
+		"Modes 0":      func(c *Config) { c.Modes = 0 },
+		"Width -1":     func(c *Config) { c.Width = -1 },
+		"huge Layers":  func(c *Config) { c.Layers = 1 << 20 },
+		"huge weights": func(c *Config) { c.Width, c.Modes, c.Layers = 1<<16, 1<<16, 1<<16 },
+	} {
+		c := DefaultConfig()
+		mut(&c)
+		if _, err := New(c, 0); !errors.Is(err, ErrConfig) {
+			t.Errorf("New(%s) error = %v, want ErrConfig", name, err)
+		}
 	}
 }
 
