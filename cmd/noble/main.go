@@ -20,6 +20,13 @@ import (
 func commands() []*cli.Command {
 	return []*cli.Command{
 		// noble:commands (one line per command; keep this marker)
+		cmdSimulate(),
+		cmdFeatures(),
+		cmdFI(),
+		cmdDataset(),
+		cmdTrain(),
+		cmdPredict(),
+		cmdServe(),
 	}
 }
 
