@@ -32,6 +32,17 @@ func cnexp(x, inf, tau, dt float64) float64 {
 	return x + (1-math.Exp(dt*(-1/tau)))*(-(inf/tau)/(-1/tau)-x)
 }
 
+// gate advances an HH gate x by exponential Euler given its steady state
+// inf and the decay factor e = exp(−dt/τ): x + (1 − e)·(inf − x). It is
+// cnexp with nocmodl's −(inf/τ)/(−1/τ) replaced by inf, equal in exact
+// arithmetic: this saves two divisions per gate and step and changes the
+// result by at most a few ulp. The batched Advance methods of the
+// mechanisms with many instances (Ih, Im_v2, Kv3_1) use it; the others keep
+// cnexp.
+func gate(x, inf, e float64) float64 {
+	return x + (1-e)*(inf-x)
+}
+
 // vtrap is the vtrap FUNCTION of Ca_HVA.mod, Ih.mod and Kv2like.mod:
 // x/(exp(x/y) − 1), replaced by its first-order expansion y(1 − x/y/2)
 // when |x/y| < 1e-6.

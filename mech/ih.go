@@ -13,6 +13,7 @@ import "math"
 type ih struct {
 	base
 	gbar, m []float64
+	tmp     []float64 // scratch of Advance, 2 per instance
 }
 
 const ihEhcn = -45.0 // mV, Ih.mod GLOBAL ehcn
@@ -22,7 +23,7 @@ var ihKind = &Kind{
 	Params: []Param{{Name: "gbar", Default: 0.00001, Unit: "S/cm2"}},
 	New: func(nodes []int) Mechanism {
 		n := len(nodes)
-		return &ih{base: base{nodes}, gbar: filled(n, 0.00001), m: make([]float64, n)}
+		return &ih{base: base{nodes}, gbar: filled(n, 0.00001), m: make([]float64, n), tmp: make([]float64, 2*n)}
 	},
 }
 
@@ -57,10 +58,34 @@ func (c *ih) Current(s *State, i, g []float64) {
 	}
 }
 
+// Advance is ihRates and cnexp, batched (see expInPlace): the exponentials
+// of vtrap and of mβ for every instance in one pass, then m∞ = mα/(mα + mβ)
+// and dt·(−1/τm) = −dt·(mα + mβ), their exponential in a second pass, and
+// the gate update (gate).
 func (c *ih) Advance(s *State, dt float64) {
-	m := c.m[:len(c.nodes)]
-	for k, n := range c.nodes {
-		inf, tau := ihRates(s.V[n])
-		m[k] = cnexp(m[k], inf, tau, dt)
+	n := len(c.nodes)
+	nodes, m, e1, e2 := c.nodes[:n], c.m[:n], c.tmp[:n], c.tmp[n:2*n]
+	v := s.V
+	for k, nd := range nodes {
+		e1[k] = (v[nd] + 154.9) * (1 / 11.9)
+		e2[k] = v[nd] * (1 / 33.1)
+	}
+	expInPlace(c.tmp[:2*n])
+	for k, nd := range nodes {
+		x := v[nd] + 154.9
+		var vt float64 // vtrap(x, 11.9)
+		if u := x * (1 / 11.9); math.Abs(u) < 1e-6 {
+			vt = 11.9 * (1 - u/2)
+		} else {
+			vt = x / (e1[k] - 1)
+		}
+		a := 0.001 * 6.43 * vt
+		ab := a + 0.001*193*e2[k]
+		e1[k] = a / ab     // m∞
+		e2[k] = dt * (-ab) // dt·(−1/τm)
+	}
+	expInPlace(e2)
+	for k := range m {
+		m[k] = gate(m[k], e1[k], e2[k])
 	}
 }

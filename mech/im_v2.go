@@ -12,6 +12,7 @@ type imV2 struct {
 	base
 	gbar, m []float64
 	qt      float64
+	tmp     []float64 // scratch of Advance, 2 per instance
 }
 
 var imV2Kind = &Kind{
@@ -20,7 +21,7 @@ var imV2Kind = &Kind{
 	Ions:   K,
 	New: func(nodes []int) Mechanism {
 		n := len(nodes)
-		return &imV2{base: base{nodes}, gbar: filled(n, 0.00001), m: make([]float64, n), qt: 1}
+		return &imV2{base: base{nodes}, gbar: filled(n, 0.00001), m: make([]float64, n), qt: 1, tmp: make([]float64, 2*n)}
 	},
 }
 
@@ -56,10 +57,29 @@ func (c *imV2) Current(s *State, i, g []float64) {
 	}
 }
 
+// Advance is imV2Rates and cnexp, batched (see expInPlace): mα's and mβ's
+// exponentials for every instance in one pass, then m∞ = mα·(1/(mα + mβ))
+// and dt·(−1/τm) = −dt·qt/(15 + 1/(mα + mβ)), their exponential in a second
+// pass, and the gate update (gate). Two divisions per instance instead of
+// four, each result within a few ulp of the file's expressions.
 func (c *imV2) Advance(s *State, dt float64) {
-	m := c.m[:len(c.nodes)]
-	for k, n := range c.nodes {
-		inf, tau := imV2Rates(s.V[n], c.qt)
-		m[k] = cnexp(m[k], inf, tau, dt)
+	n := len(c.nodes)
+	m, e1, e2 := c.m[:n], c.tmp[:n], c.tmp[n:2*n]
+	v := s.V
+	for k, nd := range c.nodes {
+		e1[k] = (v[nd] - (-48)) * (6 * 0.4 / 26.12)
+		e2[k] = (v[nd] - (-48)) * (-6 * (1 - 0.4) / 26.12)
+	}
+	expInPlace(c.tmp[:2*n])
+	qt := c.qt
+	for k := range m {
+		a := 0.007 * e1[k]
+		r := 1 / (a + 0.007*e2[k])
+		e1[k] = a * r                 // m∞
+		e2[k] = dt * (-qt / (15 + r)) // dt·(−1/τm)
+	}
+	expInPlace(e2)
+	for k := range m {
+		m[k] = gate(m[k], e1[k], e2[k])
 	}
 }

@@ -14,6 +14,7 @@ import "math"
 type kv31 struct {
 	base
 	gbar, m []float64
+	tmp     []float64 // scratch of Advance, 2 per instance
 }
 
 const kv31Vshift = 0 // mV, Kv3_1.mod GLOBAL vshift
@@ -24,7 +25,7 @@ var kv31Kind = &Kind{
 	Ions:   K,
 	New: func(nodes []int) Mechanism {
 		n := len(nodes)
-		return &kv31{base: base{nodes}, gbar: filled(n, 0.00001), m: make([]float64, n)}
+		return &kv31{base: base{nodes}, gbar: filled(n, 0.00001), m: make([]float64, n), tmp: make([]float64, 2*n)}
 	},
 }
 
@@ -59,10 +60,26 @@ func (c *kv31) Current(s *State, i, g []float64) {
 	}
 }
 
+// Advance is kv31Rates and cnexp, batched (see expInPlace): the two rate
+// exponentials of every instance in one pass, then m∞ and dt·(−1/τm) =
+// −dt·(1 + e₂)/4, their exponential in a second pass, and the gate update
+// (gate). Divisions by constants are multiplications by their reciprocals
+// (within an ulp of the division).
 func (c *kv31) Advance(s *State, dt float64) {
-	m := c.m[:len(c.nodes)]
-	for k, n := range c.nodes {
-		inf, tau := kv31Rates(s.V[n])
-		m[k] = cnexp(m[k], inf, tau, dt)
+	n := len(c.nodes)
+	m, e1, e2 := c.m[:n], c.tmp[:n], c.tmp[n:2*n]
+	v := s.V
+	for k, nd := range c.nodes {
+		e1[k] = (v[nd] - (18.700 + kv31Vshift)) * (1 / -9.700)
+		e2[k] = (v[nd] - (-46.560 + kv31Vshift)) * (1 / -44.140)
+	}
+	expInPlace(c.tmp[:2*n])
+	for k := range m {
+		e1[k] = 1 / (1 + e1[k])                // m∞
+		e2[k] = dt * -((1 + e2[k]) * (1 / 4.)) // dt·(−1/τm), τm = 0.2·20/(1 + e₂)
+	}
+	expInPlace(e2)
+	for k := range m {
+		m[k] = gate(m[k], e1[k], e2[k])
 	}
 }
