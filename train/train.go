@@ -498,3 +498,25 @@ func (r *runner) appendMetrics(m Metrics) error {
 	}
 	return f.Close()
 }
+
+// ReadMetadata decodes what Train stored in a model file's metadata: the
+// cell's models with their embeddings and splits (MetaModels) and the
+// training provenance (MetaProvenance). Missing keys are an error wrapping
+// ErrData.
+func ReadMetadata(meta fno.Metadata) ([]ModelInfo, *Provenance, error) {
+	var models []ModelInfo
+	var prov Provenance
+	for _, kv := range []struct {
+		key string
+		v   any
+	}{{MetaModels, &models}, {MetaProvenance, &prov}} {
+		s, ok := meta.Extra[kv.key]
+		if !ok {
+			return nil, nil, fmt.Errorf("%w: model file has no %q metadata (not written by noble train)", ErrData, kv.key)
+		}
+		if err := json.Unmarshal([]byte(s), kv.v); err != nil {
+			return nil, nil, fmt.Errorf("%w: metadata %q: %w", ErrData, kv.key, err)
+		}
+	}
+	return models, &prov, nil
+}

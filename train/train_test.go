@@ -228,13 +228,9 @@ func TestModelFile(t *testing.T) {
 	if meta.Scaling == nil || *meta.Scaling != info.Scaling {
 		t.Errorf("scaling %+v", meta.Scaling)
 	}
-	var models []ModelInfo
-	if err := json.Unmarshal([]byte(meta.Extra[MetaModels]), &models); err != nil || !slices.Equal(models, info.Models) {
-		t.Errorf("models %v (%v)", models, err)
-	}
-	var prov Provenance
-	if err := json.Unmarshal([]byte(meta.Extra[MetaProvenance]), &prov); err != nil {
-		t.Fatal(err)
+	models, prov, err := ReadMetadata(meta)
+	if err != nil || !slices.Equal(models, info.Models) {
+		t.Fatalf("models %v (%v)", models, err)
 	}
 	if prov.Epoch != res.BestEpoch || prov.DataID != "tiny-1" || prov.Cell != "tiny" || prov.Selected != "test_held_l4" {
 		t.Errorf("provenance %+v", prov)
@@ -247,6 +243,9 @@ func TestModelFile(t *testing.T) {
 	}
 	if l4 != res.BestLoss {
 		t.Errorf("saved model's held-out L4 = %g, recorded %g", l4, res.BestLoss)
+	}
+	if _, _, err := ReadMetadata(fno.Metadata{}); !errors.Is(err, ErrData) {
+		t.Errorf("ReadMetadata of a bare model file: %v", err)
 	}
 	var cfg Settings
 	b, _ := os.ReadFile(filepath.Join(dir, ConfigName))
