@@ -62,6 +62,7 @@ type Workspace struct {
 	v     []float64 // membrane potential, mV
 	rhs   []float64 // right-hand side, then Δv
 	d     []float64 // matrix diagonal
+	dinv  []float64 // 1/d after triangularisation
 	cur   []float64 // outward membrane current density, mA/cm²
 	g     []float64 // its conductance dI/dV, S/cm²
 	cmf   []float64 // 0.001·cm/dt, S/cm²
@@ -97,6 +98,7 @@ func (w *Workspace) Reset(m *Model) {
 	w.v = grow(w.v, n)
 	w.rhs = grow(w.rhs, n)
 	w.d = grow(w.d, n)
+	w.dinv = grow(w.dinv, n)
 	w.cur = grow(w.cur, n)
 	w.g = grow(w.g, n)
 	w.cmf = grow(w.cmf, n)
@@ -200,7 +202,7 @@ func (w *Workspace) Init(p Protocol) error {
 func (w *Workspace) Step() error {
 	m := w.m
 	n := m.n
-	v, rhs, d, cur, g, cmf := w.v[:n], w.rhs[:n], w.d[:n], w.cur[:n], w.g[:n], w.cmf[:n]
+	v, rhs, d, cur, g, cmf, dinv := w.v[:n], w.rhs[:n], w.d[:n], w.cur[:n], w.g[:n], w.cmf[:n], w.dinv[:n]
 	a, b, par := m.a[:n], m.b[:n], m.parent[:n]
 
 	w.t += .5 * w.dt
@@ -244,16 +246,23 @@ func (w *Workspace) Step() error {
 		d[p] -= a[i]
 	}
 	// Hines: triangularise from the leaves, back-substitute from the root.
+	// NEURON divides twice per node (a/d in triang, rhs/d in bksub); here
+	// 1/d is taken once, when d is final, and both become multiplications
+	// (each result within an ulp of the division). This takes the division
+	// off bksub's dependency chain from the root outwards, where its latency
+	// (not its throughput) set the pace.
 	for i := n - 1; i >= 1; i-- {
 		p := par[i]
-		pp := a[i] / d[i]
+		id := 1 / d[i]
+		dinv[i] = id
+		pp := a[i] * id
 		d[p] -= pp * b[i]
 		rhs[p] -= pp * rhs[i]
 	}
-	rhs[0] /= d[0]
+	dinv[0] = 1 / d[0]
+	rhs[0] *= dinv[0]
 	for i := 1; i < n; i++ {
-		rhs[i] -= b[i] * rhs[par[i]]
-		rhs[i] /= d[i]
+		rhs[i] = (rhs[i] - b[i]*rhs[par[i]]) * dinv[i]
 	}
 	sum := 0.0
 	for i := range v {
