@@ -89,7 +89,7 @@ func init() {
 // expInPlace replaces every x[i] by exp(x[i]), within 1 ulp.
 func expInPlace(x []float64) {
 	for i, xi := range x {
-		if !(xi >= -expMax && xi <= expMax) {
+		if !(math.Abs(xi) <= expMax) { // also NaN
 			x[i] = math.Exp(xi)
 			continue
 		}

@@ -57,26 +57,33 @@ func (c *imV2) Current(s *State, i, g []float64) {
 	}
 }
 
-// Advance is imV2Rates and cnexp, batched (see expInPlace): mα's and mβ's
-// exponentials for every instance in one pass, then m∞ = mα·(1/(mα + mβ))
-// and dt·(−1/τm) = −dt·qt/(15 + 1/(mα + mβ)), their exponential in a second
-// pass, and the gate update (gate). Two divisions per instance instead of
-// four, each result within a few ulp of the file's expressions.
+// Advance is imV2Rates and cnexp, batched (see expInPlace). mα and mβ
+// share one exponential: with u = exp(1.2·(v + 48)/26.12), mα = 0.007·u²
+// and mβ = 0.007/u³, so with q = 1/(u⁵ + 1)
+//
+//	m∞ = mα/(mα + mβ) = u⁵·q,  1/(mα + mβ) = u³·q/0.007,
+//
+// and dt·(−1/τm) = −dt·qt/(15 + 1/(mα + mβ)). So one pass of u for every
+// instance, one of the decay factors, two divisions per instance instead of
+// four. The results agree with the file's expressions to ~1e-15 relative
+// (u⁵ carries a few ulp).
 func (c *imV2) Advance(s *State, dt float64) {
 	n := len(c.nodes)
 	m, e1, e2 := c.m[:n], c.tmp[:n], c.tmp[n:2*n]
 	v := s.V
 	for k, nd := range c.nodes {
-		e1[k] = (v[nd] - (-48)) * (6 * 0.4 / 26.12)
-		e2[k] = (v[nd] - (-48)) * (-6 * (1 - 0.4) / 26.12)
+		e1[k] = (v[nd] - (-48)) * (6 * 0.2 / 26.12)
 	}
-	expInPlace(c.tmp[:2*n])
+	expInPlace(e1)
 	qt := c.qt
 	for k := range m {
-		a := 0.007 * e1[k]
-		r := 1 / (a + 0.007*e2[k])
-		e1[k] = a * r                 // m∞
-		e2[k] = dt * (-qt / (15 + r)) // dt·(−1/τm)
+		u := e1[k]
+		u2 := u * u
+		u3 := u2 * u
+		u5 := u2 * u3
+		q := 1 / (u5 + 1)
+		e1[k] = u5 * q                             // m∞
+		e2[k] = dt * (-qt / (15 + u3*q*(1/0.007))) // dt·(−1/τm)
 	}
 	expInPlace(e2)
 	for k := range m {
