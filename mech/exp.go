@@ -70,6 +70,7 @@ func init() {
 	lf, _ := l.Float64()
 	expL1 = math.Float64frombits(math.Float64bits(lf) &^ (1<<21 - 1))
 	expL2, _ = new(big.Float).SetPrec(prec).Sub(l, big.NewFloat(expL1)).Float64()
+	expK.l1, expK.l2 = expL1, expL2
 
 	// 2^(1/N) by repeated square roots of 2, then its powers.
 	root := new(big.Float).SetPrec(prec).SetInt64(2)
@@ -86,18 +87,30 @@ func init() {
 	}
 }
 
+// expConst holds expInPlace's constants. They are read through a pointer
+// because Go's compiler then folds each load into the arithmetic
+// instruction that uses it (ADDSD 8(R), X), whereas a constant or a global
+// takes a separate load instruction: 9 fewer instructions per value.
+type expConst struct {
+	max, invL, round, l1, l2, c5, c4, c3, c2, one float64
+}
+
+var expK = expConst{max: expMax, invL: expInvL, round: expRound,
+	c5: 1.0 / 120, c4: 1.0 / 24, c3: 1.0 / 6, c2: 1.0 / 2, one: 1}
+
 // expInPlace replaces every x[i] by exp(x[i]), within 1 ulp.
 func expInPlace(x []float64) {
+	c := &expK
 	for i, xi := range x {
-		if !(math.Abs(xi) <= expMax) { // also NaN
+		if !(math.Abs(xi) <= c.max) { // also NaN
 			x[i] = math.Exp(xi)
 			continue
 		}
-		kf := xi*expInvL + expRound
-		kf -= expRound
+		kf := xi*c.invL + c.round
+		kf -= c.round
 		k := int64(kf)
-		r := xi - kf*expL1 - kf*expL2
-		p := r * (1 + r*(1.0/2+r*(1.0/6+r*(1.0/24+r*(1.0/120)))))
+		r := xi - kf*c.l1 - kf*c.l2
+		p := r * (c.one + r*(c.c2+r*(c.c3+r*(c.c4+r*c.c5))))
 		e := &expTab[k&(expN-1)]
 		s := math.Float64frombits(e.hi + uint64(k>>expBits)<<52)
 		x[i] = s + s*(p+e.lo)

@@ -50,10 +50,10 @@ func (c *ih) Init(s *State) {
 }
 
 func (c *ih) Current(s *State, i, g []float64) {
-	gbar, m := c.gbar[:len(c.nodes)], c.m[:len(c.nodes)]
+	gbar, m, v := c.gbar[:len(c.nodes)], c.m[:len(c.nodes)], s.V
 	for k, n := range c.nodes {
 		gk := gbar[k] * m[k]
-		i[n] += gk * (s.V[n] - ihEhcn)
+		i[n] += gk * (v[n] - ihEhcn)
 		g[n] += gk
 	}
 }

@@ -49,10 +49,12 @@ func (c *imV2) Init(s *State) {
 }
 
 func (c *imV2) Current(s *State, i, g []float64) {
-	gbar, m := c.gbar[:len(c.nodes)], c.m[:len(c.nodes)]
+	// The slices are read once: stores through i and g could alias
+	// s's fields, so the compiler would reload them every iteration.
+	gbar, m, v, ek := c.gbar[:len(c.nodes)], c.m[:len(c.nodes)], s.V, s.Ek
 	for k, n := range c.nodes {
 		gk := gbar[k] * m[k]
-		i[n] += gk * (s.V[n] - s.Ek[n])
+		i[n] += gk * (v[n] - ek[n])
 		g[n] += gk
 	}
 }

@@ -408,11 +408,17 @@ func (c *naV) Init(s *State) {
 }
 
 func (c *naV) Current(s *State, i, g []float64) {
-	gbar := c.gbar[:len(c.nodes)]
-	for k, n := range c.nodes {
-		gk := gbar[k] * c.y[k/naChunk][naO*naChunk+k%naChunk]
-		i[n] += gk * (s.V[n] - s.Ena[n])
-		g[n] += gk
+	v, ena := s.V, s.Ena
+	for q := range c.y {
+		lo := q * naChunk
+		nodes := c.nodes[lo:min(lo+naChunk, len(c.nodes))]
+		gbar := c.gbar[lo : lo+len(nodes)]
+		o := c.y[q][naO*naChunk : naO*naChunk+len(nodes)]
+		for j, n := range nodes {
+			gk := gbar[j] * o[j]
+			i[n] += gk * (v[n] - ena[n])
+			g[n] += gk
+		}
 	}
 }
 

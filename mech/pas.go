@@ -41,9 +41,9 @@ func (m *pas) Param(name string) []float64 {
 func (m *pas) Init(s *State) {}
 
 func (m *pas) Current(s *State, i, g []float64) {
-	gg, e := m.g[:len(m.nodes)], m.e[:len(m.nodes)]
+	gg, e, v := m.g[:len(m.nodes)], m.e[:len(m.nodes)], s.V
 	for k, n := range m.nodes {
-		i[n] += gg[k] * (s.V[n] - e[k])
+		i[n] += gg[k] * (v[n] - e[k])
 		g[n] += gg[k]
 	}
 }
