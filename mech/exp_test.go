@@ -84,6 +84,37 @@ func TestExpAccuracy(t *testing.T) {
 	}
 }
 
+// TestExpSmallAccuracy: expSmallInPlace against the 200-bit exp on
+// [−1/32, 1/32] (its polynomial) and beyond (the fallback): below 1 ulp.
+func TestExpSmallAccuracy(t *testing.T) {
+	t.Parallel()
+	rng := rand.New(rand.NewPCG(7, 8))
+	n := 20000
+	if testing.Short() {
+		n = 3000
+	}
+	xs := []float64{0, 1.0 / 32, -1.0 / 32, math.Nextafter(1.0/32, 1), -0.5, 3, -40}
+	for range n {
+		xs = append(xs, (2*rng.Float64()-1)/32, -0.2*rng.Float64())
+	}
+	got := append([]float64(nil), xs...)
+	expSmallInPlace(got)
+	var worst, worstX float64
+	for i, x := range xs {
+		if e := ulpErr(got[i], bigExp(x)); e > worst {
+			worst, worstX = e, x
+		}
+	}
+	t.Logf("%d points: worst %.3f ulp at x = %.17g", len(xs), worst, worstX)
+	if worst >= 1 {
+		t.Errorf("worst error %.3f ulp at x = %.17g, want < 1", worst, worstX)
+	}
+	sp := []float64{math.NaN(), math.Inf(-1), 0}
+	if expSmallInPlace(sp); !math.IsNaN(sp[0]) || sp[1] != 0 || sp[2] != 1 {
+		t.Errorf("exp(NaN, −Inf, 0) = %v, want NaN, 0, 1", sp)
+	}
+}
+
 // TestExpSpecial checks the values outside the table's range: overflow,
 // underflow, subnormal results, infinities, NaN, and exp(0) = 1 exactly.
 func TestExpSpecial(t *testing.T) {

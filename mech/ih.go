@@ -84,7 +84,7 @@ func (c *ih) Advance(s *State, dt float64) {
 		e1[k] = a / ab     // m∞
 		e2[k] = dt * (-ab) // dt·(−1/τm)
 	}
-	expInPlace(e2)
+	expSmallInPlace(e2) // |dt/τm| is small
 	for k := range m {
 		m[k] = gate(m[k], e1[k], e2[k])
 	}

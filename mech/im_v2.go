@@ -87,7 +87,7 @@ func (c *imV2) Advance(s *State, dt float64) {
 		e1[k] = u5 * q                             // m∞
 		e2[k] = dt * (-qt / (15 + u3*q*(1/0.007))) // dt·(−1/τm)
 	}
-	expInPlace(e2)
+	expSmallInPlace(e2) // |dt/τm| is small
 	for k := range m {
 		m[k] = gate(m[k], e1[k], e2[k])
 	}

@@ -80,7 +80,7 @@ func (c *kv31) Advance(s *State, dt float64) {
 		e1[k] = 1 / (1 + e1[k])                // m∞
 		e2[k] = dt * -((1 + e2[k]) * (1 / 4.)) // dt·(−1/τm), τm = 0.2·20/(1 + e₂)
 	}
-	expInPlace(e2)
+	expSmallInPlace(e2) // |dt/τm| is small
 	for k := range m {
 		m[k] = gate(m[k], e1[k], e2[k])
 	}
