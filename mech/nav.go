@@ -478,10 +478,10 @@ type naBlock [naN * naChunk]float64
 // k passes to k+1, at k·naChunk + j.
 type naWork struct {
 	ea, eb, one            [naChunk]float64     // exp(v/x1), exp(v/x2) = 1/exp(v/x1), and 1
-	ia, ib, ic, id, rT, rB [6 * naChunk]float64 // inverted diagonal blocks, right-hand sides
+	ia, ib, ic, id, rT, rB [5 * naChunk]float64 // inverted diagonal blocks, right-hand sides (k < 5)
 	// The coupling P and the right-hand side correction g that position k
 	// receives from k−1, at k·naChunk + j; those of k = 0 stay zero.
-	pa, pb, pc, pd, gT, gB [7 * naChunk]float64
+	pa, pb, pc, pd, gT, gB [6 * naChunk]float64
 }
 
 // naStageConst holds the dt-scaled constants of ladder position k in the
@@ -507,7 +507,7 @@ type naStageConst struct {
 // the loops' registers for the arithmetic (Go's compiler does not unroll or
 // hoist, so fewer live pointers means fewer spills and address
 // computations: ~40 % fewer instructions than with an array per position).
-// Unused slots carry zeros. The scratch, ~11 kB, stays in the L1 cache. The
+// Unused slots carry zeros. The scratch, ~18 kB, stays in the L1 cache. The
 // rates must have been scaled (scale) for the step's dt. If renorm is set,
 // the totals are then reset to 1 (renormChunk).
 func (r *naConst) stepChunk(w *naWork, y *naBlock, v []float64, nodes []int, renorm bool) {
@@ -530,13 +530,13 @@ func (r *naConst) stepChunk(w *naWork, y *naBlock, v []float64, nodes []int, ren
 	// uT, uB (k+1 → k), block k+1 gets P = diag(fT, fB)·inv·diag(uT, uB),
 	// i.e. pa = (fT·uT)·ia etc. with the constant products f·u, and
 	// g = diag(fT, fB)·inv·r.
-	for k := range 6 {
+	for k := range 5 {
 		fe := &w.ea // voltage factor of the rates from k to k+1
-		if k >= 4 {
+		if k == 4 {
 			fe = &w.one
 		}
 		be := &w.eb // of the rates from k into k−1, part of out(C_k), out(I_k)
-		if k == 0 || k == 5 {
+		if k == 0 {
 			be = &w.one
 		}
 		c := &r.stage[k]
@@ -559,13 +559,21 @@ func (r *naConst) stepChunk(w *naWork, y *naBlock, v []float64, nodes []int, ren
 			w.gB[i+naChunk] = fB * (xc*tT + xd*tB)
 		}
 	}
-	// Back substitution: x_k = inv_k·(r_k + diag(uT, uB)·x_{k+1}), into y.
+	// The last position, (O, I6), has no rates to the right and constant
+	// ones to the left; its block is solved at once: x_5 = inv_5·r_5.
+	c := &r.stage[5]
 	for j := range naChunk {
 		i := 5*naChunk + j
-		tT, tB := w.rT[i], w.rB[i]
-		y[i] = w.ia[i]*tT + w.ib[i]*tB
-		y[i+6*naChunk] = w.ic[i]*tT + w.id[i]*tB
+		a := c.a0 + c.u - w.pa[i]
+		d := c.d0 + c.uB - w.pd[i]
+		bb := c.up + w.pb[i]
+		cc := c.down + w.pc[i]
+		det := 1 / (a*d - bb*cc)
+		tT, tB := y[i]+w.gT[i], y[i+6*naChunk]+w.gB[i]
+		y[i] = d*det*tT + bb*det*tB
+		y[i+6*naChunk] = cc*det*tT + a*det*tB
 	}
+	// Back substitution: x_k = inv_k·(r_k + diag(uT, uB)·x_{k+1}), into y.
 	for k := 4; k >= 0; k-- {
 		be := &w.eb
 		if k == 4 {
