@@ -480,7 +480,7 @@ type naWork struct {
 	ea, eb, one            [naChunk]float64     // exp(v/x1), exp(v/x2) = 1/exp(v/x1), and 1
 	ia, ib, ic, id, rT, rB [5 * naChunk]float64 // inverted diagonal blocks, right-hand sides (k < 5)
 	// The coupling P and the right-hand side correction g that position k
-	// receives from k−1, at k·naChunk + j; those of k = 0 stay zero.
+	// receives from k−1, at k·naChunk + j (k ≥ 1; slot 0 is unused).
 	pa, pb, pc, pd, gT, gB [6 * naChunk]float64
 }
 
@@ -530,15 +530,28 @@ func (r *naConst) stepChunk(w *naWork, y *naBlock, v []float64, nodes []int, ren
 	// uT, uB (k+1 → k), block k+1 gets P = diag(fT, fB)·inv·diag(uT, uB),
 	// i.e. pa = (fT·uT)·ia etc. with the constant products f·u, and
 	// g = diag(fT, fB)·inv·r.
-	for k := range 5 {
+	// Position 0 (C1, I1) has nothing to its left: P = 0, g = 0.
+	c := &r.stage[0]
+	for j := range naChunk {
+		fT, fB := c.f*w.ea[j], c.fB*w.ea[j]
+		a := c.a0 + fT
+		d := c.d0 + fB
+		det := 1 / (a*d - c.up*c.down)
+		xa, xb, xc, xd := d*det, c.up*det, c.down*det, a*det
+		w.ia[j], w.ib[j], w.ic[j], w.id[j] = xa, xb, xc, xd
+		w.pa[j+naChunk], w.pb[j+naChunk] = c.pTT*xa, c.pTB*xb
+		w.pc[j+naChunk], w.pd[j+naChunk] = c.pBT*xc, c.pBB*xd
+		tT, tB := y[j], y[j+6*naChunk]
+		w.rT[j], w.rB[j] = tT, tB
+		w.gT[j+naChunk] = fT * (xa*tT + xb*tB)
+		w.gB[j+naChunk] = fB * (xc*tT + xd*tB)
+	}
+	for k := 1; k < 5; k++ {
 		fe := &w.ea // voltage factor of the rates from k to k+1
 		if k == 4 {
 			fe = &w.one
 		}
 		be := &w.eb // of the rates from k into k−1, part of out(C_k), out(I_k)
-		if k == 0 {
-			be = &w.one
-		}
 		c := &r.stage[k]
 		lo := k * naChunk
 		for j := range naChunk {
@@ -561,7 +574,7 @@ func (r *naConst) stepChunk(w *naWork, y *naBlock, v []float64, nodes []int, ren
 	}
 	// The last position, (O, I6), has no rates to the right and constant
 	// ones to the left; its block is solved at once: x_5 = inv_5·r_5.
-	c := &r.stage[5]
+	c = &r.stage[5]
 	for j := range naChunk {
 		i := 5*naChunk + j
 		a := c.a0 + c.u - w.pa[i]
