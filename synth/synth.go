@@ -1,0 +1,291 @@
+package synth
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"strings"
+
+	"github.com/noble-neuro/noble/dataset"
+	"github.com/noble-neuro/noble/fno"
+	"github.com/noble-neuro/noble/surrogate"
+	"github.com/noble-neuro/noble/train"
+)
+
+// Errors.
+var (
+	ErrModel = errors.New("synth: unusable model file")
+	ErrInput = errors.New("synth: invalid input")
+	ErrRange = errors.New("synth: outside the training range")
+)
+
+// Metadata keys read besides train.MetaModels (the same as package server's).
+const (
+	MetaHoF      = "hof"       // JSON [{"name","i_thr","s_thr","split"}]
+	MetaAmpRange = "amp_range" // JSON surrogate.Range, nA
+)
+
+// Embedding is a point of the F-I embedding space.
+type Embedding struct {
+	IThr float64 `json:"i_thr_nA"`        // threshold current, nA
+	SThr float64 `json:"s_thr_hz_per_nA"` // F-I slope, Hz/nA
+}
+
+// HoF is one hall-of-fame model the surrogate was trained on.
+type HoF struct {
+	Name  string `json:"name"`
+	Embedding
+	Split string `json:"split,omitempty"` // "train", "test" or "" if unknown
+}
+
+// Surrogate is a trained model ready to synthesise traces. It is not safe
+// for concurrent use (the operator's workspaces are reused).
+type Surrogate struct {
+	Model    *fno.Model
+	Meta     fno.Metadata
+	Protocol surrogate.Protocol // the model's input window (DefaultProtocol if not recorded)
+	Scaling  surrogate.Scaling
+	AmpRange surrogate.Range // training amplitudes, nA (see the package doc)
+	HoF      []HoF           // nil if the file records none
+
+	enc *surrogate.Encoder
+}
+
+// Open loads the model file at path (see New).
+func Open(path string) (*Surrogate, error) {
+	m, meta, err := fno.LoadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	s, err := New(m, meta)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return s, nil
+}
+
+// New wraps m and its metadata. The metadata must hold the embedding
+// scaling; the protocol defaults to surrogate.DefaultProtocol.
+func New(m *fno.Model, meta fno.Metadata) (*Surrogate, error) {
+	if m.Config().InChannels != surrogate.Channels || m.Config().OutChannels != 1 {
+		return nil, fmt.Errorf("%w: %d input and %d output channels, want %d and 1", ErrModel, m.Config().InChannels, m.Config().OutChannels, surrogate.Channels)
+	}
+	if meta.Scaling == nil {
+		return nil, fmt.Errorf("%w: no embedding scaling (noble.scaling) in the metadata", ErrModel)
+	}
+	s := &Surrogate{Model: m, Meta: meta, Protocol: surrogate.DefaultProtocol(), Scaling: *meta.Scaling}
+	if meta.Protocol != nil {
+		s.Protocol = *meta.Protocol
+	}
+	var err error
+	if s.enc, err = surrogate.NewEncoder(s.Protocol, s.Scaling); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrModel, err)
+	}
+	s.AmpRange = surrogate.Range{Min: s.Scaling.IThr.Min - dataset.DefaultBelow, Max: s.Scaling.IThr.Max + dataset.DefaultAbove}
+	if raw, ok := meta.Extra[MetaAmpRange]; ok {
+		if err := json.Unmarshal([]byte(raw), &s.AmpRange); err != nil {
+			return nil, fmt.Errorf("%w: metadata %q: %v", ErrModel, MetaAmpRange, err)
+		}
+		if !(s.AmpRange.Min <= s.AmpRange.Max) || math.IsInf(s.AmpRange.Min, 0) || math.IsInf(s.AmpRange.Max, 0) {
+			return nil, fmt.Errorf("%w: metadata %q: bad range [%g, %g]", ErrModel, MetaAmpRange, s.AmpRange.Min, s.AmpRange.Max)
+		}
+	}
+	if s.HoF, err = hofOf(meta); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+func hofOf(meta fno.Metadata) ([]HoF, error) {
+	if raw, ok := meta.Extra[MetaHoF]; ok {
+		var hs []struct {
+			Name  string  `json:"name"`
+			IThr  float64 `json:"i_thr"`
+			SThr  float64 `json:"s_thr"`
+			Split string  `json:"split"`
+		}
+		if err := json.Unmarshal([]byte(raw), &hs); err != nil {
+			return nil, fmt.Errorf("%w: metadata %q: %v", ErrModel, MetaHoF, err)
+		}
+		out := make([]HoF, len(hs))
+		for i, h := range hs {
+			out[i] = HoF{Name: h.Name, Embedding: Embedding{h.IThr, h.SThr}, Split: h.Split}
+		}
+		return out, nil
+	}
+	raw, ok := meta.Extra[train.MetaModels]
+	if !ok {
+		return nil, nil
+	}
+	var ms []train.ModelInfo
+	if err := json.Unmarshal([]byte(raw), &ms); err != nil {
+		return nil, fmt.Errorf("%w: metadata %q: %v", ErrModel, train.MetaModels, err)
+	}
+	var out []HoF
+	for _, m := range ms {
+		if m.Split == train.ModelExcluded {
+			continue
+		}
+		out = append(out, HoF{Name: m.Name, Embedding: Embedding{m.IThr, m.SThr}, Split: m.Split})
+	}
+	return out, nil
+}
+
+// Length returns the samples of a synthesised trace.
+func (s *Surrogate) Length() int { return s.Protocol.Length }
+
+// Dt returns the sample spacing of a synthesised trace, ms.
+func (s *Surrogate) Dt() float64 { return s.Protocol.DtMS }
+
+// Combine says how Grid combines its lists.
+type Combine int
+
+const (
+	Product Combine = iota // cartesian product, I_thr outermost, amplitude innermost
+	Zip                    // i-th elements together; lists of length 1 repeat
+)
+
+// String returns "product" or "zip".
+func (c Combine) String() string {
+	switch c {
+	case Product:
+		return "product"
+	case Zip:
+		return "zip"
+	}
+	return fmt.Sprintf("Combine(%d)", int(c))
+}
+
+// ParseCombine parses "product" or "zip".
+func ParseCombine(s string) (Combine, error) {
+	switch strings.ToLower(s) {
+	case "product":
+		return Product, nil
+	case "zip":
+		return Zip, nil
+	}
+	return 0, fmt.Errorf("%w: combine %q: want product or zip", ErrInput, s)
+}
+
+// Grid returns the stimuli of the lists ithr (nA), sthr (Hz/nA) and amp
+// (nA) combined by c (see the package doc). Empty lists, lists of
+// different lengths under Zip (other than 1) and non-finite values are
+// errors.
+func Grid(ithr, sthr, amp []float64, c Combine) ([]surrogate.Stimulus, error) {
+	lists := []struct {
+		name string
+		v    []float64
+	}{{"i_thr", ithr}, {"s_thr", sthr}, {"amp", amp}}
+	for _, l := range lists {
+		if len(l.v) == 0 {
+			return nil, fmt.Errorf("%w: %s: empty list", ErrInput, l.name)
+		}
+		for i, x := range l.v {
+			if math.IsNaN(x) || math.IsInf(x, 0) {
+				return nil, fmt.Errorf("%w: %s[%d]: %v is not finite", ErrInput, l.name, i, x)
+			}
+		}
+	}
+	var out []surrogate.Stimulus
+	switch c {
+	case Product:
+		out = make([]surrogate.Stimulus, 0, len(ithr)*len(sthr)*len(amp))
+		for _, i := range ithr {
+			for _, s := range sthr {
+				for _, a := range amp {
+					out = append(out, surrogate.Stimulus{AmpNA: a, IThr: i, SThr: s})
+				}
+			}
+		}
+	case Zip:
+		n := max(len(ithr), len(sthr), len(amp))
+		for _, l := range lists {
+			if len(l.v) != 1 && len(l.v) != n {
+				return nil, fmt.Errorf("%w: zip: %s has %d values, want 1 or %d", ErrInput, l.name, len(l.v), n)
+			}
+		}
+		at := func(v []float64, i int) float64 {
+			if len(v) == 1 {
+				return v[0]
+			}
+			return v[i]
+		}
+		out = make([]surrogate.Stimulus, n)
+		for i := range out {
+			out[i] = surrogate.Stimulus{AmpNA: at(amp, i), IThr: at(ithr, i), SThr: at(sthr, i)}
+		}
+	default:
+		return nil, fmt.Errorf("%w: %v", ErrInput, c)
+	}
+	return out, nil
+}
+
+// RangeError reports one value outside the training range.
+type RangeError struct {
+	Index    int     // stimulus index
+	Field    string  // "i_thr", "s_thr" or "amp"
+	Value    float64 // the value
+	Min, Max float64 // the training range
+}
+
+func (e *RangeError) Error() string {
+	return fmt.Sprintf("stimulus %d: %s = %g outside the training range [%g, %g]", e.Index, e.Field, e.Value, e.Min, e.Max)
+}
+
+// Unwrap returns ErrRange.
+func (e *RangeError) Unwrap() error { return ErrRange }
+
+// Check returns a RangeError for every value of sts outside the model's
+// training ranges (nil if all are inside).
+func (s *Surrogate) Check(sts []surrogate.Stimulus) []*RangeError {
+	var out []*RangeError
+	for i, st := range sts {
+		for _, f := range []struct {
+			name string
+			v    float64
+			r    surrogate.Range
+		}{{"i_thr", st.IThr, s.Scaling.IThr}, {"s_thr", st.SThr, s.Scaling.SThr}, {"amp", st.AmpNA, s.AmpRange}} {
+			if !(f.v >= f.r.Min && f.v <= f.r.Max) {
+				out = append(out, &RangeError{Index: i, Field: f.name, Value: f.v, Min: f.r.Min, Max: f.r.Max})
+			}
+		}
+	}
+	return out
+}
+
+// Synthesize returns the traces of sts in mV as float32 [len(sts), L],
+// evaluated batch stimuli at a time (batch ≤ 0: 16), so that memory is
+// bounded by the batch. ctx is checked between batches; progress, if not
+// nil, is called with the number of traces done after each batch. Values
+// are not range-checked here (see Check).
+func (s *Surrogate) Synthesize(ctx context.Context, sts []surrogate.Stimulus, batch int, progress func(done int)) ([]float32, error) {
+	if batch <= 0 {
+		batch = 16
+	}
+	l := s.Length()
+	out := make([]float32, len(sts)*l)
+	var x []float32
+	for lo := 0; lo < len(sts); lo += batch {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		hi := min(lo+batch, len(sts))
+		n := hi - lo
+		if cap(x) < n*surrogate.Channels*l {
+			x = make([]float32, n*surrogate.Channels*l)
+		}
+		x = x[:n*surrogate.Channels*l]
+		if _, err := s.enc.EncodeBatch(x, sts[lo:hi]); err != nil {
+			return nil, fmt.Errorf("%w: stimuli %d…%d: %w", ErrInput, lo, hi-1, err)
+		}
+		dst := out[lo*l : hi*l]
+		s.Model.Forward(dst, x, n, l)
+		surrogate.VoltsToMV(dst)
+		if progress != nil {
+			progress(hi)
+		}
+	}
+	return out, nil
+}
