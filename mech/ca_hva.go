@@ -1,7 +1,5 @@
 package mech
 
-import "math"
-
 // caHVA is the high-voltage-activated calcium current of Ca_HVA.mod (Reuveni
 // et al. 1993, as used by Hay et al. 2011):
 //
@@ -28,11 +26,11 @@ var caHVAKind = &Kind{
 
 func caHVARates(v float64) (mInf, mTau, hInf, hTau float64) {
 	ma := 0.055 * vtrap(-27-v, 3.8)
-	mb := 0.94 * math.Exp((-75-v)/17)
+	mb := 0.94 * exp1((-75-v)/17)
 	mInf = ma / (ma + mb)
 	mTau = 1 / (ma + mb)
-	ha := 0.000457 * math.Exp((-13-v)/50)
-	hb := 0.0065 / (math.Exp((-v-15)/28) + 1)
+	ha := 0.000457 * exp1((-13-v)/50)
+	hb := 0.0065 / (exp1((-v-15)/28) + 1)
 	hInf = ha / (ha + hb)
 	hTau = 1 / (ha + hb)
 	return

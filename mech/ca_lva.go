@@ -1,7 +1,5 @@
 package mech
 
-import "math"
-
 // caLVA is the low-voltage-activated (T-type) calcium current of Ca_LVA.mod
 // (Avery & Johnston 1996, Randall & Tsien 1997, as used by Hay et al. 2011):
 //
@@ -28,10 +26,10 @@ var caLVAKind = &Kind{
 
 func caLVARates(v, qt float64) (mInf, mTau, hInf, hTau float64) {
 	v += 10
-	mInf = 1.0000 / (1 + math.Exp((v - -30.000)/-6))
-	mTau = (5.0000 + 20.0000/(1+math.Exp((v - -25.000)/5))) / qt
-	hInf = 1.0000 / (1 + math.Exp((v - -80.000)/6.4))
-	hTau = (20.0000 + 50.0000/(1+math.Exp((v - -40.000)/7))) / qt
+	mInf = 1.0000 / (1 + exp1((v - -30.000)/-6))
+	mTau = (5.0000 + 20.0000/(1+exp1((v - -25.000)/5))) / qt
+	hInf = 1.0000 / (1 + exp1((v - -80.000)/6.4))
+	hTau = (20.0000 + 50.0000/(1+exp1((v - -40.000)/7))) / qt
 	return
 }
 

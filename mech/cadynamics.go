@@ -1,7 +1,5 @@
 package mech
 
-import "math"
-
 // caDynamics is the intracellular calcium pool of CaDynamics.mod (after
 // Destexhe et al. 1994, as used in the Allen all-active models):
 //
@@ -80,7 +78,7 @@ func (c *caDynamics) Advance(s *State, dt float64) {
 	gamma, decay, depth, minCai := c.gamma[:nn], c.decay[:nn], c.depth[:nn], c.minCai[:nn]
 	for k, n := range c.nodes {
 		cai, ica := s.Cai[n], s.Ica[n]
-		s.Cai[n] = cai + (1-math.Exp(dt*(-(1.0)/decay[k])))*
+		s.Cai[n] = cai + (1-expSmall1(dt*(-(1.0)/decay[k])))*
 			(-(-(10000.0)*((ica*gamma[k])/(2.0*faraday*depth[k]))-(-minCai[k])/decay[k])/(-(1.0)/decay[k])-cai)
 	}
 }

@@ -128,7 +128,7 @@ func expSmallInPlace(x []float64) {
 	c := &expSmallK
 	for i, xi := range x {
 		if !(math.Abs(xi) <= c.max) { // also NaN
-			x[i] = expOne(xi)
+			x[i] = exp1(xi)
 			continue
 		}
 		x[i] = c.one + xi*(c.one+xi*(c.c2+xi*(c.c3+xi*(c.c4+xi*(c.c5+xi*(c.c6+xi*(c.c7+xi*c.c8)))))))
@@ -144,12 +144,29 @@ type expSmallConst struct {
 var expSmallK = expSmallConst{max: 1.0 / 32, one: 1, c2: 1.0 / 2, c3: 1.0 / 6, c4: 1.0 / 24,
 	c5: 1.0 / 120, c6: 1.0 / 720, c7: 1.0 / 5040, c8: 1.0 / 40320}
 
-// expOne is expInPlace for one value (for the few scalar uses outside hot
-// loops and for tests).
-//
-//go:noinline
-func expOne(x float64) float64 {
-	b := [1]float64{x}
-	expInPlace(b[:])
-	return b[0]
+// exp1 is expInPlace for one value, for the mechanisms with few instances
+// (their scalar rate functions): the same operations, so the same result
+// (TestExpScalar), without math.Exp's slower path.
+func exp1(x float64) float64 {
+	c := &expK
+	if !(math.Abs(x) <= c.max) { // also NaN
+		return math.Exp(x)
+	}
+	kf := x*c.invL + c.round
+	kf -= c.round
+	k := int64(kf)
+	r := x - kf*c.l1 - kf*c.l2
+	p := r * (c.one + r*(c.c2+r*(c.c3+r*(c.c4+r*c.c5))))
+	e := &expTab[k&(expN-1)]
+	s := math.Float64frombits(e.hi + uint64(k>>expBits)<<52)
+	return s + s*(p+e.lo)
+}
+
+// expSmall1 is expSmallInPlace for one value (the same operations).
+func expSmall1(x float64) float64 {
+	c := &expSmallK
+	if !(math.Abs(x) <= c.max) { // also NaN
+		return exp1(x)
+	}
+	return c.one + x*(c.one+x*(c.c2+x*(c.c3+x*(c.c4+x*(c.c5+x*(c.c6+x*(c.c7+x*c.c8)))))))
 }

@@ -33,15 +33,15 @@ var kPstKind = &Kind{
 func kPstRates(v float64) (mInf, mTau, hInf, hTau float64) {
 	qt := kPstQt
 	v += 10
-	mInf = 1 / (1 + math.Exp(-(v+1)/12))
+	mInf = 1 / (1 + exp1(-(v+1)/12))
 	if v < -50 {
-		mTau = (1.25 + 175.03*math.Exp(-v*-0.026)) / qt
+		mTau = (1.25 + 175.03*exp1(-v*-0.026)) / qt
 	} else {
-		mTau = (1.25 + 13*math.Exp(-v*0.026)) / qt
+		mTau = (1.25 + 13*exp1(-v*0.026)) / qt
 	}
-	hInf = 1 / (1 + math.Exp(-(v+54)/-11))
+	hInf = 1 / (1 + exp1(-(v+54)/-11))
 	x := (v + 75) / 48
-	hTau = (360 + (1010+24*(v+55))*math.Exp(-(x*x))) / qt
+	hTau = (360 + (1010+24*(v+55))*exp1(-(x*x))) / qt
 	return
 }
 

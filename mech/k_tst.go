@@ -1,7 +1,5 @@
 package mech
 
-import "math"
-
 // kTst is the transient potassium current of K_Tst.mod (Korngreen &
 // Sakmann 2000, as adapted by Hay et al. 2011):
 //
@@ -28,12 +26,12 @@ var kTstKind = &Kind{
 func kTstRates(v float64) (mInf, mTau, hInf, hTau float64) {
 	qt := kPstQt
 	v += 10
-	mInf = 1 / (1 + math.Exp(-(v+0)/19))
+	mInf = 1 / (1 + exp1(-(v+0)/19))
 	x := (v + 71) / 59
-	mTau = (0.34 + 0.92*math.Exp(-(x*x))) / qt
-	hInf = 1 / (1 + math.Exp(-(v+66)/-10))
+	mTau = (0.34 + 0.92*exp1(-(x*x))) / qt
+	hInf = 1 / (1 + exp1(-(v+66)/-10))
 	y := (v + 73) / 23
-	hTau = (8 + 49*math.Exp(-(y*y))) / qt
+	hTau = (8 + 49*exp1(-(y*y))) / qt
 	return
 }
 

@@ -1,7 +1,5 @@
 package mech
 
-import "math"
-
 // kd is the delay-rectifier-like (Kv1, D-type) potassium current of Kd.mod
 // (Allen Institute all-active models, after Foust et al. 2011):
 //
@@ -32,8 +30,8 @@ const (
 )
 
 func kdRates(v float64) (mInf, hInf float64) {
-	mInf = 1 - 1/(1+math.Exp((v-(-43))/8))
-	hInf = 1 / (1 + math.Exp((v-(-67))/7.3))
+	mInf = 1 - 1/(1+exp1((v-(-43))/8))
+	hInf = 1 / (1 + exp1((v-(-67))/7.3))
 	return
 }
 

@@ -1,7 +1,5 @@
 package mech
 
-import "math"
-
 // kv2like is the Kv2-like potassium current of Kv2like.mod (Allen Institute
 // all-active models, after Hönigsperger et al. 2015 / Keren et al. 2005):
 //
@@ -30,13 +28,13 @@ var kv2likeKind = &Kind{
 
 func kv2likeRates(v, qt float64) (mInf, mTau, hInf, h1Tau, h2Tau float64) {
 	a := 0.12 * vtrap(-(v-43), 11.0)
-	b := 0.02 * math.Exp(-(v+1.27)/120)
+	b := 0.02 * exp1(-(v+1.27)/120)
 	mInf = a / (a + b)
 	mTau = 2.5 * (1 / (qt * (a + b)))
-	hInf = 1 / (1 + math.Exp((v+58)/11))
+	hInf = 1 / (1 + exp1((v+58)/11))
 	x := (v + 75) / 48
-	h1Tau = (360 + (1010+23.7*(v+54))*math.Exp(-(x*x))) / qt
-	h2Tau = (2350 + 1380*math.Exp(-0.011*v) - 210*math.Exp(-0.03*v)) / qt
+	h1Tau = (360 + (1010+23.7*(v+54))*exp1(-(x*x))) / qt
+	h2Tau = (2350 + 1380*exp1(-0.011*v) - 210*exp1(-0.03*v)) / qt
 	if h2Tau < 0 {
 		h2Tau = 1e-3
 	}

@@ -34,7 +34,7 @@ func skZInf(ca float64) float64 {
 	}
 	// (0.00043/ca)^4.8 as exp(4.8·ln(0.00043/ca)): three times faster than
 	// math.Pow here, and equal to it within ~1e-15 relative.
-	return 1 / (1 + math.Exp(4.8*math.Log(0.00043/ca)))
+	return 1 / (1 + exp1(4.8*math.Log(0.00043/ca)))
 }
 
 // Kind returns the sk kind.
