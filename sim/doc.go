@@ -35,7 +35,9 @@
 //     nrn_area_ri and node_construct give them; their rows are then in nA
 //     and µS, a pure current balance.
 //  4. Hines' elimination (triang from the leaves, bksub from the root) in
-//     the node order (parents before children); v += Δv; t += dt/2.
+//     the node order (parents before children); v += Δv; t += dt/2. Step 3
+//     is done inside triang's pass and 1/d is taken once per node (see
+//     Workspace.Step): the same terms as NEURON's, summed in another order.
 //  5. Every mechanism advances its states with the new v (exponential Euler
 //     gates, implicit Euler kinetic schemes, cnexp calcium), in NEURON's
 //     order, so that CaDynamics updates cai before SK reads it.
@@ -53,9 +55,9 @@
 // (mouse and human PVALB cells, −0.1 … 0.3 nA): every spike count and every
 // spike peak sample agree; traces without spikes agree to 3.8e-6 mV, the
 // float32 rounding of the reference files; the largest difference on any
-// trace, 7.7e-4 mV, is on the upstroke of a late spike near threshold,
-// where last-bit rounding differences (exp, NaV's linear solve) shift the
-// crossing by nanoseconds. TestNEURONDump checks areas, axial resistances
+// trace, 7.0e-4 mV, is on the upstroke of a late spike near threshold,
+// where last-bit rounding differences (exp, NaV's linear solve, the order
+// of the sums in the tree solve) shift the crossing by nanoseconds. TestNEURONDump checks areas, axial resistances
 // and every node's voltage during the first steps against a NEURON dump
 // (tools/neuron_dump.py) to 1e-12.
 //

@@ -236,16 +236,15 @@ func (w *Workspace) Step() error {
 		rhs[i] = -cur[i]
 		d[i] = g[i] + cmf[i]
 	}
-	// Axial currents and coupling (NODEA, NODEB are negative).
-	for i := 1; i < n; i++ {
-		p := par[i]
-		dv := v[p] - v[i]
-		rhs[i] -= b[i] * dv
-		rhs[p] += a[i] * dv
-		d[i] -= b[i]
-		d[p] -= a[i]
-	}
-	// Hines: triangularise from the leaves, back-substitute from the root.
+	// Axial currents and coupling (NODEA, NODEB are negative), fused with
+	// Hines' triangularisation from the leaves: nodes are numbered parents
+	// before children, so when the descending loop reaches node i, every
+	// child has added its axial and elimination terms to d[i] and rhs[i],
+	// and node i's own axial term completes them. NEURON adds all axial
+	// terms in one pass and eliminates in a second; the sums into a parent
+	// are the same terms in another order (results within a few ulp), in
+	// one pass over the tree instead of two.
+	//
 	// NEURON divides twice per node (a/d in triang, rhs/d in bksub); here
 	// 1/d is taken once, when d is final, and both become multiplications
 	// (each result within an ulp of the division). This takes the division
@@ -253,11 +252,18 @@ func (w *Workspace) Step() error {
 	// (not its throughput) set the pace.
 	for i := n - 1; i >= 1; i-- {
 		p := par[i]
-		id := 1 / d[i]
+		ai, bi := a[i], b[i]
+		dv := v[p] - v[i]
+		ri := rhs[i] - bi*dv
+		rhs[p] += ai * dv
+		di := d[i] - bi
+		d[p] -= ai
+		id := 1 / di
 		dinv[i] = id
-		pp := a[i] * id
-		d[p] -= pp * b[i]
-		rhs[p] -= pp * rhs[i]
+		pp := ai * id
+		d[p] -= pp * bi
+		rhs[p] -= pp * ri
+		rhs[i] = ri
 	}
 	dinv[0] = 1 / d[0]
 	rhs[0] *= dinv[0]
