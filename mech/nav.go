@@ -442,23 +442,27 @@ const naChunk = 32
 
 // renormChunk rescales the occupancies of every compartment of y by
 // 2 − Σ, as step does, with Σ summed in step's order (each row from O down
-// to C1, then the two rows).
+// to C1, then the two rows). It uses w.ea and w.eb, free after the solve.
 func (r *naConst) renormChunk(w *naWork, y *naBlock) {
-	var sT, sB [naChunk]float64
-	for k := 5; k >= 0; k-- {
-		yT, yB := y[k*naChunk:(k+1)*naChunk], y[(6+k)*naChunk:(7+k)*naChunk]
+	sT, sB := &w.ea, &w.eb
+	for j := range naChunk {
+		sT[j], sB[j] = y[5*naChunk+j], y[11*naChunk+j]
+	}
+	for k := 4; k >= 0; k-- {
+		lo := k * naChunk
 		for j := range naChunk {
-			sT[j] += yT[j]
-			sB[j] += yB[j]
+			i := lo + j
+			sT[j] += y[i]
+			sB[j] += y[i+6*naChunk]
 		}
 	}
 	for j := range naChunk {
 		sT[j] = 2 - (sT[j] + sB[j])
 	}
-	for i := range naN {
-		yi := y[i*naChunk : (i+1)*naChunk]
+	for q := range naN {
+		lo := q * naChunk
 		for j := range naChunk {
-			yi[j] *= sT[j]
+			y[lo+j] *= sT[j]
 		}
 	}
 }
