@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/csv"
+	"encoding/json"
 	"fmt"
 	"io"
 	"math"
@@ -188,4 +189,29 @@ func WriteTracesCSV(w io.Writer, v []float32, n, l int, dt float64, names []stri
 		}
 	}
 	return bw.Flush()
+}
+
+// MarshalJSON encodes s with NaN statistics (a feature defined nowhere) as
+// null.
+func (s Stat) MarshalJSON() ([]byte, error) {
+	num := func(x float64) any {
+		if math.IsNaN(x) || math.IsInf(x, 0) {
+			return nil
+		}
+		return x
+	}
+	return json.Marshal(struct {
+		Name    string `json:"name"`
+		N       int    `json:"n"`
+		Missing int    `json:"missing"`
+		Mean    any    `json:"mean"`
+		SD      any    `json:"sd"`
+		Min     any    `json:"min"`
+		Q05     any    `json:"q05"`
+		Q25     any    `json:"q25"`
+		Q50     any    `json:"q50"`
+		Q75     any    `json:"q75"`
+		Q95     any    `json:"q95"`
+		Max     any    `json:"max"`
+	}{s.Name, s.N, s.Missing, num(s.Mean), num(s.SD), num(s.Min), num(s.Q05), num(s.Q25), num(s.Q50), num(s.Q75), num(s.Q95), num(s.Max)})
 }

@@ -35,7 +35,7 @@ type Embedding struct {
 
 // HoF is one hall-of-fame model the surrogate was trained on.
 type HoF struct {
-	Name  string `json:"name"`
+	Name string `json:"name"`
 	Embedding
 	Split string `json:"split,omitempty"` // "train", "test" or "" if unknown
 }

@@ -266,19 +266,10 @@ func rangeRefusal(bad []*synth.RangeError, what string) error {
 
 // writeStatsJSON writes {"traces": n, "features": [...]} with NaN as null.
 func writeStatsJSON(w io.Writer, n int, stats []synth.Stat) error {
-	type row map[string]any
-	rows := make([]row, len(stats))
-	num := func(x float64) any {
-		if x != x {
-			return nil
-		}
-		return x
-	}
-	for i, s := range stats {
-		rows[i] = row{"name": s.Name, "n": s.N, "missing": s.Missing, "mean": num(s.Mean), "sd": num(s.SD), "min": num(s.Min),
-			"q05": num(s.Q05), "q25": num(s.Q25), "q50": num(s.Q50), "q75": num(s.Q75), "q95": num(s.Q95), "max": num(s.Max)}
-	}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
-	return enc.Encode(map[string]any{"traces": n, "features": rows})
+	return enc.Encode(struct {
+		Traces   int          `json:"traces"`
+		Features []synth.Stat `json:"features"`
+	}{n, stats})
 }

@@ -1,0 +1,52 @@
+// Package eval implements the evaluation report of a trained NOBLE surrogate
+// against the simulator, with the experiments of Ghafourpour et al.,
+// "NOBLE", NeurIPS 2025 (arXiv 2506.04536): Run writes REPORT_DIR/report.md,
+// PNG figures (gonum.org/v1/plot) and results.json, each atomically.
+//
+// # Sections
+//
+// Accuracy (the paper's Tables 1 and 2). On the dataset's two test splits,
+// test_seen (training models at unseen amplitudes: in-distribution) and
+// test_held (held-out models: out-of-distribution), every trace's test
+// window (the published protocol) is compared with the surrogate's
+// prediction for the same amplitude and embedding: the voltage relative L2
+// error ‖ŷ − y‖₂/‖y‖₂ (mean and median over traces) and, for each feature of
+// ErrorFeatures (eFEL, package features, first value), the relative error
+// |f̂ − f|/|f| over the traces where both traces define the feature and f ≠
+// 0; the counts of traces where only one defines it are reported beside.
+// The paper's figures are printed next to ours.
+//
+// F-I curves. For every HoF model with test traces, the firing rate (spikes
+// in the stimulus window / its duration, eFEL Spikecount_stimint: package fi's
+// default rate) of the simulator's stored traces at their amplitudes against
+// the surrogate's, at those amplitudes and on FIPoints amplitudes spanning
+// them. No simulation is needed: the dataset's traces are the simulator's.
+//
+// Population. PopSize embeddings drawn uniformly in the convex hull of the
+// training HoF embeddings (package synth), at one amplitude, against the HoF
+// population at the same amplitude: simulated (SimHoF with a cell) or, without
+// simulation, the surrogate at the HoF embeddings. Histograms and statistics
+// of HistFeatures.
+//
+// Latent interpolation (needs the cell). Two HoF models A and B: the simulator
+// runs the parameters (1−α)·θ_A + α·θ_B (every genome value, Ra, celsius and
+// v_init interpolated linearly; InterpolateParams), the surrogate the
+// embedding (1−α)·e_A + α·e_B, for InterpSteps values of α in [0, 1].
+// Simulations use a third of the surrogate's time step and the dataset's
+// signal path (package dsp: zero-phase low-pass, decimation by 3).
+//
+// Speed. Wall time per trace of the surrogate at batch 1 (median of SpeedReps
+// calls after a warm-up) and over SpeedBatch traces (in forward passes of at
+// most 64), of the simulator (package sim, SimTraces runs, one core), and the
+// NEURON figures: NOBLE's 3.6 s per trace, and 7–11 s per trace per core
+// measured on this project's machines (docs/benchmarks.md).
+//
+// # Cost
+//
+// The accuracy pass reads each test shard once and holds one batch of traces;
+// its cost is one surrogate forward pass per test trace (MaxTraces bounds
+// it). F-I curves add models × FIPoints forward passes, the population
+// PopSize + HoF, the speed section 1 + SpeedReps + SpeedBatch; simulations run
+// only with a cell: InterpSteps + SimTraces (+ HoF models with SimHoF), on
+// Workers goroutines.
+package eval

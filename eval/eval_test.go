@@ -1,0 +1,243 @@
+package eval
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"image/png"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/noble-neuro/noble/dataset"
+	"github.com/noble-neuro/noble/fno"
+	"github.com/noble-neuro/noble/sim"
+	"github.com/noble-neuro/noble/synth"
+)
+
+const mouseCell = "../data/cells/mouse_pvalb_318331342"
+
+// fakeSource "simulates" models with a caricature: a resting potential, a
+// depolarisation proportional to the amplitude and, above the model's
+// I_thr, 1 ms spikes at s_thr·(amp − I_thr) Hz. Model names are the mouse
+// cell's parameter files, so the interpolation can simulate them for real.
+type fakeSource struct {
+	names []string
+	emb   []dataset.Embedding
+}
+
+func (f *fakeSource) Cell() string     { return "mouse_pvalb_318331342" }
+func (f *fakeSource) Models() []string { return f.names }
+func (f *fakeSource) Simulate(ctx context.Context, i int, p sim.Protocol, dst []float64) ([]float64, error) {
+	p = p.WithDefaults()
+	n := p.Steps() + 1
+	v := make([]float64, n)
+	e := f.emb[i]
+	rate := e.SThr * (p.Amp - e.IThr)
+	for j := range v {
+		t := float64(j) * p.Dt
+		v[j] = -70
+		if t >= p.Delay && t < p.Delay+p.Dur {
+			v[j] += 40 * p.Amp
+			if rate > 0 {
+				period := 1000 / rate
+				if ph := math.Mod(t-p.Delay, period); ph < 1 {
+					v[j] = 30 * math.Sin(math.Pi*ph)
+				}
+			}
+		}
+	}
+	return v, nil
+}
+
+// tinyData generates a small dataset and a random-weight surrogate fitted to
+// its window (the tests check mechanics, not accuracy).
+func tinyData(t *testing.T) (*synth.Surrogate, *dataset.Dataset) {
+	t.Helper()
+	cell, err := sim.LoadCell(mouseCell)
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := &fakeSource{}
+	for i := range 6 {
+		src.names = append(src.names, strings.TrimSuffix(filepath.Base(cell.ParamFiles[i]), ".json"))
+		src.emb = append(src.emb, dataset.Embedding{IThr: 0.1 + 0.03*float64(i), SThr: 200 + 37*float64(i%3)})
+	}
+	set := &dataset.Settings{Traces: 12, TestSeenTraces: 8, TestHeldTraces: 4, TracesPerShard: 4, TestModels: []int{5},
+		Protocol: dataset.Protocol{Dt: 0.5 / 3, Window: 120, Margin: 10, Delay: 15, Dur: 80}}
+	g, err := dataset.NewGeneration(src.Cell(), src.names, src.emb, set)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	if _, err := dataset.Generate(context.Background(), src, g, dir, &dataset.Options{Workers: 1}); err != nil {
+		t.Fatal(err)
+	}
+	d, err := dataset.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := fno.Config{InChannels: 23, Width: 4, Layers: 2, Modes: 8, LiftingChannels: 8, ProjectionChannels: 8, MLPHidden: 4, OutChannels: 1}
+	m, err := fno.New(cfg, 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, sc := d.Manifest.Layout.Window, d.Manifest.Scaling
+	s, err := synth.New(m, fno.Metadata{Protocol: &p, Scaling: &sc})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s, d
+}
+
+func TestRunReport(t *testing.T) {
+	if testing.Short() {
+		t.Skip("simulates the mouse cell")
+	}
+	s, d := tinyData(t)
+	out := filepath.Join(t.TempDir(), "report")
+	if dir := os.Getenv("NOBLE_EVAL_OUT"); dir != "" { // to look at the report
+		out = dir
+	}
+	var log bytes.Buffer
+	res, err := Run(context.Background(), s, d, out, &Settings{
+		FIPoints: 5, PopSize: 20, PopAmp: 0.3, CellDir: mouseCell, InterpSteps: 3, SimHoF: true,
+		SpeedBatch: 4, SpeedReps: 2, SimTraces: 1, Log: &log, ModelPath: "tiny.safetensors",
+	})
+	if err != nil {
+		t.Fatalf("%v\n%s", err, log.String())
+	}
+	if len(res.Splits) != 2 || res.Splits[0].Traces != 8 || res.Splits[1].Traces != 4 {
+		t.Fatalf("splits %+v", res.Splits)
+	}
+	for _, sr := range res.Splits {
+		if !(sr.VoltageL2 > 0) || len(sr.Features) != len(ErrorFeatures) {
+			t.Errorf("%s: voltage error %v, %d features", sr.Split, sr.VoltageL2, len(sr.Features))
+		}
+	}
+	// The caricature's steady state is never 0 mV: every trace compares it.
+	if f := res.Splits[0].Features[3]; f.Name != "steady_state_voltage" || f.N != 8 {
+		t.Errorf("steady_state_voltage: %+v", f)
+	}
+	if len(res.FI) != 6 || len(res.FI[0].Amps) != 5 {
+		t.Errorf("F-I: %d curves", len(res.FI))
+	}
+	if res.Population == nil || res.Population.Size != 20 || res.Population.HoFSource != "simulator" || res.Population.HoFSize != 6 {
+		t.Errorf("population %+v", res.Population)
+	}
+	if res.Interp == nil || len(res.Interp.Points) != 3 || res.Interp.Points[2].Alpha != 1 {
+		t.Errorf("interpolation %+v", res.Interp)
+	}
+	if res.Speed == nil || !(res.Speed.Batch1MS > 0) || !(res.Speed.SimMS > 0) || res.Speed.BatchN != 4 {
+		t.Errorf("speed %+v", res.Speed)
+	}
+	rep, err := os.ReadFile(filepath.Join(out, ReportName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"### test_seen", "### test_held", "| Spikecount |", "paper 2.18 %", "## F-I curves", "## Synthetic population", "## Latent interpolation", "| surrogate, batch 1 |"} {
+		if !bytes.Contains(rep, []byte(want)) {
+			t.Errorf("report lacks %q", want)
+		}
+	}
+	for _, f := range []string{"traces.png", "voltage_error.png", "fi_curves.png", "population.png", "interpolation.png"} {
+		if !bytes.Contains(rep, []byte("("+f+")")) {
+			t.Errorf("report does not show %s", f)
+		}
+		checkPNG(t, filepath.Join(out, f))
+	}
+	var js map[string]any
+	b, _ := os.ReadFile(filepath.Join(out, ResultsName))
+	if err := json.Unmarshal(b, &js); err != nil {
+		t.Errorf("results.json: %v", err)
+	}
+	if !strings.Contains(log.String(), "eval: accuracy on test_seen: 8 traces") {
+		t.Errorf("log:\n%s", log.String())
+	}
+	if ents, _ := os.ReadDir(out); len(ents) != 7 {
+		t.Errorf("%d files in the report directory, want 7 (no temporaries)", len(ents))
+	}
+}
+
+func checkPNG(t *testing.T, path string) {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Error(err)
+		return
+	}
+	defer f.Close()
+	img, err := png.Decode(f)
+	if err != nil {
+		t.Errorf("%s: %v", path, err)
+		return
+	}
+	if b := img.Bounds(); b.Dx() < 100 || b.Dy() < 100 {
+		t.Errorf("%s: %v", path, b)
+	}
+}
+
+func TestRunWithoutCellAndCancel(t *testing.T) {
+	s, d := tinyData(t)
+	out := t.TempDir()
+	res, err := Run(context.Background(), s, d, out, &Settings{MaxTraces: 3, FIPoints: -1, PopSize: 10, SpeedBatch: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Splits[0].Traces != 3 || res.FI != nil || res.Interp != nil || res.Speed != nil || res.Population.HoFSource != "surrogate at the HoF embeddings" {
+		t.Errorf("result %+v", res)
+	}
+	rep, _ := os.ReadFile(filepath.Join(out, ReportName))
+	if !bytes.Contains(rep, []byte("Not run: it simulates")) {
+		t.Error("report does not say the interpolation was skipped")
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := Run(ctx, s, d, t.TempDir(), nil); !errors.Is(err, context.Canceled) {
+		t.Errorf("cancelled: err = %v", err)
+	}
+}
+
+func TestInterpolateParams(t *testing.T) {
+	t.Parallel()
+	cell, err := sim.LoadCell(mouseCell)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, _ := sim.ReadParamsFile(cell.ParamFiles[0])
+	b, _ := sim.ReadParamsFile(cell.ParamFiles[1])
+	for _, alpha := range []float64{0, 0.25, 1} {
+		p, err := InterpolateParams(a, b, alpha)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, g := range p.Genome {
+			want := (1-alpha)*a.Genome[i].Value + alpha*b.Genome[i].Value
+			if g.Value != want {
+				t.Fatalf("α %g gene %d = %g, want %g", alpha, i, g.Value, want)
+			}
+		}
+		if _, err := cell.ModelFromParams(p); err != nil {
+			t.Errorf("α %g: %v", alpha, err)
+		}
+	}
+	c := *b
+	c.Genome = c.Genome[:len(c.Genome)-1]
+	if _, err := InterpolateParams(a, &c, 0.5); !errors.Is(err, ErrSettings) {
+		t.Errorf("mismatched genomes: err = %v", err)
+	}
+	_ = fmt.Sprint()
+}
+
+func TestRunMismatch(t *testing.T) {
+	s, d := tinyData(t)
+	s2 := *s
+	s2.Protocol.Length++
+	if _, err := Run(context.Background(), &s2, d, t.TempDir(), nil); !errors.Is(err, ErrSettings) {
+		t.Errorf("err = %v, want ErrSettings", err)
+	}
+}

@@ -1,0 +1,127 @@
+package eval
+
+import (
+	"bytes"
+	"fmt"
+	"path/filepath"
+	"time"
+
+	"github.com/noble-neuro/noble/internal/atomicfile"
+)
+
+// Published figures of NOBLE (Ghafourpour et al., NeurIPS 2025, Tables 1 and
+// 2; docs/noble-model.md): relative errors in %.
+var published = map[string]map[string]float64{
+	"test_seen": {"voltage": 2.18, "Spikecount": 3, "AP1_width": 32.8, "mean_AP_amplitude": 8.54, "steady_state_voltage": 0.83},
+	"test_held": {"voltage": 11.7, "Spikecount": 9.2, "AP1_width": 350, "mean_AP_amplitude": 14, "steady_state_voltage": 2.0},
+}
+
+func pct(x Num) string {
+	if !finite(float64(x)) {
+		return "–"
+	}
+	return fmt.Sprintf("%.3g %%", 100*float64(x))
+}
+
+func num(x float64) string {
+	if !finite(x) {
+		return "–"
+	}
+	return fmt.Sprintf("%.4g", x)
+}
+
+func (e *evaluator) writeReport() error {
+	r := e.res
+	var b bytes.Buffer
+	w := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
+	w("# NOBLE surrogate evaluation\n\n")
+	w("- model: `%s`\n- dataset: `%s` (cell %s, generation %.12s)\n", r.Model, r.Data, r.Cell, e.d.Manifest.GenerationID)
+	w("- protocol: %d samples at %g ms, step %g → %g ms; features as eFEL (package features) on the test window\n",
+		e.sur.Length(), e.sur.Dt(), e.sur.Protocol.StimStartMS, e.sur.Protocol.StimEndMS)
+	w("- evaluated %s in %.1f s\n\n", time.Now().UTC().Format(time.RFC3339), r.Seconds)
+
+	w("## Accuracy (the paper's Tables 1 and 2)\n\n")
+	w("Voltage error: mean over traces of ‖ŷ − y‖₂ / ‖y‖₂ on the %d-sample test window. Feature errors: mean over traces of |f̂ − f| / |f| on the first value of each feature, over the traces where simulator and surrogate both define it and f ≠ 0 (n). Paper: NOBLE's published figures for its human cell.\n\n", e.sur.Length())
+	for _, sr := range r.Splits {
+		w("### %s: %s\n\n", sr.Split, sr.Description)
+		if sr.Traces == 0 {
+			w("No traces.\n\n")
+			continue
+		}
+		pub := published[sr.Split]
+		w("%d traces. Voltage relative L2: mean **%s**, median %s (paper %.3g %%).\n\n", sr.Traces, pct(sr.VoltageL2), pct(sr.VoltageL2Med), pub["voltage"])
+		w("| feature | n | mean rel. error | median | paper | only simulator | only surrogate | f = 0 |\n|---|---|---|---|---|---|---|---|\n")
+		for _, f := range sr.Features {
+			p := "–"
+			if v, ok := pub[f.Name]; ok {
+				p = fmt.Sprintf("%.3g %%", v)
+			}
+			w("| %s | %d | %s | %s | %s | %d | %d | %d |\n", f.Name, f.N, pct(f.Mean), pct(f.Median), p, f.OnlySim, f.OnlySurr, f.ZeroTruth)
+		}
+		w("\n")
+	}
+	for _, f := range r.Figures {
+		switch f {
+		case "voltage_error.png":
+			w("![distribution of the voltage errors](voltage_error.png)\n\n")
+		case "traces.png":
+			w("Example test traces, simulator (black) and surrogate (orange, dashed):\n\n![example traces](traces.png)\n\n")
+		}
+	}
+
+	if len(r.FI) > 0 {
+		w("## F-I curves\n\n")
+		w("Firing rate = spikes in the stimulus window / its duration (eFEL Spikecount_stimint, as package fi's default rate). Simulator: the model's evaluated test traces (black points); surrogate: at the same amplitudes (orange points) and on %d amplitudes spanning them (line). MAE: mean |rate_surrogate − rate_simulator| at the test amplitudes.\n\n", len(r.FI[0].Amps))
+		w("![F-I curves](fi_curves.png)\n\n")
+		w("| model | split | I_thr (nA) | s_thr (Hz/nA) | traces | rate MAE (Hz) |\n|---|---|---|---|---|---|\n")
+		for _, c := range r.FI {
+			w("| %s | %s | %.4g | %.4g | %d | %s |\n", c.Model, c.Split, c.IThr, c.SThr, c.Points, num(float64(c.RateMAE)))
+		}
+		w("\n")
+	}
+
+	if p := r.Population; p != nil {
+		w("## Synthetic population\n\n")
+		w("%d embeddings drawn uniformly in the convex hull of the training HoF embeddings (seed %d), each under a %.4g nA step, against the %d HoF models (%s).\n\n", p.Size, p.Seed, p.Amp, p.HoFSize, p.HoFSource)
+		w("![feature histograms](population.png)\n\n")
+		w("| feature | synthetic mean ± sd | synthetic q05–q95 | HoF mean ± sd | HoF q05–q95 |\n|---|---|---|---|---|\n")
+		for i, s := range p.Synthetic {
+			h := p.HoF[i]
+			w("| %s | %s ± %s | %s – %s | %s ± %s | %s – %s |\n", s.Name, num(s.Mean), num(s.SD), num(s.Q05), num(s.Q95), num(h.Mean), num(h.SD), num(h.Q05), num(h.Q95))
+		}
+		w("\n")
+	}
+
+	if in := r.Interp; in != nil {
+		w("## Latent interpolation\n\n")
+		w("Between %s and %s at %.4g nA. The simulator runs the linearly interpolated parameters (every genome value, Ra, celsius and v_init), the surrogate the linearly interpolated embedding (I_thr, s_thr).\n\n", in.ModelA, in.ModelB, in.Amp)
+		w("![interpolation](interpolation.png)\n\n")
+		w("| α | I_thr (nA) | s_thr (Hz/nA) | spikes (simulator) | spikes (surrogate) | voltage rel. L2 |\n|---|---|---|---|---|---|\n")
+		for _, pt := range in.Points {
+			w("| %.2f | %.4g | %.4g | %s | %s | %s |\n", pt.Alpha, pt.IThr, pt.SThr, num(float64(pt.SpikesSim)), num(float64(pt.SpikesSurr)), pct(pt.RelL2))
+		}
+		w("\n")
+	} else {
+		w("## Latent interpolation\n\nNot run: it simulates, and no cell directory was given (--cell).\n\n")
+	}
+
+	if sp := r.Speed; sp != nil {
+		w("## Speed\n\n")
+		w("Wall time per trace on this machine (shared; see docs/benchmarks.md for CPU times).\n\n")
+		w("| | ms per trace | speed-up vs simulator here | vs NEURON here (%.0f–%.0f ms) | vs NEURON in the paper (%.0f ms) |\n|---|---|---|---|---|\n", float64(sp.NEURONHereMS), float64(sp.NEURONHereHi), float64(sp.NEURONPaperMS))
+		row := func(name string, ms Num) {
+			su := "–"
+			if finite(float64(sp.SimMS)) && sp.SimTraces > 0 {
+				su = fmt.Sprintf("%.0f×", float64(sp.SimMS)/float64(ms))
+			}
+			w("| %s | %s | %s | %.0f–%.0f× | %.0f× |\n", name, num(float64(ms)), su, float64(sp.NEURONHereMS)/float64(ms), float64(sp.NEURONHereHi)/float64(ms), float64(sp.NEURONPaperMS)/float64(ms))
+		}
+		row("surrogate, batch 1", sp.Batch1MS)
+		row(fmt.Sprintf("surrogate, %d traces", sp.BatchN), sp.BatchNMS)
+		if sp.SimTraces > 0 {
+			w("| simulator (package sim, %d traces, one core) | %s | 1× | | |\n", sp.SimTraces, num(float64(sp.SimMS)))
+		}
+		w("\nThe paper: NOBLE 15.7 ms per trace at batch 1 and 0.86 ms at batch 1000 on an RTX 4090 against NEURON's 3.6 s on a Ryzen 9 7900X core.\n\n")
+	}
+	return atomicfile.WriteFile(filepath.Join(e.out, ReportName), b.Bytes())
+}
