@@ -1,0 +1,107 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/noble-neuro/noble/dataset"
+	"github.com/noble-neuro/noble/fno"
+	"github.com/noble-neuro/noble/internal/cli"
+	"github.com/noble-neuro/noble/sim"
+)
+
+// caricature "simulates" a model: rest, a depolarisation with the amplitude
+// and 1 ms spikes at s_thr·(amp − I_thr) Hz.
+type caricature struct {
+	names []string
+	emb   []dataset.Embedding
+}
+
+func (f *caricature) Cell() string     { return "toy" }
+func (f *caricature) Models() []string { return f.names }
+func (f *caricature) Simulate(ctx context.Context, i int, p sim.Protocol, dst []float64) ([]float64, error) {
+	p = p.WithDefaults()
+	v := make([]float64, p.Steps()+1)
+	rate := f.emb[i].SThr * (p.Amp - f.emb[i].IThr)
+	for j := range v {
+		t := float64(j) * p.Dt
+		v[j] = -70
+		if t >= p.Delay && t < p.Delay+p.Dur {
+			v[j] += 40 * p.Amp
+			if rate > 0 {
+				if ph := math.Mod(t-p.Delay, 1000/rate); ph < 1 {
+					v[j] = 30 * math.Sin(math.Pi*ph)
+				}
+			}
+		}
+	}
+	return v, nil
+}
+
+// toyDataset writes a small dataset and a random-weight model matching its
+// window; it returns the model path and the dataset directory.
+func toyDataset(t *testing.T) (string, string) {
+	t.Helper()
+	src := &caricature{}
+	for i := range 5 {
+		src.names = append(src.names, "m"+string(rune('a'+i)))
+		src.emb = append(src.emb, dataset.Embedding{IThr: 0.1 + 0.03*float64(i), SThr: 200 + 37*float64(i%3)})
+	}
+	set := &dataset.Settings{Traces: 8, TestSeenTraces: 4, TestHeldTraces: 2, TracesPerShard: 4, TestModels: []int{4},
+		Protocol: dataset.Protocol{Dt: 0.5 / 3, Window: 120, Margin: 10, Delay: 15, Dur: 80}}
+	g, err := dataset.NewGeneration(src.Cell(), src.names, src.emb, set)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	if _, err := dataset.Generate(context.Background(), src, g, dir, &dataset.Options{Workers: 1}); err != nil {
+		t.Fatal(err)
+	}
+	m, err := fno.New(fno.Config{InChannels: 23, Width: 4, Layers: 2, Modes: 8, LiftingChannels: 8, ProjectionChannels: 8, MLPHidden: 4, OutChannels: 1}, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, sc := g.Layout.Window, g.Scaling
+	path := filepath.Join(t.TempDir(), "toy.safetensors")
+	if err := fno.SaveFile(path, m, fno.Metadata{Protocol: &p, Scaling: &sc}); err != nil {
+		t.Fatal(err)
+	}
+	return path, dir
+}
+
+func TestEvalCommand(t *testing.T) {
+	model, data := toyDataset(t)
+	out := filepath.Join(t.TempDir(), "rep")
+	var o, e bytes.Buffer
+	err := cmdEvalIO(&o, &e).Execute(context.Background(), []string{"--model", model, "--data", data, "--out", out,
+		"--fi-points", "4", "--pop-size", "10", "--speed-batch", "3", "--speed-reps", "1"}, &e)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, e.String())
+	}
+	if !strings.Contains(o.String(), "report.md") || !strings.Contains(o.String(), "test_seen      4 traces") {
+		t.Errorf("stdout:\n%s", o.String())
+	}
+	if !strings.Contains(e.String(), "eval: accuracy on test_held: 2 traces") {
+		t.Errorf("stderr:\n%s", e.String())
+	}
+	for _, f := range []string{"report.md", "results.json", "fi_curves.png", "population.png", "traces.png"} {
+		if st, err := os.Stat(filepath.Join(out, f)); err != nil || st.Size() == 0 {
+			t.Errorf("%s: %v", f, err)
+		}
+	}
+	for _, args := range [][]string{
+		{"--model", model, "--data", data},
+		{"--model", model, "--data", data, "--out", out, "--sim-hof"},
+		{"--model", model, "--data", data, "--out", out, "--batch", "0"},
+	} {
+		if err := cmdEvalIO(&o, &e).Execute(context.Background(), args, &e); !errors.Is(err, cli.ErrUsage) {
+			t.Errorf("%q: err = %v, want a usage error", args, err)
+		}
+	}
+}
