@@ -171,3 +171,5 @@ func withAlpha(c color.Color, a uint8) color.Color {
 }
 
 func finite(x float64) bool { return !math.IsNaN(x) && !math.IsInf(x, 0) }
+
+func nan() float64 { return math.NaN() }
