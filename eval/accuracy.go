@@ -2,6 +2,7 @@ package eval
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 
@@ -114,7 +115,7 @@ func (e *evaluator) accuracy(ctx context.Context) error {
 			ys, sts, meta = ys[:0], sts[:0], meta[:0]
 			return nil
 		}
-		stop := fmt.Errorf("enough traces")
+		stop := errors.New("enough traces")
 		err := e.d.EachTrace(ctx, split, func(t dataset.Trace) error {
 			if done+len(sts) >= total {
 				return stop
@@ -129,7 +130,7 @@ func (e *evaluator) accuracy(ctx context.Context) error {
 			}
 			return nil
 		})
-		if err != nil && err != stop {
+		if err != nil && !errors.Is(err, stop) {
 			return err
 		}
 		if err := flush(); err != nil {

@@ -51,6 +51,7 @@ type Surrogate struct {
 	HoF      []HoF           // nil if the file records none
 
 	enc *surrogate.Encoder
+	x   []float32 // input workspace, reused between calls
 }
 
 // Open loads the model file at path (see New).
@@ -266,7 +267,7 @@ func (s *Surrogate) Synthesize(ctx context.Context, sts []surrogate.Stimulus, ba
 	}
 	l := s.Length()
 	out := make([]float32, len(sts)*l)
-	var x []float32
+	x := s.x
 	for lo := 0; lo < len(sts); lo += batch {
 		if err := ctx.Err(); err != nil {
 			return nil, err
@@ -287,5 +288,6 @@ func (s *Surrogate) Synthesize(ctx context.Context, sts []surrogate.Stimulus, ba
 			progress(hi)
 		}
 	}
+	s.x = x
 	return out, nil
 }
