@@ -20,7 +20,9 @@
 // in the stimulus window / its duration, eFEL Spikecount_stimint: package fi's
 // default rate) of the simulator's stored traces at their amplitudes against
 // the surrogate's, at those amplitudes and on FIPoints amplitudes spanning
-// them. No simulation is needed: the dataset's traces are the simulator's.
+// them. No simulation is needed: the dataset's traces are the simulator's;
+// with a cell, FISims amplitudes of that grid are also simulated afresh for
+// every model.
 //
 // Population. PopSize embeddings drawn uniformly in the convex hull of the
 // training HoF embeddings (package synth), at one amplitude, against the HoF
@@ -47,6 +49,7 @@
 // its cost is one surrogate forward pass per test trace (MaxTraces bounds
 // it). F-I curves add models × FIPoints forward passes, the population
 // PopSize + HoF, the speed section 1 + SpeedReps + SpeedBatch; simulations run
-// only with a cell: InterpSteps + SimTraces (+ HoF models with SimHoF), on
+// only with a cell: InterpSteps + SimTraces (+ models × FISims, + HoF models
+// with SimHoF), on
 // Workers goroutines.
 package eval

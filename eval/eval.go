@@ -45,6 +45,7 @@ type Settings struct {
 	MaxTraces int     // traces evaluated per test split [0: all]
 	Batch     int     // traces per surrogate forward pass [16]
 	FIPoints  int     // amplitudes of each surrogate F-I curve [12; < 0: no F-I section]
+	FISims    int     // amplitudes of the curve grid simulated afresh per model (needs CellDir) [0: none]
 	PopSize   int     // synthetic population drawn in the training HoF hull [200; < 0: none]
 	PopAmp    float64 // step amplitude of the populations and the interpolation, nA [largest HoF I_thr + 0.05]
 	Seed      uint64  // seed of the population draw

@@ -5,6 +5,9 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"sync"
+
+	"golang.org/x/sync/errgroup"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/vg"
@@ -20,10 +23,12 @@ type FICurve struct {
 	Split    string    `json:"split"` // "train" or "test"
 	IThr     float64   `json:"i_thr_nA"`
 	SThr     float64   `json:"s_thr_hz_per_nA"`
-	Points   int       `json:"points"`       // simulator traces of the model evaluated
-	RateMAE  Num       `json:"rate_mae_hz"`  // mean |rate_surrogate − rate_simulator| at those amplitudes, Hz
-	Amps     []float64 `json:"amps_nA"`      // the surrogate curve's amplitudes
-	RateSurr []float64 `json:"rate_surr_hz"` // the surrogate's rates there
+	Points   int       `json:"points"`                // simulator traces of the model evaluated
+	RateMAE  Num       `json:"rate_mae_hz"`           // mean |rate_surrogate − rate_simulator| at those amplitudes, Hz
+	Amps     []float64 `json:"amps_nA"`               // the surrogate curve's amplitudes
+	RateSurr []float64 `json:"rate_surr_hz"`          // the surrogate's rates there
+	SimAmps  []float64 `json:"sim_amps_nA,omitempty"` // amplitudes simulated afresh (Settings.FISims)
+	RateSim  []float64 `json:"rate_sim_hz,omitempty"` // the simulator's rates there
 }
 
 // fiCurves draws, for every HoF model with evaluated traces, the simulator's
@@ -70,6 +75,56 @@ func (e *evaluator) fiCurves(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	// Fresh simulations on the curve's grid (FISims amplitudes per model).
+	fresh := map[int][]float64{} // model → rates at simAmps
+	var simAmps []float64
+	if e.cell != nil && e.set.FISims > 0 {
+		k := min(e.set.FISims, len(amps))
+		for i := range k {
+			simAmps = append(simAmps, amps[i*(len(amps)-1)/max(k-1, 1)])
+		}
+		e.logf("F-I curves: %d simulations", len(idx)*len(simAmps))
+		rates := make([][]float64, len(idx))
+		g, gctx := errgroup.WithContext(ctx)
+		g.SetLimit(e.workers())
+		var mu sync.Mutex
+		done := 0
+		for k, m := range idx {
+			rates[k] = make([]float64, len(simAmps))
+			for j, a := range simAmps {
+				g.Go(func() error {
+					pf, err := e.cell.ParamFile(e.d.Manifest.Models[m].Name)
+					if err != nil {
+						return err
+					}
+					sm, err := e.cell.Model(pf)
+					if err != nil {
+						return err
+					}
+					v, err := simulateModel(gctx, sm, e.sur.Protocol, a)
+					if err != nil {
+						return err
+					}
+					fv, err := synth.Features(gctx, v, 1, l, e.sur.Dt(), e.fs)
+					if err != nil {
+						return err
+					}
+					rates[k][j] = e.rate(fv[0])
+					mu.Lock()
+					done++
+					e.progress("F-I simulations", done, len(idx)*len(simAmps))
+					mu.Unlock()
+					return nil
+				})
+			}
+		}
+		if err := g.Wait(); err != nil {
+			return err
+		}
+		for k, m := range idx {
+			fresh[m] = rates[k]
+		}
+	}
 	var plots []*plot.Plot
 	for k, m := range idx {
 		mm := e.d.Manifest.Models[m]
@@ -86,6 +141,9 @@ func (e *evaluator) fiCurves(ctx context.Context) error {
 			errs = append(errs, math.Abs(r.rateSu-r.rateSim))
 		}
 		c.Points, c.RateMAE = len(rs), Num(mean(errs))
+		if r, ok := fresh[m]; ok {
+			c.SimAmps, c.RateSim = simAmps, r
+		}
 		e.res.FI = append(e.res.FI, c)
 		title := mm.Name
 		if mm.Split == "test" {
@@ -97,6 +155,7 @@ func (e *evaluator) fiCurves(ctx context.Context) error {
 			{label: "simulator", x: sa, y: sr, col: colSim, points: true},
 			{label: "surrogate", x: amps, y: c.RateSurr, col: colSurr},
 			{x: sa, y: qr, col: colSurr, points: true},
+			{label: "simulator (fresh)", x: c.SimAmps, y: c.RateSim, col: colSim, dashed: true},
 		}); err != nil {
 			return err
 		}

@@ -72,6 +72,9 @@ func (e *evaluator) writeReport() error {
 	if len(r.FI) > 0 {
 		w("## F-I curves\n\n")
 		w("Firing rate = spikes in the stimulus window / its duration (eFEL Spikecount_stimint, as package fi's default rate). Simulator: the model's evaluated test traces (black points); surrogate: at the same amplitudes (orange points) and on %d amplitudes spanning them (line). MAE: mean |rate_surrogate − rate_simulator| at the test amplitudes.\n\n", len(r.FI[0].Amps))
+		if len(r.FI[0].SimAmps) > 0 {
+			w("Fresh simulations at %d amplitudes of the grid per model: black dashed line.\n\n", len(r.FI[0].SimAmps))
+		}
 		w("![F-I curves](fi_curves.png)\n\n")
 		w("| model | split | I_thr (nA) | s_thr (Hz/nA) | traces | rate MAE (Hz) |\n|---|---|---|---|---|---|\n")
 		for _, c := range r.FI {

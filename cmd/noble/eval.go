@@ -26,6 +26,7 @@ func cmdEvalIO(stdout, stderr io.Writer) *cli.Command {
 	maxTraces := fs.Int("max-traces", 0, "traces evaluated per test split (0: all)")
 	batch := fs.Int("batch", 16, "traces per surrogate forward pass")
 	fiPoints := fs.Int("fi-points", 12, "amplitudes of each surrogate F-I curve (-1: no F-I section)")
+	fiSims := fs.Int("fi-sims", 0, "amplitudes of the F-I grid simulated afresh per HoF model (needs --cell; models × N simulations)")
 	popSize := fs.Int("pop-size", 200, "synthetic population drawn in the training HoF hull (-1: none)")
 	popAmp := fs.Float64("pop-amp", 0, "step amplitude of the populations and the interpolation, nA (0: largest HoF I_thr + 0.05)")
 	seed := fs.Uint64("seed", 0, "seed of the population draw")
@@ -50,7 +51,8 @@ reproducing NOBLE's experiments for a trained model on a dataset:
     test_seen split (training models at unseen currents) and the test_held
     split (held-out models), beside the paper's Tables 1 and 2;
   - F-I curves of every HoF model, surrogate against the dataset's
-    simulated traces;
+    simulated traces (and, with --fi-sims N and --cell, N fresh simulations
+    per model on the curve's amplitude grid);
   - feature histograms of a --pop-size synthetic population drawn in the
     convex hull of the training HoF embeddings against the HoF population
     (simulated with --sim-hof, else the surrogate at the HoF embeddings);
@@ -62,7 +64,8 @@ reproducing NOBLE's experiments for a trained model on a dataset:
 Cost: one surrogate pass per test trace (bound it with --max-traces), models ×
 --fi-points passes for the F-I curves, --pop-size + models for the population,
 1 + --speed-reps + --speed-batch for the speed; simulations only with --cell
-(--interp-steps + --sim-traces, + every model with --sim-hof), about 1 s each.
+(--interp-steps + --sim-traces, + models × --fi-sims, + every model with
+--sim-hof), about 1 s each on one core.
 Every file is written atomically; interrupt (Ctrl-C) stops between batches.`,
 		Flags: fs,
 	}
@@ -79,8 +82,8 @@ Every file is written atomically; interrupt (Ctrl-C) stops between batches.`,
 		if *popAmp < 0 {
 			return cli.Usagef("--pop-amp %g: must not be negative", *popAmp)
 		}
-		if *simHoF && *cell == "" {
-			return cli.Usagef("--sim-hof needs --cell")
+		if (*simHoF || *fiSims > 0) && *cell == "" {
+			return cli.Usagef("--sim-hof and --fi-sims need --cell")
 		}
 		s, err := synth.Open(*model)
 		if err != nil {
@@ -92,7 +95,7 @@ Every file is written atomically; interrupt (Ctrl-C) stops between batches.`,
 			return err
 		}
 		set := &eval.Settings{
-			MaxTraces: *maxTraces, Batch: *batch, FIPoints: nz(*fiPoints), PopSize: nz(*popSize), PopAmp: *popAmp, Seed: *seed,
+			MaxTraces: *maxTraces, Batch: *batch, FIPoints: nz(*fiPoints), FISims: *fiSims, PopSize: nz(*popSize), PopAmp: *popAmp, Seed: *seed,
 			CellDir: *cell, InterpA: *interpA, InterpB: *interpB, InterpSteps: nz(*interpSteps), SimHoF: *simHoF, Workers: *workers,
 			SpeedBatch: nz(*speedBatch), SpeedReps: *speedReps, SimTraces: nz(*simTraces), ModelPath: *model,
 		}
