@@ -52,9 +52,13 @@
 // crossing instead of the bisection threshold, ρ ≈ 0.5 for I_thr but a range
 // of [0.007, 0.016] nA) reaches a useful rank correlation for the slope. The
 // published slope rises with the published intercept (ρ = 0.47), which a
-// local slope at threshold does not do; NOBLE's exact recipe (amplitude grid
-// and fit range) is not published, so these defaults are a documented
-// choice, not a reproduction.
+// local slope at threshold does not do. Fits over fixed amplitudes far above
+// threshold rank better: the mean_frequency slope between 0.05 and 0.1 nA has
+// ρ = 0.86 with the published slope but is half its size ([366, 429] Hz/nA),
+// and the zero crossing of a count-rate fit over {I_thr, 0.05, 0.1, 0.2,
+// 0.3} nA has ρ = 0.73 with the published intercept but is negative. NOBLE's
+// exact recipe (amplitude grid, rate, fit range) is not published, so these
+// defaults are a documented choice, not a reproduction.
 //
 // Every number above is a Settings field; Result records the settings used
 // and every simulated point, so a different rate or fit window can be
