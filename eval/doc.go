@@ -40,8 +40,9 @@
 // Speed. Wall time per trace of the surrogate at batch 1 (median of SpeedReps
 // calls after a warm-up) and over SpeedBatch traces (in forward passes of at
 // most 64), of the simulator (package sim, SimTraces runs, one core), and the
-// NEURON figures: NOBLE's 3.6 s per trace, and 7–11 s per trace per core
-// measured on this project's machines (docs/benchmarks.md).
+// NEURON figures: NOBLE's 3.6 s per trace, and 2.8 s (CPU) to 11 s (wall,
+// under load) per trace per core measured on this project's machines
+// (docs/benchmarks.md).
 //
 // # Cost
 //

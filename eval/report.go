@@ -110,7 +110,7 @@ func (e *evaluator) writeReport() error {
 
 	if sp := r.Speed; sp != nil {
 		w("## Speed\n\n")
-		w("Wall time per trace on this machine (shared; see docs/benchmarks.md for CPU times).\n\n")
+		w("Wall time per trace on this machine (shared with other jobs: see docs/benchmarks.md for CPU times). NEURON here: 2.8 s CPU per trace (mouse cell, idle core) to 11 s wall under load (docs/benchmarks.md).\n\n")
 		w("| | ms per trace | speed-up vs simulator here | vs NEURON here (%.0f–%.0f ms) | vs NEURON in the paper (%.0f ms) |\n|---|---|---|---|---|\n", float64(sp.NEURONHereMS), float64(sp.NEURONHereHi), float64(sp.NEURONPaperMS))
 		row := func(name string, ms Num) {
 			su := "–"
