@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/noble-neuro/noble/internal/atomicfile"
@@ -42,6 +43,25 @@ func (e *evaluator) writeReport() error {
 
 	w("## Accuracy (the paper's Tables 1 and 2)\n\n")
 	w("Voltage error: mean over traces of ‖ŷ − y‖₂ / ‖y‖₂ on the %d-sample test window. Feature errors: mean over traces of |f̂ − f| / |f| on the first value of each feature, over the traces where simulator and surrogate both define it and f ≠ 0 (n). Paper: NOBLE's published figures for its human cell.\n\n", e.sur.Length())
+	w("| | voltage rel. L2 | Spikecount | AP1_width | mean_AP_amplitude | steady_state_voltage |\n|---|---|---|---|---|---|\n")
+	for _, sr := range r.Splits {
+		if sr.Traces == 0 {
+			continue
+		}
+		row := []string{pct(sr.VoltageL2)}
+		pub := published[sr.Split]
+		prow := []string{fmt.Sprintf("%.3g %%", pub["voltage"])}
+		for _, name := range ErrorFeatures[:4] {
+			for _, f := range sr.Features {
+				if f.Name == name {
+					row = append(row, pct(f.Mean))
+				}
+			}
+			prow = append(prow, fmt.Sprintf("%.3g %%", pub[name]))
+		}
+		w("| %s (%d traces) | %s |\n| paper, %s | %s |\n", sr.Split, sr.Traces, strings.Join(row, " | "), sr.Split, strings.Join(prow, " | "))
+	}
+	w("\n")
 	for _, sr := range r.Splits {
 		w("### %s: %s\n\n", sr.Split, sr.Description)
 		if sr.Traces == 0 {

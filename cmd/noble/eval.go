@@ -33,7 +33,7 @@ func cmdEvalIO(stdout, stderr io.Writer) *cli.Command {
 	interpA := fs.String("interp-a", "", "first model of the latent interpolation (default: the first training model)")
 	interpB := fs.String("interp-b", "", "second model (default: the training model farthest from the first)")
 	interpSteps := fs.Int("interp-steps", 5, "interpolation points, both ends included (each is one simulation)")
-	simHoF := fs.Bool("sim-hof", false, "simulate every HoF model for the population histograms (needs --cell; one simulation per model), instead of the surrogate at their embeddings")
+	simHoF := fs.Bool("sim-hof", true, "with --cell, simulate every HoF model for the population histograms (one simulation per model); false, or no --cell: the surrogate at their embeddings")
 	speedBatch := fs.Int("speed-batch", 1000, "traces of the surrogate throughput measurement (-1: no speed section)")
 	speedReps := fs.Int("speed-reps", 5, "batch-1 surrogate calls timed")
 	simTraces := fs.Int("sim-traces", 2, "simulations timed for the simulator's speed (needs --cell; -1: none)")
@@ -55,7 +55,8 @@ reproducing NOBLE's experiments for a trained model on a dataset:
     per model on the curve's amplitude grid);
   - feature histograms of a --pop-size synthetic population drawn in the
     convex hull of the training HoF embeddings against the HoF population
-    (simulated with --sim-hof, else the surrogate at the HoF embeddings);
+    (simulated with --cell, unless --sim-hof=false; else the surrogate at
+    the HoF embeddings);
   - latent interpolation between two models against interpolating their
     parameters (simulated: needs --cell);
   - speed: the surrogate at batch 1 and over --speed-batch traces against the
@@ -65,7 +66,7 @@ Cost: one surrogate pass per test trace (bound it with --max-traces), models ×
 --fi-points passes for the F-I curves, --pop-size + models for the population,
 1 + --speed-reps + --speed-batch for the speed; simulations only with --cell
 (--interp-steps + --sim-traces, + models × --fi-sims, + every model with
---sim-hof), about 1 s each on one core.
+--cell unless --sim-hof=false), about 0.3–1 s each on one core.
 Every file is written atomically; interrupt (Ctrl-C) stops between batches.`,
 		Flags: fs,
 	}
@@ -82,8 +83,8 @@ Every file is written atomically; interrupt (Ctrl-C) stops between batches.`,
 		if *popAmp < 0 {
 			return cli.Usagef("--pop-amp %g: must not be negative", *popAmp)
 		}
-		if (*simHoF || *fiSims > 0) && *cell == "" {
-			return cli.Usagef("--sim-hof and --fi-sims need --cell")
+		if *fiSims > 0 && *cell == "" {
+			return cli.Usagef("--fi-sims needs --cell")
 		}
 		s, err := synth.Open(*model)
 		if err != nil {
@@ -96,7 +97,7 @@ Every file is written atomically; interrupt (Ctrl-C) stops between batches.`,
 		}
 		set := &eval.Settings{
 			MaxTraces: *maxTraces, Batch: *batch, FIPoints: nz(*fiPoints), FISims: *fiSims, PopSize: nz(*popSize), PopAmp: *popAmp, Seed: *seed,
-			CellDir: *cell, InterpA: *interpA, InterpB: *interpB, InterpSteps: nz(*interpSteps), SimHoF: *simHoF, Workers: *workers,
+			CellDir: *cell, InterpA: *interpA, InterpB: *interpB, InterpSteps: nz(*interpSteps), SimHoF: *simHoF && *cell != "", Workers: *workers,
 			SpeedBatch: nz(*speedBatch), SpeedReps: *speedReps, SimTraces: nz(*simTraces), ModelPath: *model,
 		}
 		if !*quiet {

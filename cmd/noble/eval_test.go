@@ -97,7 +97,7 @@ func TestEvalCommand(t *testing.T) {
 	}
 	for _, args := range [][]string{
 		{"--model", model, "--data", data},
-		{"--model", model, "--data", data, "--out", out, "--sim-hof"},
+		{"--model", model, "--data", data, "--out", out, "--fi-sims", "2"},
 		{"--model", model, "--data", data, "--out", out, "--batch", "0"},
 	} {
 		if err := cmdEvalIO(&o, &e).Execute(context.Background(), args, &e); !errors.Is(err, cli.ErrUsage) {
