@@ -66,7 +66,7 @@ Cost: one surrogate pass per test trace (bound it with --max-traces), models ×
 --fi-points passes for the F-I curves, --pop-size + models for the population,
 1 + --speed-reps + --speed-batch for the speed; simulations only with --cell
 (--interp-steps + --sim-traces, + models × --fi-sims, + every model with
---cell unless --sim-hof=false), about 0.3–1 s each on one core.
+--sim-hof, the default), about 0.3–1 s each on one core.
 Every file is written atomically; interrupt (Ctrl-C) stops between batches.`,
 		Flags: fs,
 	}
