@@ -7,7 +7,9 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"math"
 	"os"
+	"strconv"
 
 	"github.com/noble-neuro/noble/eval"
 	"github.com/noble-neuro/noble/internal/cli"
@@ -57,9 +59,15 @@ DIR/demo.md (a summary with their eFEL features). It takes a few seconds.`,
 		}
 		fmt.Fprintf(stdout, "%d neurons synthesised in %.2f s\n", len(res.Neurons), res.Seconds)
 		fmt.Fprintf(stdout, "%-24s %9s %9s %7s %11s %13s\n", "neuron", "I_thr/nA", "s_thr", "spikes", "rate/Hz", "AP1_width/ms")
+		f := func(x float64) string {
+			if math.IsNaN(x) {
+				return "-"
+			}
+			return strconv.FormatFloat(x, 'g', 4, 64)
+		}
 		for _, n := range res.Neurons {
-			fmt.Fprintf(stdout, "%-24s %9.4g %9.4g %7.4g %11.4g %13.4g\n", n.Label, n.Stimulus.IThr, n.Stimulus.SThr,
-				n.Features["Spikecount"], n.Features["mean_frequency"], n.Features["AP1_width"])
+			fmt.Fprintf(stdout, "%-24s %9.4g %9.4g %7s %11s %13s\n", n.Label, n.Stimulus.IThr, n.Stimulus.SThr,
+				f(n.Features["Spikecount"]), f(n.Features["mean_frequency"]), f(n.Features["AP1_width"]))
 		}
 		for _, f := range res.Files {
 			fmt.Fprintln(stdout, f)
