@@ -26,6 +26,9 @@ func commands() []*cli.Command {
 		cmdDataset(),
 		cmdTrain(),
 		cmdPredict(),
+		cmdSynth(),
+		cmdEval(),
+		cmdDemo(),
 		cmdServe(),
 	}
 }
