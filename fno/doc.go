@@ -60,9 +60,11 @@
 //
 // The pass is dominated by matrix products: the DFT products above and
 // the 1×1 convolutions, one [C_out × C_in]·[C_in × batch·L] product each on
-// channel-major activations ([channel][batch][L]). internal/gemm calls
-// OpenBLAS's cblas_sgemm (Debian libopenblas-dev, installed by CI); a
-// CGO_ENABLED=0 or purego build falls back to gonum's pure-Go Sgemm.
+// channel-major activations ([channel][batch][L]). Built with the tag
+// openblas, internal/gemm calls OpenBLAS's cblas_sgemm (Debian
+// libopenblas-dev, installed by CI); the default build uses gonum's pure-Go
+// Sgemm so that noble builds with Go alone. Every speed figure of this
+// package is for -tags openblas.
 // Measured single-threaded on the DFT and convolution shapes
 // (internal/gemm BenchmarkSgemm, per CPU-second on the shared machine):
 // OpenBLAS 66–82 GFLOP/s on the DFT products and 49 on a 24×24
