@@ -31,9 +31,12 @@ func ExampleEmbed() {
 	if err != nil {
 		panic(err)
 	}
-	// The first spike inside the 400 ms stimulus needs f ≥ 2.5 Hz:
-	// I_thr = 0.012 + 2.5/800 = 0.015125 nA (to the 1e-4 nA tolerance).
-	fmt.Printf("I_thr %.3f nA, s_thr %.0f Hz/nA, %d simulations\n", res.IThr, res.SThr, res.Sims)
+	// The default MethodFit fits a line over [rheobase, rheobase + 0.13 nA]:
+	// for this exactly linear curve I_thr is its zero crossing, 0.012 nA.
+	// The first spike inside the 400 ms stimulus needs f ≥ 2.5 Hz, so the
+	// rheobase is 0.012 + 2.5/800 = 0.015125 nA (to the 1e-4 nA tolerance).
+	fmt.Printf("I_thr %.3f nA, rheobase %.3f nA, s_thr %.0f Hz/nA, %d simulations\n",
+		res.IThr, res.Rheobase, res.SThr, res.Sims)
 	// Output:
-	// I_thr 0.015 nA, s_thr 800 Hz/nA, 15 simulations
+	// I_thr 0.012 nA, rheobase 0.015 nA, s_thr 800 Hz/nA, 17 simulations
 }

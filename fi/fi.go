@@ -44,6 +44,40 @@ func ParseRate(s string) (Rate, error) {
 	return 0, fmt.Errorf("%w: rate %q (want count or mean_frequency)", ErrSettings, s)
 }
 
+// Method selects how the embedding is read off the F-I curve.
+type Method int
+
+const (
+	// MethodFit (the default) fits a line, in the manner of the Allen
+	// Institute's fi_fit_slope (ipfx), to the rate at FitPoints amplitudes
+	// spread over [I_thr, I_thr+FitWidth] above the bisection threshold:
+	// SThr is its slope and IThr its zero-rate crossing (NOBLE's "slope" and
+	// "intercept" columns).
+	MethodFit Method = iota
+	// MethodLocal keeps the bisection threshold as IThr and fits SThr over
+	// the narrow window [I_thr, I_thr+SlopeWidth] (SlopePoints amplitudes).
+	MethodLocal
+)
+
+var methodNames = [...]string{MethodFit: "fit", MethodLocal: "local"}
+
+func (m Method) String() string {
+	if m >= 0 && int(m) < len(methodNames) {
+		return methodNames[m]
+	}
+	return fmt.Sprintf("Method(%d)", int(m))
+}
+
+// ParseMethod parses the String form of a Method.
+func ParseMethod(s string) (Method, error) {
+	for i, n := range methodNames {
+		if n == s {
+			return Method(i), nil
+		}
+	}
+	return 0, fmt.Errorf("%w: method %q (want fit or local)", ErrSettings, s)
+}
+
 // Sentinel errors.
 var (
 	ErrSettings    = errors.New("fi: invalid settings")
@@ -67,8 +101,13 @@ type Settings struct {
 	MaxAmp  float64 // largest amplitude tried while bracketing, nA [2]
 	Tol     float64 // bracket width at which bisection stops, nA [1e-4]
 
-	SlopeWidth  float64 // width of the slope fit window above I_thr, nA [0.02]
-	SlopePoints int     // amplitudes in the fit window, ≥ 2 [5]
+	Method Method // how IThr and SThr are read off the curve [MethodFit]
+
+	FitWidth  float64 // MethodFit: width of the fit window above the bisection threshold, nA [0.13]
+	FitPoints int     // MethodFit: amplitudes in the fit window, ≥ 2 [7]
+
+	SlopeWidth  float64 // MethodLocal: width of the slope fit window above I_thr, nA [0.02]
+	SlopePoints int     // MethodLocal: amplitudes in the fit window, ≥ 2 [5]
 
 	// Features configures spike detection; its stimulus window is replaced
 	// by Delay and Delay+Dur. Nil means eFEL's defaults.
@@ -88,6 +127,10 @@ func (s Settings) withDefaults() Settings {
 	def(&s.MaxAmp, 2)
 	def(&s.Tol, 1e-4)
 	def(&s.SlopeWidth, 0.02)
+	def(&s.FitWidth, 0.13)
+	if s.FitPoints == 0 {
+		s.FitPoints = 7
+	}
 	if s.MinSpikes == 0 {
 		s.MinSpikes = 1
 	}
@@ -102,7 +145,7 @@ func (s *Settings) validate() error {
 		n string
 		x float64
 	}{{"Dt", s.Dt}, {"Delay", s.Delay}, {"Dur", s.Dur}, {"Lo", s.Lo}, {"FirstHi", s.FirstHi},
-		{"MaxAmp", s.MaxAmp}, {"Tol", s.Tol}, {"SlopeWidth", s.SlopeWidth}} {
+		{"MaxAmp", s.MaxAmp}, {"Tol", s.Tol}, {"SlopeWidth", s.SlopeWidth}, {"FitWidth", s.FitWidth}} {
 		if math.IsNaN(f.x) || math.IsInf(f.x, 0) {
 			return fmt.Errorf("%w: %s = %v", ErrSettings, f.n, f.x)
 		}
@@ -120,6 +163,10 @@ func (s *Settings) validate() error {
 		return fmt.Errorf("%w: Tol %v and SlopeWidth %v nA must be positive", ErrSettings, s.Tol, s.SlopeWidth)
 	case s.SlopePoints < 2:
 		return fmt.Errorf("%w: SlopePoints %d, need ≥ 2", ErrSettings, s.SlopePoints)
+	case s.Method != MethodFit && s.Method != MethodLocal:
+		return fmt.Errorf("%w: method %v", ErrSettings, s.Method)
+	case s.FitWidth <= 0 || s.FitPoints < 2:
+		return fmt.Errorf("%w: FitWidth %v nA must be positive and FitPoints %d ≥ 2", ErrSettings, s.FitWidth, s.FitPoints)
 	}
 	return nil
 }
@@ -134,9 +181,10 @@ type Point struct {
 
 // Result is an F-I embedding.
 type Result struct {
-	IThr      float64  // threshold current, nA
-	SThr      float64  // F-I slope just above threshold, Hz/nA
+	IThr      float64  // threshold current, nA: Intercept (MethodFit) or Rheobase (MethodLocal)
+	SThr      float64  // slope of the fitted F-I line, Hz/nA
 	Intercept float64  // amplitude where the fitted line crosses zero rate, nA
+	Rheobase  float64  // smallest amplitude found to fire (bisection), nA
 	Points    []Point  // every simulated amplitude, ascending
 	Sims      int      // simulations run
 	Settings  Settings // the settings used, defaults filled in
@@ -253,7 +301,7 @@ func Embed(ctx context.Context, sim Simulator, s *Settings) (*Result, error) {
 // simulated are reused.
 func (p *Prober) Embed(ctx context.Context) (*Result, error) {
 	s := &p.s
-	res := &Result{IThr: math.NaN(), SThr: math.NaN(), Intercept: math.NaN(), Settings: *s}
+	res := &Result{IThr: math.NaN(), SThr: math.NaN(), Intercept: math.NaN(), Rheobase: math.NaN(), Settings: *s}
 	finish := func(err error) (*Result, error) {
 		res.Points, res.Sims = p.Points(), p.Sims()
 		return res, err
@@ -294,10 +342,14 @@ func (p *Prober) Embed(ctx context.Context) (*Result, error) {
 			lo = mid
 		}
 	}
-	res.IThr = hi
-	h := s.SlopeWidth / float64(s.SlopePoints-1)
-	amps := make([]float64, s.SlopePoints)
-	rates := make([]float64, s.SlopePoints)
+	res.Rheobase = hi
+	width, n := s.FitWidth, s.FitPoints
+	if s.Method == MethodLocal {
+		width, n = s.SlopeWidth, s.SlopePoints
+	}
+	h := width / float64(n-1)
+	amps := make([]float64, n)
+	rates := make([]float64, n)
 	for i := range amps {
 		amps[i] = hi + float64(i)*h
 		pt, err := p.Point(ctx, amps[i])
@@ -307,6 +359,10 @@ func (p *Prober) Embed(ctx context.Context) (*Result, error) {
 		rates[i] = pt.Rate
 	}
 	res.SThr, res.Intercept = Fit(amps, rates)
+	res.IThr = res.Intercept
+	if s.Method == MethodLocal {
+		res.IThr = hi
+	}
 	return finish(nil)
 }
 

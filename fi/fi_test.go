@@ -78,26 +78,39 @@ func lif(calls *int) (Simulator, float64) {
 func TestEmbedLinear(t *testing.T) {
 	t.Parallel()
 	const slope, i0 = 800.0, 0.012 // Hz/nA, nA
+	rheo := i0 + 2.5/slope         // first spike inside the 400 ms window
 	for _, c := range []struct {
-		rate    Rate
-		slopeOK float64 // relative tolerance on s_thr
+		method   Method
+		rate     Rate
+		slopeOK  float64 // relative tolerance on s_thr
+		wantIThr float64 // nA
+		iThrOK   float64 // nA
 	}{
 		// mean_frequency = f up to the 0.05 ms placement error of the last
-		// peak over ≥ 300 ms: ≤ 2e-4 relative per point.
-		{RateMeanFrequency, 1e-3},
-		// A spike count over 400 ms quantises the rate to 2.5 Hz steps: over
-		// the 0.02 nA window (16 Hz of rate) the slope is right within ~25 %.
-		{RateCount, 0.25},
+		// peak over ≥ 300 ms: ≤ 2e-4 relative per point, so the fit over the
+		// 0.13 nA window returns the line itself: slope and zero crossing i0.
+		{MethodFit, RateMeanFrequency, 1e-3, i0, 1e-5},
+		// A spike count over 400 ms quantises the rate to 2.5 Hz steps; over
+		// the 0.13 nA window (104 Hz of rate) the slope is right within 5 %
+		// and the zero crossing within 2.5 Hz / 800 Hz/nA ≈ 3 pA.
+		{MethodFit, RateCount, 0.05, i0, 0.0035},
+		// The local definition: I_thr is the bisection threshold (within the
+		// 1e-4 nA tolerance); over the 0.02 nA window (16 Hz of rate) the
+		// count slope is right within ~25 %.
+		{MethodLocal, RateMeanFrequency, 1e-3, rheo, 1e-4 + 1e-6},
+		{MethodLocal, RateCount, 0.25, rheo, 1e-4 + 1e-6},
 	} {
-		t.Run(c.rate.String(), func(t *testing.T) {
+		t.Run(c.method.String()+"/"+c.rate.String(), func(t *testing.T) {
 			calls := 0
-			res, err := Embed(context.Background(), linearModel(slope, i0, &calls), &Settings{Rate: c.rate})
+			res, err := Embed(context.Background(), linearModel(slope, i0, &calls), &Settings{Method: c.method, Rate: c.rate})
 			if err != nil {
 				t.Fatal(err)
 			}
-			want := i0 + 2.5/slope
-			if d := math.Abs(res.IThr - want); d > 1e-4+1e-6 {
-				t.Errorf("IThr = %.6f nA, want %.6f ± 1e-4", res.IThr, want)
+			if d := math.Abs(res.IThr - c.wantIThr); d > c.iThrOK {
+				t.Errorf("IThr = %.6f nA, want %.6f ± %g", res.IThr, c.wantIThr, c.iThrOK)
+			}
+			if d := res.Rheobase - rheo; d < 0 || d > 1e-4+1e-6 {
+				t.Errorf("Rheobase = %.6f nA, want %.6f (+ ≤ 1e-4)", res.Rheobase, rheo)
 			}
 			if d := math.Abs(res.SThr-slope) / slope; d > c.slopeOK {
 				t.Errorf("SThr = %.3f Hz/nA, want %v ± %g relative", res.SThr, slope, c.slopeOK)
@@ -128,8 +141,13 @@ func TestEmbedLIF(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.IThr < rheo || res.IThr-rheo > 1e-5 {
-		t.Errorf("IThr = %.7f nA, want the rheobase %.7f (+ ≤ 1e-5)", res.IThr, rheo)
+	if res.Rheobase < rheo || res.Rheobase-rheo > 1e-5 {
+		t.Errorf("Rheobase = %.7f nA, want %.7f (+ ≤ 1e-5)", res.Rheobase, rheo)
+	}
+	// The LIF F-I curve is concave, so the fitted line crosses zero rate
+	// below the rheobase.
+	if !(res.IThr < res.Rheobase) || res.IThr != res.Intercept {
+		t.Errorf("IThr = %v, want the fit's zero crossing %v below the rheobase %v", res.IThr, res.Intercept, res.Rheobase)
 	}
 	if !(res.SThr > 0) {
 		t.Errorf("SThr = %v, want positive", res.SThr)
@@ -168,7 +186,8 @@ func TestEmbedFailures(t *testing.T) {
 	if !errors.Is(err, context.Canceled) {
 		t.Errorf("cancelled: err = %v", err)
 	}
-	for _, s := range []Settings{{Lo: 1, FirstHi: 0.5}, {SlopePoints: 1}, {Tol: -1}, {Rate: 7}, {Dt: math.NaN()}} {
+	for _, s := range []Settings{{Lo: 1, FirstHi: 0.5}, {SlopePoints: 1}, {Tol: -1}, {Rate: 7}, {Dt: math.NaN()},
+		{Method: 5}, {FitPoints: 1}, {FitWidth: -0.1}, {FitWidth: math.Inf(1)}} {
 		if _, err := Embed(context.Background(), linearModel(800, 0.01, &calls), &s); !errors.Is(err, ErrSettings) {
 			t.Errorf("settings %+v: err = %v, want ErrSettings", s, err)
 		}
@@ -211,5 +230,13 @@ func TestCurveAndRate(t *testing.T) {
 	}
 	if _, err := ParseRate("hz"); !errors.Is(err, ErrSettings) {
 		t.Errorf("ParseRate(hz) err = %v", err)
+	}
+	for _, m := range []Method{MethodFit, MethodLocal} {
+		if got, err := ParseMethod(m.String()); err != nil || got != m {
+			t.Errorf("ParseMethod(%q) = %v, %v", m, got, err)
+		}
+	}
+	if _, err := ParseMethod("ipfx"); !errors.Is(err, ErrSettings) {
+		t.Errorf("ParseMethod(ipfx) err = %v", err)
 	}
 }

@@ -30,8 +30,12 @@ func cmdFI() *cli.Command {
 	dt := fs.Float64("dt", 0.02, "simulation time step, ms")
 	rate := fs.String("rate", "count", "firing rate: count (spikes in the stimulus / 400 ms) or mean_frequency (eFEL)")
 	tol := fs.Float64("tol", 1e-4, "threshold bisection tolerance, nA")
-	width := fs.Float64("slope-width", 0.02, "slope fit window above I_thr, nA")
-	points := fs.Int("slope-points", 5, "amplitudes in the slope fit window")
+	method := fs.String("method", "fit", "embedding definition: fit (linear fit over --fit-width above the rheobase; I_thr = its zero crossing) or local (I_thr = rheobase, slope over --slope-width)")
+	fitWidth := fs.Float64("fit-width", 0.13, "method fit: fit window above the rheobase, nA")
+	fitPoints := fs.Int("fit-points", 7, "method fit: amplitudes in the fit window")
+	width := fs.Float64("slope-width", 0.02, "method local: slope fit window above I_thr, nA")
+	points := fs.Int("slope-points", 5, "method local: amplitudes in the slope fit window")
+	extra := fs.String("amps", "", "comma-separated extra amplitudes (nA) simulated for every model and written to the points file")
 	quiet := fs.Bool("quiet", false, "no progress on stderr")
 	return &cli.Command{
 		Name:      "fi",
@@ -63,7 +67,18 @@ files are written atomically once every model is done.`,
 			if err != nil {
 				return cli.Usagef("--rate: %v", err)
 			}
-			settings := fi.Settings{Dt: *dt, Rate: r, Tol: *tol, SlopeWidth: *width, SlopePoints: *points}
+			var extraAmps []float64
+			if *extra != "" {
+				if extraAmps, err = cli.Floats("amps", *extra); err != nil {
+					return err
+				}
+			}
+			m, err := fi.ParseMethod(*method)
+			if err != nil {
+				return cli.Usagef("--method: %v", err)
+			}
+			settings := fi.Settings{Dt: *dt, Rate: r, Tol: *tol, Method: m, FitWidth: *fitWidth, FitPoints: *fitPoints,
+				SlopeWidth: *width, SlopePoints: *points}
 			cell, err := sim.LoadCell(*cellDir)
 			if err != nil {
 				return err
@@ -102,7 +117,16 @@ files are written atomically once every model is done.`,
 						buf = v
 						return v, err
 					}
-					res, err := fi.Embed(gctx, simulate, &settings)
+					p, err := fi.NewProber(simulate, &settings)
+					if err != nil {
+						return err
+					}
+					for _, a := range extraAmps {
+						if _, err := p.Point(gctx, a); err != nil {
+							return fmt.Errorf("%s: %w", file, err)
+						}
+					}
+					res, err := p.Embed(gctx)
 					if errors.Is(err, fi.ErrNoThreshold) || errors.Is(err, fi.ErrFiresAtLo) {
 						fmt.Fprintf(os.Stderr, "noble fi: %s: %v\n", filepath.Base(file), err)
 						err = nil
@@ -120,10 +144,10 @@ files are written atomically once every model is done.`,
 			}
 			prog.Done()
 			err = atomicfile.Write(*out, func(w io.Writer) error {
-				fmt.Fprintln(w, "parameters,i_thr_nA,s_thr_hz_per_nA,intercept_nA,simulations")
+				fmt.Fprintln(w, "parameters,i_thr_nA,s_thr_hz_per_nA,intercept_nA,simulations,rheobase_nA")
 				for i, res := range results {
-					fmt.Fprintf(w, "%s,%s,%s,%s,%d\n", filepath.Base(files[i]),
-						num(res.IThr), num(res.SThr), num(res.Intercept), res.Sims)
+					fmt.Fprintf(w, "%s,%s,%s,%s,%d,%s\n", filepath.Base(files[i]),
+						num(res.IThr), num(res.SThr), num(res.Intercept), res.Sims, num(res.Rheobase))
 				}
 				return nil
 			})
