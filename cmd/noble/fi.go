@@ -39,18 +39,22 @@ func cmdFI() *cli.Command {
 	quiet := fs.Bool("quiet", false, "no progress on stderr")
 	return &cli.Command{
 		Name:      "fi",
-		UsageLine: "fi --cell DIR [--params FILE,...] --out FILE.csv [--workers N] [--rate count|mean_frequency]",
+		UsageLine: "fi --cell DIR [--params FILE,...] --out FILE.csv [--workers N] [--method fit|local] [--rate count|mean_frequency] [--amps A,...]",
 		Short:     "F-I embedding (threshold current and slope) of each model of a cell",
 		Long: `Fi simulates each parameter file of a cell under NOBLE's protocol (a step
 15 → 415 ms, 515 ms at --dt) and computes its F-I embedding as package fi
-defines it: I_thr, the smallest amplitude firing at least one spike in the
-stimulus (bracketing from 0.05 nA, then bisection to --tol), and s_thr, the
-least-squares slope of the firing rate over --slope-points amplitudes in
+defines it. The rheobase is the smallest amplitude firing at least one spike
+in the stimulus (bracketing from 0.05 nA, then bisection to --tol). With
+--method fit (default) the rate at --fit-points amplitudes over [rheobase,
+rheobase + --fit-width] is fitted with a line: s_thr is its slope and I_thr
+its zero-rate crossing (NOBLE's "slope" and "intercept"). With --method local
+I_thr is the rheobase and s_thr the slope over --slope-points amplitudes in
 [I_thr, I_thr + --slope-width]. It writes one row per model to --out
-(parameters,i_thr_nA,s_thr_hz_per_nA,intercept_nA,simulations; empty values
-for a model that fires at 0 nA or not up to 2 nA) and every simulated point
-to FILE-points.csv (parameters,amp_nA,spikes,mean_frequency_hz,rate_hz), so
-that other rate definitions or fit windows can be evaluated offline. Both
+(parameters,i_thr_nA,s_thr_hz_per_nA,intercept_nA,simulations,rheobase_nA;
+empty values for a model that fires at 0 nA or not up to 2 nA) and every
+simulated point, including the --amps ones, to FILE-points.csv
+(parameters,amp_nA,spikes,mean_frequency_hz,rate_hz), so that other rate
+definitions or fit windows can be evaluated offline. Both
 files are written atomically once every model is done.`,
 		Flags: fs,
 		Run: func(ctx context.Context, args []string) error {
