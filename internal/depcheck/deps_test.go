@@ -17,11 +17,8 @@ var layer = map[string]int{
 	"internal/npy":         0,
 	"internal/cli":         0,
 	"internal/safetensors": 0,
-	"internal/testutil":    0,
 	"internal/depcheck":    0,
 	"internal/gemm":        0,
-	"internal/dft":         0,
-	"internal/blas":        0,
 	"internal/kernels":     0,
 
 	"morph":     1,
