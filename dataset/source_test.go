@@ -7,17 +7,19 @@ import (
 	"math"
 	"strings"
 	"testing"
+
+	"github.com/noble-neuro/noble/fi"
 )
 
 // TestEmbed runs package fi through Embed on the fake simulator, whose
-// thresholds are known exactly: fi's bisection stops at a bracket of 1e-4 nA
-// and reports its upper end, so I_thr ∈ [thr, thr + 1e-4]. A model that
-// fires at 0 nA gets NaN.
+// thresholds are known exactly: with fi's local method, I_thr is the
+// bisection's rheobase, whose bracket stops at 1e-4 nA and reports its upper
+// end, so I_thr ∈ [thr, thr + 1e-4]. A model that fires at 0 nA gets NaN.
 func TestEmbed(t *testing.T) {
 	t.Parallel()
 	src := &fakeSource{n: 4}
 	var calls int
-	emb, err := Embed(context.Background(), src, tinyProtocol, nil, 2, func(done, total int) { calls++ })
+	emb, err := Embed(context.Background(), src, tinyProtocol, &fi.Settings{Method: fi.MethodLocal}, 2, func(done, total int) { calls++ })
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -38,7 +38,11 @@ var ErrStimulus = errors.New("dataset: invalid stimulus distribution")
 // nA, inside NOBLE's [0, 0.05]: 37 % of the draws are below the median
 // threshold, 38 % more than 0.05 nA above it, 9 % more than 0.15 nA above it,
 // and 1.8 % of raw draws fall outside the support and are redrawn. For a
-// cell with another rheobase the window moves with its thresholds.
+// cell with another rheobase the window moves with its thresholds. The window
+// follows whichever I_thr the embeddings hold: package fi's default (the F-I
+// fit's zero crossing) lies 0.01–0.02 nA below the rheobase on the human cell,
+// and moves the window down by as much; embeddings made with
+// "noble fi --method local" hold the rheobase itself.
 func DefaultStimulus(ithr []float64) (Stimulus, error) {
 	var ok []float64
 	for _, x := range ithr {
