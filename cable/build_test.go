@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/noble-neuro/noble/internal/testutil"
 	"github.com/noble-neuro/noble/morph"
 )
 
@@ -119,7 +120,7 @@ func TestDefaultNseg(t *testing.T) {
 
 func TestNodeAndTypes(t *testing.T) {
 	t.Parallel()
-	tr := buildCell(t, filepath.Join(repoRoot(t), "data", "cells", "mouse_pvalb_318331342", "morphology.swc"), "stub", nil)
+	tr := buildCell(t, filepath.Join(testutil.RepoRoot(t), "data", "cells", "mouse_pvalb_318331342", "morphology.swc"), "stub", nil)
 	soma := tr.SectionsOfType("soma")
 	if len(soma) != 1 || soma[0] != 0 {
 		t.Fatalf("SectionsOfType(soma) = %v", soma)
@@ -166,7 +167,7 @@ func TestNodeAndTypes(t *testing.T) {
 
 func TestSetRa(t *testing.T) {
 	t.Parallel()
-	swc := filepath.Join(repoRoot(t), "data", "cells", "mouse_pvalb_318331342", "morphology.swc")
+	swc := filepath.Join(testutil.RepoRoot(t), "data", "cells", "mouse_pvalb_318331342", "morphology.swc")
 	a := buildCell(t, swc, "stub", nil)
 	b := buildCell(t, swc, "stub", &Settings{Ra: 188.042052767})
 	for i := range a.Sections {
@@ -212,7 +213,7 @@ func TestBuildErrors(t *testing.T) {
 // nseg over the sections, as neuron_reference.py counts them).
 func TestCompartments(t *testing.T) {
 	t.Parallel()
-	root := repoRoot(t)
+	root := testutil.RepoRoot(t)
 	for _, tc := range []struct {
 		cell, mode, index string
 	}{
@@ -254,7 +255,7 @@ func indexCompartments(path string) (int, error) {
 // with per-type totals from NEURON 8.2.2 committed in testdata; each total
 // sums values that match NEURON to ~1e-16, so 1e-12 relative.
 func TestHumanSummary(t *testing.T) {
-	swc := filepath.Join(repoRoot(t), "..", "shared", "data", "cells", "human_pvalb_689331391", "morphology.swc")
+	swc := filepath.Join(testutil.RepoRoot(t), "..", "shared", "data", "cells", "human_pvalb_689331391", "morphology.swc")
 	if _, err := os.Stat(swc); err != nil {
 		t.Skipf("human cell not available (%v)", err)
 	}
@@ -305,7 +306,7 @@ func TestHumanSummary(t *testing.T) {
 var sinkTree *Tree
 
 func BenchmarkBuild(b *testing.B) {
-	root := repoRoot(b)
+	root := testutil.RepoRoot(b)
 	for _, c := range []struct{ name, swc, mode string }{
 		{"mouse", filepath.Join(root, "data", "cells", "mouse_pvalb_318331342", "morphology.swc"), "stub"},
 		{"human", filepath.Join(root, "..", "shared", "data", "cells", "human_pvalb_689331391", "morphology.swc"), "delete"},

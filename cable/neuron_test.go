@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/noble-neuro/noble/internal/testutil"
 	"github.com/noble-neuro/noble/morph"
 )
 
@@ -52,24 +53,6 @@ func loadDump(t testing.TB, path string) *neuronDump {
 		t.Fatal(err)
 	}
 	return &d
-}
-
-func repoRoot(t testing.TB) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir
-		}
-		p := filepath.Dir(dir)
-		if p == dir {
-			t.Fatal("go.mod not found")
-		}
-		dir = p
-	}
 }
 
 // buildCell applies the recipe of /work/shared/tools/neuron_reference.py.
@@ -197,8 +180,8 @@ func sectionIndex(tr *Tree, name string) int {
 func TestMouseAgainstNEURON(t *testing.T) {
 	for _, mode := range []string{"keep", "stub"} {
 		t.Run(mode, func(t *testing.T) {
-			d := loadDump(t, filepath.Join(repoRoot(t), "morph", "testdata", "neuron", "mouse_pvalb_318331342_"+mode+".json.gz"))
-			tr := buildCell(t, filepath.Join(repoRoot(t), "data", "cells", "mouse_pvalb_318331342", "morphology.swc"), mode, nil)
+			d := loadDump(t, filepath.Join(testutil.RepoRoot(t), "morph", "testdata", "neuron", "mouse_pvalb_318331342_"+mode+".json.gz"))
+			tr := buildCell(t, filepath.Join(testutil.RepoRoot(t), "data", "cells", "mouse_pvalb_318331342", "morphology.swc"), mode, nil)
 			compareDump(t, tr, d)
 		})
 	}
@@ -233,7 +216,7 @@ func TestSyntheticAgainstNEURON(t *testing.T) {
 				continue // morph refuses: a dend hangs from the axon
 			}
 			t.Run(c+"/"+mode, func(t *testing.T) {
-				compareDump(t, buildCell(t, filepath.Join(repoRoot(t), "morph", "testdata", "swc", c+".swc"), mode, nil), loadDump(t, filepath.Join(repoRoot(t), "morph", "testdata", "neuron", c+"_"+mode+".json.gz")))
+				compareDump(t, buildCell(t, filepath.Join(testutil.RepoRoot(t), "morph", "testdata", "swc", c+".swc"), mode, nil), loadDump(t, filepath.Join(testutil.RepoRoot(t), "morph", "testdata", "neuron", c+"_"+mode+".json.gz")))
 			})
 		}
 	}

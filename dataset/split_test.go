@@ -2,12 +2,13 @@ package dataset
 
 import (
 	"fmt"
-	"os"
 	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/noble-neuro/noble/internal/testutil"
 )
 
 func humanNames() []string {
@@ -156,34 +157,10 @@ func TestGenerationSplit(t *testing.T) {
 	}
 }
 
-// sharedDir returns ../shared next to the repository root, or skips.
-func sharedDir(t *testing.T) string {
-	t.Helper()
-	dir, err := filepath.Abs(".")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skip("repository root not found")
-		}
-		dir = parent
-	}
-	s := filepath.Join(dir, "..", "shared")
-	if _, err := os.Stat(s); err != nil {
-		t.Skipf("%s absent (the human cell is not shipped): skipping", s)
-	}
-	return s
-}
-
 // TestNOBLETestModelsHumanCell resolves NOBLE's held-out models against the
 // real file list of the human cell, in the order sim.LoadCell sorts it.
 func TestNOBLETestModelsHumanCell(t *testing.T) {
-	files, err := filepath.Glob(filepath.Join(sharedDir(t), "data/cells/human_pvalb_689331391/hof/*.json"))
+	files, err := filepath.Glob(filepath.Join(testutil.SharedDir(t), "data/cells/human_pvalb_689331391/hof/*.json"))
 	if err != nil || len(files) != 60 {
 		t.Fatalf("human cell: %d parameter files (%v), want 60", len(files), err)
 	}

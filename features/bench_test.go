@@ -3,6 +3,8 @@ package features
 import (
 	"path/filepath"
 	"testing"
+
+	"github.com/noble-neuro/noble/internal/testutil"
 )
 
 var sinkValues Values
@@ -12,7 +14,7 @@ var sinkValues Values
 // trace of mouse model 0 at 0.3 nA (42 spikes), and the same model at
 // −0.1 nA (no spikes), decimated by 3.
 func BenchmarkCompute(b *testing.B) {
-	root := repoRoot(b)
+	root := testutil.RepoRoot(b)
 	for _, c := range []struct{ name, file string }{
 		{"spiking", "hof_param_318331342_0__amp0.3.npy"},
 		{"subthreshold", "hof_param_318331342_0__amp-0.1.npy"},

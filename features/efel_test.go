@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/noble-neuro/noble/internal/npy"
+	"github.com/noble-neuro/noble/internal/testutil"
 )
 
 // refValue is eFEL's result for one feature of one trace.
@@ -89,25 +90,6 @@ func loadReference(t *testing.T, path string) (map[string]map[string]*refValue, 
 		}
 	}
 	return out, list
-}
-
-// repoRoot walks up from the package directory to the directory holding go.mod.
-func repoRoot(t testing.TB) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir
-		}
-		up := filepath.Dir(dir)
-		if up == dir {
-			t.Fatal("go.mod not found above the package directory")
-		}
-		dir = up
-	}
 }
 
 func readTrace(t testing.TB, path string) []float64 {
@@ -195,7 +177,7 @@ func compareReference(t *testing.T, table, traceDir string) {
 }
 
 func TestEFELMouse(t *testing.T) {
-	root := repoRoot(t)
+	root := testutil.RepoRoot(t)
 	compareReference(t, filepath.Join(root, "testdata/efel/features_mouse.csv"),
 		filepath.Join(root, "testdata/neuron/mouse_pvalb_318331342"))
 }
@@ -204,7 +186,7 @@ func TestEFELHuman(t *testing.T) {
 	if testing.Short() {
 		t.Skip("reads the human reference traces; skipped under -short")
 	}
-	root := repoRoot(t)
+	root := testutil.RepoRoot(t)
 	shared := filepath.Join(filepath.Dir(root), "shared", "reference")
 	table := filepath.Join(shared, "efel", "features.csv")
 	dir := filepath.Join(shared, "neuron", "human_pvalb_689331391")

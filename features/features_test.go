@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/noble-neuro/noble/internal/testutil"
 )
 
 // synth samples f at dt from 0 to tEnd ms.
@@ -277,7 +279,7 @@ func TestJSON(t *testing.T) {
 // computed before, and results do not alias its buffers.
 func TestReuse(t *testing.T) {
 	t.Parallel()
-	root := repoRoot(t)
+	root := testutil.RepoRoot(t)
 	a := readTrace(t, filepath.Join(root, "testdata/neuron/mouse_pvalb_318331342/hof_param_318331342_0__amp0.3.npy"))
 	b := readTrace(t, filepath.Join(root, "testdata/neuron/mouse_pvalb_318331342/hof_param_318331342_1__amp-0.1.npy"))
 	s := NOBLE()

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
@@ -13,6 +12,7 @@ import (
 
 	"github.com/noble-neuro/noble/internal/npy"
 	"github.com/noble-neuro/noble/internal/safetensors"
+	"github.com/noble-neuro/noble/internal/testutil"
 	"github.com/noble-neuro/noble/surrogate"
 )
 
@@ -156,26 +156,6 @@ func TestGoldenSmall(t *testing.T) {
 	}
 }
 
-// repoRoot walks up from the package directory to the directory holding
-// go.mod.
-func repoRoot(t *testing.T) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("go.mod not found above the package directory")
-		}
-		dir = parent
-	}
-}
-
 // torchPython returns a python3 that can import torch, or skips.
 func torchPython(t *testing.T) string {
 	t.Helper()
@@ -197,7 +177,7 @@ func TestGoldenDefault(t *testing.T) {
 		t.Skip("default-config golden (PyTorch, full size) skipped under -short")
 	}
 	py := torchPython(t)
-	script := filepath.Join(repoRoot(t), "tools", "noble_torch.py")
+	script := filepath.Join(testutil.RepoRoot(t), "tools", "noble_torch.py")
 	const batch = 2
 	cfg := DefaultConfig()
 	m, err := New(cfg, 42)
@@ -271,7 +251,7 @@ func TestConvertCheckpoint(t *testing.T) {
 		t.Skip("converter test (PyTorch) skipped under -short")
 	}
 	py := torchPython(t)
-	root := repoRoot(t)
+	root := testutil.RepoRoot(t)
 	dir := t.TempDir()
 	golden := filepath.Join(root, "fno", "testdata", "golden_small.safetensors")
 	// Two inputs: a torch.save checkpoint (complex weights named

@@ -8,6 +8,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/noble-neuro/noble/internal/testutil"
 )
 
 // neuronDump is the output of tools/neuron_geometry.py (NEURON 8.2.2).
@@ -51,27 +53,8 @@ func loadDump(t testing.TB, path string) *neuronDump {
 	return &d
 }
 
-// repoRoot walks up from the package directory to the directory holding go.mod.
-func repoRoot(t testing.TB) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir
-		}
-		p := filepath.Dir(dir)
-		if p == dir {
-			t.Fatal("go.mod not found")
-		}
-		dir = p
-	}
-}
-
 func mouseSWC(t testing.TB) string {
-	return filepath.Join(repoRoot(t), "data", "cells", "mouse_pvalb_318331342", "morphology.swc")
+	return filepath.Join(testutil.RepoRoot(t), "data", "cells", "mouse_pvalb_318331342", "morphology.swc")
 }
 
 // build applies the recipe of neuron_reference.py for an axon mode.

@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/noble-neuro/noble/internal/testutil"
 )
 
 const tinySWC = `# a soma and one dendrite
@@ -201,7 +203,7 @@ func TestStubAxonGeometry(t *testing.T) {
 func FuzzParseSWC(f *testing.F) {
 	for _, p := range []string{
 		mouseSWC(f),
-		filepath.Join(repoRoot(f), "..", "shared", "data", "cells", "human_pvalb_689331391", "morphology.swc"),
+		filepath.Join(testutil.RepoRoot(f), "..", "shared", "data", "cells", "human_pvalb_689331391", "morphology.swc"),
 	} {
 		// Whole files are slow seeds for the mutator (the human one is
 		// 800 kB): seed with their first 8 kB, whole lines.
@@ -257,7 +259,7 @@ var sinkMorph *Morphology
 func BenchmarkReadSWC(b *testing.B) {
 	for _, c := range []struct{ name, path string }{
 		{"mouse", mouseSWC(b)},
-		{"human", filepath.Join(repoRoot(b), "..", "shared", "data", "cells", "human_pvalb_689331391", "morphology.swc")},
+		{"human", filepath.Join(testutil.RepoRoot(b), "..", "shared", "data", "cells", "human_pvalb_689331391", "morphology.swc")},
 	} {
 		b.Run(c.name, func(b *testing.B) {
 			data, err := os.ReadFile(c.path)

@@ -8,6 +8,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/noble-neuro/noble/internal/testutil"
 )
 
 // threadCPU returns the CPU time consumed by the calling OS thread
@@ -70,13 +72,13 @@ func benchmarkTrace(b *testing.B, cellDir, param string, amp float64) {
 // seed1_hof00 at 0.3 nA (39 spikes). NEURON 8.2.2 takes 10.6 s for this
 // trace on one core of these machines (reference index.csv).
 func BenchmarkSimulateHuman(b *testing.B) {
-	dir := filepath.Join(repoRoot(b), "..", "shared", "data", "cells", "human_pvalb_689331391")
+	dir := filepath.Join(testutil.RepoRoot(b), "..", "shared", "data", "cells", "human_pvalb_689331391")
 	benchmarkTrace(b, dir, "seed1_hof00", 0.3)
 }
 
 // BenchmarkSimulateMouse is the shipped mouse Pvalb cell (91
 // compartments), hof_param_318331342_0 at 0.3 nA (42 spikes); NEURON: 9.0 s.
 func BenchmarkSimulateMouse(b *testing.B) {
-	dir := filepath.Join(repoRoot(b), "data", "cells", "mouse_pvalb_318331342")
+	dir := filepath.Join(testutil.RepoRoot(b), "data", "cells", "mouse_pvalb_318331342")
 	benchmarkTrace(b, dir, "hof_param_318331342_0", 0.3)
 }

@@ -10,11 +10,12 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/noble-neuro/noble/internal/testutil"
 	"github.com/noble-neuro/noble/morph"
 )
 
 func mouseDir(t testing.TB) string {
-	return filepath.Join(repoRoot(t), "data/cells/mouse_pvalb_318331342")
+	return filepath.Join(testutil.RepoRoot(t), "data/cells/mouse_pvalb_318331342")
 }
 
 func TestLoadCell(t *testing.T) {

@@ -15,26 +15,8 @@ import (
 	"testing"
 
 	"github.com/noble-neuro/noble/internal/npy"
+	"github.com/noble-neuro/noble/internal/testutil"
 )
-
-// repoRoot walks up from the package directory to the module root.
-func repoRoot(t testing.TB) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir
-		}
-		up := filepath.Dir(dir)
-		if up == dir {
-			t.Fatal("no go.mod above the package directory")
-		}
-		dir = up
-	}
-}
 
 // referenceCell names a cell directory and its NEURON reference traces.
 type referenceCell struct {
@@ -46,7 +28,7 @@ type referenceCell struct {
 // referenceCells returns the cells with NEURON traces available: the
 // shipped mouse cell always, the human cell when ../shared is present.
 func referenceCells(t testing.TB) []referenceCell {
-	root := repoRoot(t)
+	root := testutil.RepoRoot(t)
 	cells := []referenceCell{{
 		name:   "mouse_pvalb_318331342",
 		cell:   filepath.Join(root, "data/cells/mouse_pvalb_318331342"),
@@ -267,9 +249,9 @@ func TestNEURONDump(t *testing.T) {
 	if err := json.Unmarshal(b, &d); err != nil {
 		t.Fatal(err)
 	}
-	cellDir := filepath.Join(repoRoot(t), "data/cells/mouse_pvalb_318331342")
+	cellDir := filepath.Join(testutil.RepoRoot(t), "data/cells/mouse_pvalb_318331342")
 	if strings.HasPrefix(d.ParamFile, "seed") {
-		cellDir = filepath.Join(repoRoot(t), "..", "shared", "data/cells/human_pvalb_689331391")
+		cellDir = filepath.Join(testutil.RepoRoot(t), "..", "shared", "data/cells/human_pvalb_689331391")
 	}
 	c, err := LoadCell(cellDir)
 	if err != nil {

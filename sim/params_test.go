@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/noble-neuro/noble/internal/testutil"
 	"github.com/noble-neuro/noble/mech"
 )
 
@@ -51,7 +52,7 @@ func TestParseParams(t *testing.T) {
 
 // Every shipped parameter file parses.
 func TestParseShippedParams(t *testing.T) {
-	files, _ := filepath.Glob(filepath.Join(repoRoot(t), "data/cells/*/hof/*.json"))
+	files, _ := filepath.Glob(filepath.Join(testutil.RepoRoot(t), "data/cells/*/hof/*.json"))
 	if len(files) == 0 {
 		t.Fatal("no shipped parameter files")
 	}

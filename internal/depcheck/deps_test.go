@@ -17,6 +17,7 @@ var layer = map[string]int{
 	"internal/npy":         0,
 	"internal/cli":         0,
 	"internal/safetensors": 0,
+	"internal/testutil":    0,
 	"internal/depcheck":    0,
 	"internal/gemm":        0,
 	"internal/kernels":     0,
