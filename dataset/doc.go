@@ -22,7 +22,7 @@
 // Stimuli. Amplitudes follow a skew-normal distribution (Stimulus) with its
 // mode in the cell's peri-threshold window and its heavier tail towards strong
 // firing, truncated to a support; by default derived from the thresholds
-// (DefaultStimulus: for NOBLE's human cell support [−0.111, 0.279] nA and mode
+// (DefaultStimulus: with rheobase embeddings, for NOBLE's human cell support [−0.111, 0.279] nA and mode
 // 0.017 nA, NOBLE's [−0.11, 0.28] nA with mode in [0, 0.05]; for the mouse
 // cell, whose models fire near 0.2 nA, the window moves with them). Trace i of
 // a split draws from its own generator, PCG(seed, Stream(split, i))
