@@ -1,8 +1,6 @@
 package cable
 
 import (
-	"compress/gzip"
-	"encoding/json"
 	"math"
 	"os"
 	"path/filepath"
@@ -39,19 +37,8 @@ type neuronDump struct {
 
 func loadDump(t testing.TB, path string) *neuronDump {
 	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	zr, err := gzip.NewReader(f)
-	if err != nil {
-		t.Fatal(err)
-	}
 	var d neuronDump
-	if err := json.NewDecoder(zr).Decode(&d); err != nil {
-		t.Fatal(err)
-	}
+	testutil.ReadGzipJSON(t, path, &d)
 	return &d
 }
 

@@ -3,6 +3,8 @@
 package testutil
 
 import (
+	"compress/gzip"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"testing"
@@ -40,4 +42,22 @@ func SharedDir(t testing.TB) string {
 		t.Skipf("%s absent (the human cell is not shipped): skipping", s)
 	}
 	return s
+}
+
+// ReadGzipJSON decodes the gzip-compressed JSON file at path into v, failing
+// the test on any error. Reference dumps of NEURON are stored this way.
+func ReadGzipJSON(t testing.TB, path string, v any) {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	zr, err := gzip.NewReader(f)
+	if err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	if err := json.NewDecoder(zr).Decode(v); err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
 }
