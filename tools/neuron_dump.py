@@ -26,6 +26,9 @@ import os
 import sys
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import nrncell  # noqa: E402
+
 
 def load_neuron(mechdir):
     import neuron
@@ -34,20 +37,6 @@ def load_neuron(mechdir):
     if not os.path.exists(lib):
         sys.exit(f"neuron_dump.py: no compiled mechanisms at {lib}")
     h.nrn_load_dll(lib)
-    h.load_file("stdrun.hoc")
-    h.load_file("import3d.hoc")
-    h('''begintemplate NobleDumpCell
-public init, soma, dend, apic, axon, all, somatic, basal, apical, axonal
-objref all, somatic, basal, apical, axonal, nl, i3d, this
-create soma[1], dend[1], apic[1], axon[1]
-proc init() {
-  all = new SectionList() somatic = new SectionList() basal = new SectionList()
-  apical = new SectionList() axonal = new SectionList()
-  forall delete_section()
-  nl = new Import3d_SWC_read() nl.quiet = 1 nl.input($s1)
-  i3d = new Import3d_GUI(nl, 0) i3d.instantiate(this)
-}
-endtemplate NobleDumpCell''')
     return h
 
 
@@ -55,52 +44,10 @@ def build(h, celldir, paramfile):
     """The recipe of ../shared/tools/neuron_reference.py, reading cell.json for the morphology
     and axon treatment."""
     desc = json.load(open(os.path.join(celldir, "cell.json")))
-    cell = h.NobleDumpCell(os.path.join(celldir, desc["morphology"]))
-    if desc["axon"] == "delete":
-        for sec in list(cell.axon):
-            h.delete_section(sec=sec)
-    else:
-        d0 = cell.axon[0].diam
-        d1 = d0
-        for sec in cell.all:
-            if sec.name().split(".")[1][:4] == "axon":
-                d1 = sec.diam
-        for sec in list(cell.axon):
-            h.delete_section(sec=sec)
-        h.execute("create axon[2]", cell)
-        for i, sec in enumerate(cell.axon):
-            sec.L = 30
-            sec.diam = [d0, d1][i]
-            cell.axonal.append(sec=sec)
-            cell.all.append(sec=sec)
-        cell.axon[0].connect(cell.soma[0], 1.0, 0)
-        cell.axon[1].connect(cell.axon[0], 1.0, 0)
-    h.define_shape()
-    P = json.load(open(paramfile))
-    smap = {}
-    for sec in cell.all:
-        smap.setdefault(sec.name().split(".")[1][:4], []).append(sec)
-    for sec in cell.all:
-        sec.insert("pas")
-    pas = P["passive"][0]
-    if "ra" in pas:
-        for sec in cell.all:
-            sec.Ra = pas["ra"]
-    for g in P["genome"]:
-        for sec in smap.get(g["section"], []):
-            if g.get("mechanism", ""):
-                sec.insert(g["mechanism"])
-            setattr(sec, g["name"], float(g["value"]))
-    cond = P["conditions"][0]
-    for e in cond["erev"]:
-        for sec in smap.get(e["section"], []):
-            if h.ismembrane("k_ion", sec=sec):
-                sec.ek = e["ek"]
-            if h.ismembrane("na_ion", sec=sec):
-                sec.ena = e["ena"]
-    h.celsius = cond["celsius"]
-    for sec in cell.all:
-        sec.nseg = 1 + 2 * int(sec.L / 40.0)
+    cell = nrncell.import_cell(h, os.path.join(celldir, desc["morphology"]))
+    nrncell.axon(h, cell, desc["axon"])
+    cond = nrncell.parameters(h, cell, paramfile)
+    nrncell.discretise(cell)
     return cell, cond
 
 

@@ -20,68 +20,22 @@ import json, os, sys, tempfile
 
 from neuron import h
 
-h.load_file("stdrun.hoc")
-h.load_file("import3d.hoc")
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import nrncell  # noqa: E402
 
 swc, axmode, out = sys.argv[1], sys.argv[2], sys.argv[3]
 pj = sys.argv[4] if len(sys.argv) > 4 else None
 if axmode not in ("keep", "noaxon", "stub"):
     sys.exit("AXONMODE must be keep, noaxon or stub")
 
-h('''begintemplate Biophys1
-public init, soma, dend, apic, axon, all, somatic, basal, apical, axonal
-objref all, somatic, basal, apical, axonal, nl, i3d, this
-create soma[1], dend[1], apic[1], axon[1]
-proc init() {
-  all = new SectionList() somatic = new SectionList() basal = new SectionList()
-  apical = new SectionList() axonal = new SectionList()
-  forall delete_section()
-  nl = new Import3d_SWC_read() nl.quiet = 1 nl.input($s1)
-  i3d = new Import3d_GUI(nl, 0) i3d.instantiate(this)
-}
-endtemplate Biophys1''')
-
-cell = h.Biophys1(swc)
+cell = nrncell.import_cell(h, swc, "Biophys1")
 meta = {"neuron": h.nrnversion(), "swc": os.path.abspath(swc), "axon": axmode}
-if axmode == "noaxon":
-    for sec in list(cell.axon):
-        h.delete_section(sec=sec)
-elif axmode == "stub":
-    d0 = cell.axon[0].diam
-    d1 = d0
-    for sec in cell.all:
-        if sec.name().split(".")[1][:4] == "axon":
-            d1 = sec.diam
-    meta["d0"], meta["d1"] = d0, d1
-    for sec in list(cell.axon):
-        h.delete_section(sec=sec)
-    h.execute("create axon[2]", cell)
-    for i, sec in enumerate(cell.axon):
-        sec.L = 30
-        sec.diam = [d0, d1][i]
-        cell.axonal.append(sec=sec)
-        cell.all.append(sec=sec)
-    cell.axon[0].connect(cell.soma[0], 1.0, 0)
-    cell.axon[1].connect(cell.axon[0], 1.0, 0)
-h.define_shape()
+stub = nrncell.axon(h, cell, axmode)
+if stub is not None:
+    meta["d0"], meta["d1"] = stub
 if pj:
-    P = json.load(open(pj))
-    smap = {}
-    for sec in cell.all:
-        smap.setdefault(sec.name().split(".")[1][:4], []).append(sec)
-    for sec in cell.all:
-        sec.insert("pas")
-    pas = P["passive"][0]
-    if "ra" in pas:
-        for sec in cell.all:
-            sec.Ra = pas["ra"]
-    for g in P["genome"]:
-        for sec in smap.get(g["section"], []):
-            if g.get("mechanism", ""):
-                sec.insert(g["mechanism"])
-            setattr(sec, g["name"], float(g["value"]))
-for sec in cell.all:
-    sec.nseg = 1 + 2 * int(sec.L / 40.0)
+    nrncell.parameters(h, cell, pj)
+nrncell.discretise(cell)
 h.finitialize(-65)
 
 
