@@ -28,7 +28,9 @@ func cmdFI() *cli.Command {
 	out := fs.String("out", "", "output `FILE.csv`: parameters,i_thr_nA,s_thr_hz_per_nA,... (required); F-I points go to FILE-points.csv")
 	workers := fs.Int("workers", runtime.NumCPU(), "models simulated in parallel")
 	dt := fs.Float64("dt", 0.02, "simulation time step, ms")
-	rate := fs.String("rate", "count", "firing rate: count (spikes in the stimulus / 400 ms) or mean_frequency (eFEL)")
+	delay := fs.Float64("delay", 15, "step onset, ms (the models' authors used 1000)")
+	dur := fs.Float64("dur", 400, "step duration, ms (the models' authors used 1000); each simulation runs to delay + dur + 100 ms")
+	rate := fs.String("rate", "count", "firing rate: count (spikes in the stimulus / --dur) or mean_frequency (eFEL)")
 	tol := fs.Float64("tol", 1e-4, "threshold bisection tolerance, nA")
 	method := fs.String("method", "fit", "embedding definition: fit (linear fit over --fit-width above the rheobase; I_thr = its zero crossing) or local (I_thr = rheobase, slope over --slope-width)")
 	fitWidth := fs.Float64("fit-width", 0.13, "method fit: fit window above the rheobase, nA")
@@ -39,10 +41,10 @@ func cmdFI() *cli.Command {
 	quiet := fs.Bool("quiet", false, "no progress on stderr")
 	return &cli.Command{
 		Name:      "fi",
-		UsageLine: "fi --cell DIR [--params FILE,...] --out FILE.csv [--workers N] [--method fit|local] [--rate count|mean_frequency] [--amps A,...]",
+		UsageLine: "fi --cell DIR [--params FILE,...] --out FILE.csv [--workers N] [--method fit|local] [--rate count|mean_frequency] [--delay MS --dur MS] [--amps A,...]",
 		Short:     "F-I embedding (threshold current and slope) of each model of a cell",
 		Long: `Fi simulates each parameter file of a cell under NOBLE's protocol (a step
-15 → 415 ms, 515 ms at --dt) and computes its F-I embedding as package fi
+15 → 415 ms, 515 ms at --dt; --delay and --dur change it) and computes its F-I embedding as package fi
 defines it. The rheobase is the smallest amplitude firing at least one spike
 in the stimulus (bracketing from 0.05 nA, then bisection to --tol). With
 --method fit (default) the rate at --fit-points amplitudes over [rheobase,
@@ -81,7 +83,10 @@ files are written atomically once every model is done.`,
 			if err != nil {
 				return cli.Usagef("--method: %v", err)
 			}
-			settings := fi.Settings{Dt: *dt, Rate: r, Tol: *tol, Method: m, FitWidth: *fitWidth, FitPoints: *fitPoints,
+			if !(*delay > 0) || !(*dur > 0) || math.IsInf(*delay+*dur, 0) {
+				return cli.Usagef("--delay %g, --dur %g: want both > 0 ms", *delay, *dur)
+			}
+			settings := fi.Settings{Dt: *dt, Delay: *delay, Dur: *dur, Rate: r, Tol: *tol, Method: m, FitWidth: *fitWidth, FitPoints: *fitPoints,
 				SlopeWidth: *width, SlopePoints: *points}
 			cell, err := sim.LoadCell(*cellDir)
 			if err != nil {
@@ -101,7 +106,7 @@ files are written atomically once every model is done.`,
 			if len(files) == 0 {
 				return fmt.Errorf("%s: no parameter files", *cellDir)
 			}
-			proto := sim.Protocol{Dt: *dt}
+			proto := sim.Protocol{Dt: *dt, Delay: *delay, Dur: *dur, TStop: *delay + *dur + 100}
 			results := make([]*fi.Result, len(files))
 			prog := cli.NewProgress(os.Stderr, *quiet, "fi", "models", len(files))
 			g, gctx := errgroup.WithContext(ctx)

@@ -1,0 +1,105 @@
+package main
+
+import (
+	"context"
+	"encoding/csv"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/noble-neuro/noble/fi"
+	"github.com/noble-neuro/noble/sim"
+)
+
+func readCSV(t *testing.T, path string) [][]string {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	rows, err := csv.NewReader(f).ReadAll()
+	if err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	return rows
+}
+
+// TestFICommandProtocol checks that --delay and --dur reach both the
+// simulator and the rate: the command's embedding equals package fi's on
+// the same protocol, and every point's rate is its spike count over --dur.
+func TestFICommandProtocol(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "emb.csv")
+	const delay, dur = 5.0, 100.0
+	err := run(context.Background(), []string{"fi", "--quiet", "--cell", mouseCell, "--params", "hof_param_318331342_1",
+		"--delay", "5", "--dur", "100", "--method", "local", "--slope-width", "0.05", "--slope-points", "2",
+		"--tol", "0.01", "--out", out}, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows := readCSV(t, out)
+	if len(rows) != 2 || rows[1][0] != "hof_param_318331342_1.json" {
+		t.Fatalf("rows %q", rows)
+	}
+	got, err := strconv.ParseFloat(rows[1][1], 64)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	c, err := sim.LoadCell(mouseCell)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := c.Model(filepath.Join(mouseCell, "hof", "hof_param_318331342_1.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	simulate := func(ctx context.Context, amp float64) ([]float64, error) {
+		return m.Simulate(ctx, sim.Protocol{Delay: delay, Dur: dur, TStop: delay + dur + 100, Amp: amp}, nil)
+	}
+	want, err := fi.Embed(context.Background(), simulate, &fi.Settings{Delay: delay, Dur: dur, Method: fi.MethodLocal,
+		SlopeWidth: 0.05, SlopePoints: 2, Tol: 0.01})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got != want.IThr {
+		t.Errorf("I_thr %v, package fi on the same protocol %v", got, want.IThr)
+	}
+
+	pts := readCSV(t, pointsPath(out))[1:]
+	if len(pts) != want.Sims {
+		t.Errorf("%d points, want %d", len(pts), want.Sims)
+	}
+	fired := false
+	for _, p := range pts {
+		spikes, _ := strconv.Atoi(p[2])
+		rate, err := strconv.ParseFloat(p[4], 64)
+		if err != nil {
+			t.Fatalf("point %q: %v", p, err)
+		}
+		if want := float64(spikes) / (dur / 1000); math.Abs(rate-want) > 1e-9 {
+			t.Errorf("point %q: rate %v, want %d spikes / %g ms = %v", p, rate, spikes, dur, want)
+		}
+		fired = fired || spikes > 0
+	}
+	if !fired {
+		t.Error("no point fired: the check above proved nothing")
+	}
+}
+
+func TestFICommandBadProtocol(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "emb.csv")
+	for _, args := range [][]string{{"--dur", "0"}, {"--delay", "-5"}, {"--delay", "NaN"}, {"--dur", "+Inf"}} {
+		err := run(context.Background(), append([]string{"fi", "--quiet", "--cell", mouseCell, "--out", out}, args...), io.Discard)
+		if err == nil || !strings.Contains(err.Error(), "--delay") {
+			t.Errorf("%v: error %v, want one naming --delay/--dur", args, err)
+		}
+	}
+	if _, err := os.Stat(out); !os.IsNotExist(err) {
+		t.Errorf("a refused run wrote %s", out)
+	}
+}
