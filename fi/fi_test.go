@@ -14,8 +14,11 @@ const (
 
 // spikeTrain is a −70 mV trace with a 100 mV Gaussian spike (σ = 0.2 ms)
 // at each of the given times (ms).
-func spikeTrain(times []float64) []float64 {
-	v := make([]float64, int(math.Round(tStop/dt))+1)
+func spikeTrain(times []float64) []float64 { return spikeTrainOver(times, tStop) }
+
+// spikeTrainOver is spikeTrain on a trace of length tEnd ms.
+func spikeTrainOver(times []float64, tEnd float64) []float64 {
+	v := make([]float64, int(math.Round(tEnd/dt))+1)
 	for i := range v {
 		v[i] = -70
 	}
