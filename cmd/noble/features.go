@@ -43,8 +43,13 @@ object mapping each feature to its array of values, or null when undefined.`,
 			if err != nil {
 				return err
 			}
+			// A single-row [1, L] array (what "noble synth" writes for
+			// one trace) is the same trace.
+			if len(a.Shape) == 2 && a.Shape[0] == 1 {
+				a.Shape = a.Shape[1:]
+			}
 			if len(a.Shape) != 1 {
-				return fmt.Errorf("%s: shape %v: want a 1-D trace", *trace, a.Shape)
+				return fmt.Errorf("%s: shape %v: want a 1-D trace (or one row, [1, L])", *trace, a.Shape)
 			}
 			s := features.Settings{StimStart: *stimStart, StimEnd: *stimEnd}
 			vals, err := features.Compute(a.Float64s(), *dt, &s)
