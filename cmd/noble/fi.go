@@ -44,8 +44,8 @@ func cmdFI() *cli.Command {
 		UsageLine: "fi --cell DIR [--params FILE,...] --out FILE.csv [--workers N] [--method fit|local] [--rate count|mean_frequency] [--delay MS --dur MS] [--amps A,...]",
 		Short:     "F-I embedding (threshold current and slope) of each model of a cell",
 		Long: `Fi simulates each parameter file of a cell under NOBLE's protocol (a step
-15 → 415 ms, 515 ms at --dt; --delay and --dur change it) and computes its F-I embedding as package fi
-defines it. The rheobase is the smallest amplitude firing at least one spike
+15 → 415 ms, 515 ms at --dt; --delay and --dur change it) and computes its
+F-I embedding as package fi defines it. The rheobase is the smallest amplitude firing at least one spike
 in the stimulus (bracketing from 0.05 nA, then bisection to --tol). With
 --method fit (default) the rate at --fit-points amplitudes over [rheobase,
 rheobase + --fit-width] is fitted with a line: s_thr is its slope and I_thr
