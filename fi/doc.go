@@ -67,7 +67,7 @@
 // No definition on our traces reproduces the published numbers, and the
 // evidence says they are not a line fit of the models' own F-I curves: the
 // same table gives each model's eFEL Spikecount at the experiment's
-// depolarising step (66–68 spikes in 1 s), which our simulations reproduce
+// depolarising step (64–72 spikes in 1 s), which our simulations reproduce
 // (62–76 at 0.17–0.20 nA, 20 models), whereas the published line (≈ 760 Hz/nA through
 // ≈ 0.016 nA) predicts ≈ 120–140 Hz there. The experimental cell's own slope
 // (380.7 Hz/nA) matches the models' F-I under either protocol (≈ 380–440
