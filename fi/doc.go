@@ -69,7 +69,7 @@
 // same table gives each model's eFEL Spikecount at the experiment's
 // depolarising step (64–72 spikes in 1 s), which our simulations reproduce
 // (62–76 at 0.17–0.20 nA, 20 models), whereas the published line (≈ 760 Hz/nA through
-// ≈ 0.016 nA) predicts ≈ 120–140 Hz there. The experimental cell's own slope
+// ≈ 0.016 nA) predicts ≈ 115–155 Hz there. The experimental cell's own slope
 // (380.7 Hz/nA) matches the models' F-I under either protocol (≈ 380–440
 // Hz/nA, below); the published model slopes are 1.88 ± 0.03 times ours for
 // every one of the 60 models (1 s protocol), and the published intercepts lie
