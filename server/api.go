@@ -92,7 +92,7 @@ func (srv *Server) modelInfo(m *fno.Model, meta fno.Metadata) ModelInfo {
 		info.HoF = []HoF{}
 	}
 	for _, p := range srv.hull {
-		info.Hull = append(info.Hull, Embedding{IThr: p.X, SThr: p.Y})
+		info.Hull = append(info.Hull, Embedding{IThr: p.IThr, SThr: p.SThr})
 	}
 	for k, v := range meta.Extra {
 		if k == MetaHoF || k == MetaAmpRange || k == train.MetaModels {

@@ -7,6 +7,7 @@ import (
 	"strconv"
 
 	"github.com/noble-neuro/noble/surrogate"
+	"github.com/noble-neuro/noble/synth"
 )
 
 // Stimulus is one synthesis request: a step amplitude applied to the
@@ -102,7 +103,7 @@ func (srv *Server) checkEmbedding(f *Flags, where string, iThr, sThr float64, st
 		return err
 	}
 	if len(srv.hof) > 0 {
-		in := inHull(srv.hull, point{iThr, sThr})
+		in := inHull(srv.hull, synth.Embedding{IThr: iThr, SThr: sThr})
 		f.InHull = &in
 	}
 	return nil

@@ -21,6 +21,7 @@ import (
 	"github.com/noble-neuro/noble/dataset"
 	"github.com/noble-neuro/noble/fno"
 	"github.com/noble-neuro/noble/surrogate"
+	"github.com/noble-neuro/noble/synth"
 	"github.com/noble-neuro/noble/train"
 )
 
@@ -154,7 +155,7 @@ type Server struct {
 	enc   *surrogate.Encoder
 	amp   surrogate.Range
 	hof   []HoF
-	hull  []point
+	hull  []synth.Embedding
 	info  []byte // the /api/model response
 	pool  chan *instance
 	// load counts the requests holding or waiting for an instance.
@@ -218,11 +219,11 @@ func New(m *fno.Model, meta fno.Metadata, s *Settings) (*Server, error) {
 		return nil, err
 	}
 	if srv.hof != nil {
-		pts := make([]point, len(srv.hof))
+		pts := make([]synth.Embedding, len(srv.hof))
 		for i, h := range srv.hof {
-			pts[i] = point{h.IThr, h.SThr}
+			pts[i] = synth.Embedding{IThr: h.IThr, SThr: h.SThr}
 		}
-		srv.hull = convexHull(pts)
+		srv.hull = synth.ConvexHull(pts)
 	}
 	srv.pool = make(chan *instance, set.Concurrency)
 	for i := range set.Concurrency {
