@@ -7,52 +7,19 @@ import (
 	"errors"
 	"fmt"
 	"image/png"
-	"math"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/noble-neuro/noble/dataset"
+	"github.com/noble-neuro/noble/dataset/datasettest"
 	"github.com/noble-neuro/noble/fno"
 	"github.com/noble-neuro/noble/sim"
 	"github.com/noble-neuro/noble/synth"
 )
 
 const mouseCell = "../data/cells/mouse_pvalb_318331342"
-
-// fakeSource "simulates" models with a caricature: a resting potential, a
-// depolarisation proportional to the amplitude and, above the model's
-// I_thr, 1 ms spikes at s_thr·(amp − I_thr) Hz. Model names are the mouse
-// cell's parameter files, so the interpolation can simulate them for real.
-type fakeSource struct {
-	names []string
-	emb   []dataset.Embedding
-}
-
-func (f *fakeSource) Cell() string     { return "mouse_pvalb_318331342" }
-func (f *fakeSource) Models() []string { return f.names }
-func (f *fakeSource) Simulate(ctx context.Context, i int, p sim.Protocol, dst []float64) ([]float64, error) {
-	p = p.WithDefaults()
-	n := p.Steps() + 1
-	v := make([]float64, n)
-	e := f.emb[i]
-	rate := e.SThr * (p.Amp - e.IThr)
-	for j := range v {
-		t := float64(j) * p.Dt
-		v[j] = -70
-		if t >= p.Delay && t < p.Delay+p.Dur {
-			v[j] += 40 * p.Amp
-			if rate > 0 {
-				period := 1000 / rate
-				if ph := math.Mod(t-p.Delay, period); ph < 1 {
-					v[j] = 30 * math.Sin(math.Pi*ph)
-				}
-			}
-		}
-	}
-	return v, nil
-}
 
 // tinyData generates a small dataset and a random-weight surrogate fitted to
 // its window (the tests check mechanics, not accuracy).
@@ -62,14 +29,16 @@ func tinyData(t *testing.T) (*synth.Surrogate, *dataset.Dataset) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	src := &fakeSource{}
+	// Model names are the mouse cell's parameter files, so the
+	// interpolation can simulate them for real.
+	src := &datasettest.Caricature{Name: "mouse_pvalb_318331342"}
 	for i := range 6 {
-		src.names = append(src.names, strings.TrimSuffix(filepath.Base(cell.ParamFiles[i]), ".json"))
-		src.emb = append(src.emb, dataset.Embedding{IThr: 0.1 + 0.03*float64(i), SThr: 200 + 37*float64(i%3)})
+		src.Names = append(src.Names, strings.TrimSuffix(filepath.Base(cell.ParamFiles[i]), ".json"))
+		src.Emb = append(src.Emb, dataset.Embedding{IThr: 0.1 + 0.03*float64(i), SThr: 200 + 37*float64(i%3)})
 	}
 	set := &dataset.Settings{Traces: 12, TestSeenTraces: 8, TestHeldTraces: 4, TracesPerShard: 4, TestModels: []int{5},
 		Protocol: dataset.Protocol{Dt: 0.5 / 3, Window: 120, Margin: 10, Delay: 15, Dur: 80}}
-	g, err := dataset.NewGeneration(src.Cell(), src.names, src.emb, set)
+	g, err := dataset.NewGeneration(src.Cell(), src.Names, src.Emb, set)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,58 +4,29 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"math"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/noble-neuro/noble/dataset"
+	"github.com/noble-neuro/noble/dataset/datasettest"
 	"github.com/noble-neuro/noble/fno"
 	"github.com/noble-neuro/noble/internal/cli"
-	"github.com/noble-neuro/noble/sim"
 )
-
-// caricature "simulates" a model: rest, a depolarisation with the amplitude
-// and 1 ms spikes at s_thr·(amp − I_thr) Hz.
-type caricature struct {
-	names []string
-	emb   []dataset.Embedding
-}
-
-func (f *caricature) Cell() string     { return "toy" }
-func (f *caricature) Models() []string { return f.names }
-func (f *caricature) Simulate(ctx context.Context, i int, p sim.Protocol, dst []float64) ([]float64, error) {
-	p = p.WithDefaults()
-	v := make([]float64, p.Steps()+1)
-	rate := f.emb[i].SThr * (p.Amp - f.emb[i].IThr)
-	for j := range v {
-		t := float64(j) * p.Dt
-		v[j] = -70
-		if t >= p.Delay && t < p.Delay+p.Dur {
-			v[j] += 40 * p.Amp
-			if rate > 0 {
-				if ph := math.Mod(t-p.Delay, 1000/rate); ph < 1 {
-					v[j] = 30 * math.Sin(math.Pi*ph)
-				}
-			}
-		}
-	}
-	return v, nil
-}
 
 // toyDataset writes a small dataset and a random-weight model matching its
 // window; it returns the model path and the dataset directory.
 func toyDataset(t *testing.T) (string, string) {
 	t.Helper()
-	src := &caricature{}
+	src := &datasettest.Caricature{Name: "toy"}
 	for i := range 5 {
-		src.names = append(src.names, "m"+string(rune('a'+i)))
-		src.emb = append(src.emb, dataset.Embedding{IThr: 0.1 + 0.03*float64(i), SThr: 200 + 37*float64(i%3)})
+		src.Names = append(src.Names, "m"+string(rune('a'+i)))
+		src.Emb = append(src.Emb, dataset.Embedding{IThr: 0.1 + 0.03*float64(i), SThr: 200 + 37*float64(i%3)})
 	}
 	set := &dataset.Settings{Traces: 8, TestSeenTraces: 4, TestHeldTraces: 2, TracesPerShard: 4, TestModels: []int{4},
 		Protocol: dataset.Protocol{Dt: 0.5 / 3, Window: 120, Margin: 10, Delay: 15, Dur: 80}}
-	g, err := dataset.NewGeneration(src.Cell(), src.names, src.emb, set)
+	g, err := dataset.NewGeneration(src.Cell(), src.Names, src.Emb, set)
 	if err != nil {
 		t.Fatal(err)
 	}

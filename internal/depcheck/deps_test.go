@@ -32,11 +32,12 @@ var layer = map[string]int{
 	"fno":       1,
 	"surrogate": 1,
 
-	"dataset": 2,
-	"train":   2,
-	"eval":    2,
-	"server":  2,
-	"synth":   2,
+	"dataset":             2,
+	"dataset/datasettest": 2,
+	"train":               2,
+	"eval":                2,
+	"server":              2,
+	"synth":               2,
 
 	"cmd/noble": 3,
 }
