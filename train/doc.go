@@ -50,4 +50,8 @@
 //	                        the models with their embeddings (MetaModels) and
 //	                        the training provenance (MetaProvenance)
 //	metrics.jsonl           one Metrics object per finished epoch
+//
+// ExportLatest writes the latest checkpoint's parameters as a model file
+// with the best model's metadata; Settings.Init starts a run from a model
+// file's parameters (a second stage, say, at another learning rate).
 package train

@@ -74,6 +74,14 @@ type Settings struct {
 	Chunk   int `json:"chunk"`   // traces one worker evaluates at once (memory ≈ 53 MB per trace in training) [0: fno.DefaultChunk]
 
 	Model ModelConfig `json:"model"` // architecture [the published one]
+
+	// Init is a model file (fno.SaveFile, e.g. another run's
+	// model.safetensors) whose parameters start the run instead of a random
+	// initialisation; its architecture must equal Model. Only the
+	// parameters are taken: Adam, the scheduler and the data order start
+	// afresh. A resumed run takes its parameters from the checkpoint ["":
+	// random initialisation from Seed].
+	Init string `json:"init,omitempty"`
 }
 
 // ModelConfig is fno.Config with JSON names; zero fields mean the published

@@ -59,8 +59,9 @@ type Provenance struct {
 	Cell     string   `json:"cell"`
 	DataID   string   `json:"data_id"`
 	Settings Settings `json:"settings"`
-	Epoch    int      `json:"epoch"`    // epoch of the stored parameters
-	Selected string   `json:"selected"` // the loss the model was selected by
+	Epoch    int      `json:"epoch"`    // epoch of the stored parameters (for an export of a mid-epoch checkpoint, the last finished one)
+	Step     int64    `json:"step"`     // optimizer steps that made the parameters
+	Selected string   `json:"selected"` // the loss the model was selected by, or "latest" (ExportLatest)
 	Metrics  Metrics  `json:"metrics"`  // of that epoch (Seconds zeroed, to keep files reproducible)
 }
 
@@ -195,6 +196,9 @@ func (r *runner) start() error {
 		if err := os.Remove(r.path(ModelName)); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return err
 		}
+		if err := initParams(m, r.set.Init); err != nil {
+			return err
+		}
 	case err != nil:
 		return err
 	default:
@@ -225,6 +229,25 @@ func (r *runner) start() error {
 	r.res.Epochs = r.st.Epoch - 1
 	r.res.BestEpoch, r.res.BestLoss = r.st.BestEpoch, float64(r.st.BestLoss)
 	return r.writeConfig()
+}
+
+// initParams overwrites m's parameters with those of the model file path
+// (Settings.Init), if any. Only a fresh run reads it: a resumed run's
+// parameters come from its checkpoint.
+func initParams(m *fno.Model, path string) error {
+	if path == "" {
+		return nil
+	}
+	src, _, err := fno.LoadFile(path)
+	if err != nil {
+		return fmt.Errorf("%w: init: %w", ErrSettings, err)
+	}
+	defer src.Close()
+	if src.Config() != m.Config() {
+		return fmt.Errorf("%w: init %s: architecture %+v, the run's is %+v", ErrSettings, path, src.Config(), m.Config())
+	}
+	copy(m.Params, src.Params)
+	return nil
 }
 
 // selection names the loss that selects the best model.
@@ -462,7 +485,7 @@ func (r *runner) saveModel(m Metrics) error {
 	}
 	m.Seconds = 0
 	prov, err := json.Marshal(Provenance{
-		Cell: r.info.Cell, DataID: r.info.ID, Settings: r.set, Epoch: m.Epoch,
+		Cell: r.info.Cell, DataID: r.info.ID, Settings: r.set, Epoch: m.Epoch, Step: r.opt.Step,
 		Selected: r.res.Selection, Metrics: m,
 	})
 	if err != nil {

@@ -21,10 +21,12 @@ func cmdTrain() *cli.Command {
 	preset := fs.String("preset", "", "recipe preset: paper (the published one) or cpu (a 2-core budget); overrides the file's")
 	epochs := fs.Int("epochs", 0, "epochs in total (0: the settings'); raise it to extend a finished run")
 	workers := fs.Int("workers", -1, "operator worker goroutines (0: one per core; -1: the settings'); results are bitwise reproducible for a given value")
+	init := fs.String("init", "", "start from the parameters of model `FILE` (e.g. another run's model.safetensors) instead of a random initialisation; overrides the file's")
+	export := fs.String("export", "", "do not train: write the run's latest checkpoint as model `FILE` (model.safetensors is the best by held-out loss) and exit; needs only --out")
 	quiet := fs.Bool("quiet", false, "no progress or per-epoch lines on stderr")
 	c := &cli.Command{
 		Name:      "train",
-		UsageLine: "train --data DIR --out DIR [--config FILE] [--preset paper|cpu] [--epochs N] [--workers N] [--quiet]",
+		UsageLine: "train --data DIR --out DIR [--config FILE] [--preset paper|cpu] [--epochs N] [--workers N] [--init FILE] [--quiet]\n  noble train --out DIR --export FILE",
 		Short:     "train the NOBLE neural operator on a dataset",
 		Long: `Train fits the NOBLE Fourier neural operator to a dataset's traces with the
 published recipe (relative L4 loss, Adam lr 0.004, ReduceLROnPlateau factor 0.4
@@ -41,12 +43,29 @@ checkpoint.safetensors, written after every epoch (and every few batches with
 the cpu preset). Run the same command again after an interruption (Ctrl-C, or
 even kill -9) and training resumes exactly where the last checkpoint left it.
 On Ctrl-C a checkpoint is written at the next batch boundary. When training
-ends, the best model's path, epoch and loss are printed on stdout.`,
+ends, the best model's path, epoch and loss are printed on stdout.
+
+--init starts a new run from a trained model's parameters (fine-tuning, or a
+second stage with another learning rate); Adam and the schedule start afresh.
+--export writes the parameters of a run's latest checkpoint, finished epoch or
+not, as a model file usable by predict, synth, eval and serve, while the run
+directory stays as it is (the run may even be going on).`,
 		Flags: fs,
 	}
 	c.Run = func(ctx context.Context, args []string) error {
 		if len(args) > 0 {
 			return cli.Usagef("unexpected arguments %q", args)
+		}
+		if *export != "" {
+			if *out == "" {
+				return cli.Usagef("--export needs the run directory --out")
+			}
+			p, err := train.ExportLatest(*out, *export)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(os.Stdout, "%s\tepoch %d\tstep %d\n", *export, p.Epoch, p.Step)
+			return nil
 		}
 		if *data == "" || *out == "" {
 			return cli.Usagef("--data and --out are required")
@@ -72,6 +91,9 @@ ends, the best model's path, epoch and loss are printed on stdout.`,
 		}
 		if *workers >= 0 {
 			s.Workers = *workers
+		}
+		if *init != "" {
+			s.Init = *init
 		}
 		if _, err := s.Resolved(); err != nil {
 			return cli.Usagef("%v", err)

@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/noble-neuro/noble/dataset"
+	"github.com/noble-neuro/noble/fno"
 	"github.com/noble-neuro/noble/internal/cli"
 	"github.com/noble-neuro/noble/sim"
 	"github.com/noble-neuro/noble/train"
@@ -86,6 +87,28 @@ func TestTrainCommand(t *testing.T) {
 	if b, _ := os.ReadFile(filepath.Join(out, train.MetricsName)); strings.Count(string(b), "\n") != 3 {
 		t.Errorf("metrics.jsonl after extending to 3 epochs:\n%s", b)
 	}
+	// The latest weights as a model, and a second run started from them.
+	latest := filepath.Join(dir, "latest.safetensors")
+	if msg, err := runTrainCmd("--out", out, "--export", latest); err != nil {
+		t.Fatalf("--export: %v\n%s", err, msg)
+	}
+	m, meta, err := fno.LoadFile(latest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.Close()
+	if _, p, err := train.ReadMetadata(meta); err != nil || p.Selected != "latest" || p.Epoch != 3 {
+		t.Errorf("exported provenance %+v (%v)", p, err)
+	}
+	second := filepath.Join(dir, "second")
+	if msg, err := runTrainCmd("--data", data, "--out", second, "--config", cfg, "--epochs", "1", "--init", latest, "--quiet"); err != nil {
+		t.Fatalf("--init: %v\n%s", err, msg)
+	}
+	b, _ = os.ReadFile(filepath.Join(second, train.ConfigName))
+	if err := json.Unmarshal(b, &s); err != nil || s.Init != latest {
+		t.Errorf("config.json of the --init run: %+v (%v)", s, err)
+	}
+
 	os.WriteFile(cfg, []byte(`{"preset":"cpu","batch_size":2,"model":{"width":4,"layers":2,"modes":4,"lifting_channels":4,"projection_channels":4,"mlp_hidden":2}}`), 0o644)
 	if _, err := runTrainCmd("--data", data, "--out", out, "--config", cfg, "--epochs", "4", "--quiet"); !errors.Is(err, train.ErrCheckpoint) {
 		t.Errorf("other settings: %v", err)
@@ -102,6 +125,8 @@ func TestTrainCommandUsage(t *testing.T) {
 		msg   string
 	}{
 		{[]string{"--out", dir}, true, "--data and --out are required"},
+		{[]string{"--export", filepath.Join(dir, "m.safetensors")}, true, "--export needs the run directory --out"},
+		{[]string{"--out", dir, "--export", filepath.Join(dir, "m.safetensors")}, false, "checkpoint.safetensors"},
 		{[]string{"--data", dir, "--out", dir, "--preset", "gpu"}, true, `preset "gpu"`},
 		{[]string{"--data", dir, "--out", dir, "--epochs", "-2"}, true, "--epochs -2"},
 		{[]string{"--data", dir, "--out", dir, "--config", bad}, false, `bad.json: train: invalid settings: json: unknown field "batch"`},
