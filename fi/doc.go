@@ -80,6 +80,18 @@
 // and relative spacing of the models reach the surrogate, and that is what
 // can be compared.
 //
+// A candidate for the map, not a proof: a current axis that counts 10 pA per
+// sweep for sweeps 20 pA apart doubles every slope. That is the grid
+// figure_traces/plotting_fig_1_2.py (anastassiou-team/
+// human_cortical_single_neuron_models) assumes for the HoF models' F-I spike
+// counts, np.arange(0, n·0.01, 0.01) nA, whose sweeps the repository does not
+// record. Reading our 1 s F-I points at −0.03 + 0.02·k nA (the start is
+// chosen, not sourced), labelling them 0.01·k and fitting a line to the
+// firing ones up to 0.13 nA gives slopes in [735, 849] Hz/nA (on average
+// 1.00 times the published) and intercepts in [0.0082, 0.0144] nA, with
+// Spearman ρ 0.87 and 0.75: the published scale, not a better order. It is
+// not applied here.
+//
 // # Measured on the human PVALB cell (689331391)
 //
 // "noble fi" (defaults, exact simulator, the cell's 60 HoF models, 17
