@@ -1,8 +1,6 @@
 package train
 
 import (
-	"bufio"
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -88,20 +86,18 @@ func sameFile(a, b string) bool {
 }
 
 // epochMetrics returns the line of metrics.jsonl for epoch (the zero
-// Metrics if there is none), skipping a line torn by a crash.
+// Metrics if there is none).
 func epochMetrics(path string, epoch int) (Metrics, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return Metrics{}, err
 	}
 	var found Metrics
-	sc := bufio.NewScanner(bytes.NewReader(b))
-	sc.Buffer(nil, 1<<20)
-	for sc.Scan() {
-		var m Metrics
-		if json.Unmarshal(sc.Bytes(), &m) == nil && m.Epoch == epoch {
+	_, ms := parseMetrics(b)
+	for _, m := range ms {
+		if m.Epoch == epoch {
 			found = m
 		}
 	}
-	return found, sc.Err()
+	return found, nil
 }

@@ -1,7 +1,6 @@
 package train
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -281,14 +280,12 @@ func (r *runner) trimMetrics() error {
 		return err
 	}
 	var keep bytes.Buffer
-	sc := bufio.NewScanner(bytes.NewReader(b))
-	sc.Buffer(nil, 1<<20)
-	for sc.Scan() {
-		var m Metrics
-		if json.Unmarshal(sc.Bytes(), &m) != nil || m.Epoch >= r.st.Epoch {
+	lines, ms := parseMetrics(b)
+	for i, m := range ms {
+		if m.Epoch >= r.st.Epoch {
 			continue
 		}
-		keep.Write(sc.Bytes())
+		keep.Write(lines[i])
 		keep.WriteByte('\n')
 		r.res.Metrics = append(r.res.Metrics, m)
 	}
@@ -296,6 +293,19 @@ func (r *runner) trimMetrics() error {
 		return nil
 	}
 	return atomicfile.WriteFile(r.path(MetricsName), keep.Bytes())
+}
+
+// parseMetrics decodes the content of metrics.jsonl: the lines that hold a
+// Metrics object, and those objects. A line torn by a crash is left out.
+func parseMetrics(b []byte) (lines [][]byte, ms []Metrics) {
+	for line := range bytes.SplitSeq(b, []byte{'\n'}) {
+		var m Metrics
+		if json.Unmarshal(line, &m) == nil {
+			lines = append(lines, line)
+			ms = append(ms, m)
+		}
+	}
+	return lines, ms
 }
 
 func (r *runner) checkpoint() error {
