@@ -95,14 +95,14 @@ func BenchmarkTrainStep(b *testing.B) {
 }
 
 // BenchmarkEvaluate is the evaluation of 16 test traces (encoding, forward,
-// relative L2 and L4) with the published architecture.
+// relative L2 and L4, spike counts) with the published architecture.
 func BenchmarkEvaluate(b *testing.B) {
 	r, _ := benchRunner(b, 16)
 	c0 := cpuSeconds()
 	b.ResetTimer()
 	for b.Loop() {
-		if _, _, n, err := r.evaluate(context.Background(), SplitTestHeld); err != nil || n != 16 {
-			b.Fatal(n, err)
+		if ev, err := r.evaluate(context.Background(), SplitTestHeld); err != nil || ev.n != 16 {
+			b.Fatal(ev.n, err)
 		}
 	}
 	traces := float64(b.N * 16)

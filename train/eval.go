@@ -2,38 +2,100 @@ package train
 
 import (
 	"context"
+	"fmt"
 
+	"github.com/noble-neuro/noble/features"
 	"github.com/noble-neuro/noble/fno"
 	"github.com/noble-neuro/noble/surrogate"
 )
 
-// evaluate returns the mean relative L2 and L4 errors of the model on the
-// first Settings.EvalTraces traces of a split (all if negative), each in
-// the fixed test window (DataInfo.TestOffset), and the number of traces.
+// SpikeStats compare the operator's spike counts with the simulator's on
+// the evaluated traces of a test split, counted as eFEL's Spikecount
+// (peaks above −20 mV inside the stimulus window of the test window). The
+// reference implementation logs the same per epoch; they tell a surrogate
+// that has started to fire from one that has not long before the voltage
+// losses do.
+type SpikeStats struct {
+	Firing          int `json:"firing"`            // traces on which the simulator fires
+	SurrogateFiring int `json:"surrogate_firing"`  // traces on which the operator fires
+	MissedFiring    int `json:"missed_firing"`     // the simulator fires, the operator does not
+	MissedNonFiring int `json:"missed_non_firing"` // the operator fires, the simulator does not
+	// SpikecountRel is the mean relative error |n̂ − n| / n of the spike
+	// count over the traces on which the simulator fires (1 for a silent
+	// operator), absent when none does.
+	SpikecountRel *float64 `json:"spikecount_rel,omitempty"`
+}
+
+// evalResult is the evaluation of one test split.
+type evalResult struct {
+	l2, l4 float64 // mean relative errors
+	n      int     // traces evaluated
+	spikes SpikeStats
+}
+
+// spikeCounter counts eFEL spikes in windows of volts.
+type spikeCounter struct {
+	ex  *features.Extractor
+	dt  float64
+	buf []float64
+}
+
+func (r *runner) newSpikeCounter() (*spikeCounter, error) {
+	start := r.info.StimOnsetMS - float64(r.info.TestOffset)*r.info.DtMS
+	// A window that cuts the step counts the spikes up to its end.
+	end := min(r.info.StimEndMS-float64(r.info.TestOffset)*r.info.DtMS, float64(r.info.WindowSamples-1)*r.info.DtMS)
+	ex, err := features.NewExtractor(&features.Settings{StimStart: start, StimEnd: end})
+	if err != nil {
+		return nil, fmt.Errorf("%w: stimulus window of the test window: %w", ErrData, err)
+	}
+	return &spikeCounter{ex: ex, dt: r.info.DtMS, buf: make([]float64, r.info.WindowSamples)}, nil
+}
+
+// count returns the Spikecount of v (volts).
+func (c *spikeCounter) count(v []float32) (int, error) {
+	for i, x := range v {
+		c.buf[i] = float64(x) * 1e3
+	}
+	f, err := c.ex.Compute(c.buf, c.dt)
+	if err != nil {
+		return 0, err
+	}
+	n, _ := f.First("Spikecount")
+	return int(n), nil
+}
+
+// evaluate returns the mean relative L2 and L4 errors of the model and the
+// spike-count comparison on the first Settings.EvalTraces traces of a split
+// (all if negative), each in the fixed test window (DataInfo.TestOffset).
 // Shards are read one at a time, in order.
-func (r *runner) evaluate(ctx context.Context, split string) (l2, l4 float64, n int, err error) {
+func (r *runner) evaluate(ctx context.Context, split string) (evalResult, error) {
+	var res evalResult
 	sizes := r.data.ShardSizes(split)
 	limit := r.set.EvalTraces
 	w := r.info.WindowSamples
 	bs := r.set.BatchSize
-	var sum2, sum4 float64
+	sc, err := r.newSpikeCounter()
+	if err != nil {
+		return res, err
+	}
+	var sum2, sum4, sumSC float64
 	for si, size := range sizes {
-		if limit >= 0 && n >= limit {
+		if limit >= 0 && res.n >= limit {
 			break
 		}
 		if err := ctx.Err(); err != nil {
-			return 0, 0, n, err
+			return res, err
 		}
 		sh, err := r.data.Shard(ctx, split, si)
 		if err != nil {
-			return 0, 0, n, err
+			return res, err
 		}
 		if err := r.info.checkShard(sh, split, si, size); err != nil {
-			return 0, 0, n, err
+			return res, err
 		}
 		use := size
 		if limit >= 0 {
-			use = min(use, limit-n)
+			use = min(use, limit-res.n)
 		}
 		items := make([]item, use)
 		for j := range items {
@@ -41,7 +103,7 @@ func (r *runner) evaluate(ctx context.Context, split string) (l2, l4 float64, n 
 		}
 		for b := 0; b < use; b += bs {
 			if err := ctx.Err(); err != nil {
-				return 0, 0, n, err
+				return res, err
 			}
 			it := items[b:min(b+bs, use)]
 			k := len(it)
@@ -50,18 +112,57 @@ func (r *runner) evaluate(ctx context.Context, split string) (l2, l4 float64, n 
 			r.yhat = grow(r.yhat, k*w)
 			r.lossGrad = grow(r.lossGrad, k*w)
 			if err := r.fill(r.x, r.y, split, func(int) *Shard { return sh }, it, w); err != nil {
-				return 0, 0, n, err
+				return res, err
 			}
 			r.model.Forward(r.yhat, r.x, k, w)
 			s2, _ := fno.RelLpLoss(r.lossGrad, 2, r.yhat, r.y, k, w)
 			s4, _ := fno.RelLpLoss(r.lossGrad, 4, r.yhat, r.y, k, w)
 			sum2 += s2
 			sum4 += s4
-			n += k
+			for j := range k {
+				nt, err := sc.count(r.y[j*w : (j+1)*w])
+				if err != nil {
+					return res, fmt.Errorf("%w: %s shard %d, trace %d: %w", ErrData, split, si, it[j].index, err)
+				}
+				np, err := sc.count(r.yhat[j*w : (j+1)*w])
+				if err != nil {
+					return res, fmt.Errorf("operator output on %s shard %d, trace %d: %w", split, si, it[j].index, err)
+				}
+				sumSC += res.spikes.add(nt, np)
+			}
+			res.n += k
 		}
 	}
-	if n == 0 {
-		return 0, 0, 0, nil
+	if res.n == 0 {
+		return res, nil
 	}
-	return sum2 / float64(n), sum4 / float64(n), n, nil
+	res.l2, res.l4 = sum2/float64(res.n), sum4/float64(res.n)
+	if res.spikes.Firing > 0 {
+		m := sumSC / float64(res.spikes.Firing)
+		res.spikes.SpikecountRel = &m
+	}
+	return res, nil
+}
+
+// add counts one trace with nt simulated and np predicted spikes and
+// returns its relative spike-count error (0 when the simulator is silent).
+func (s *SpikeStats) add(nt, np int) float64 {
+	if np > 0 {
+		s.SurrogateFiring++
+	}
+	switch {
+	case nt > 0 && np == 0:
+		s.MissedFiring++
+	case nt == 0 && np > 0:
+		s.MissedNonFiring++
+	}
+	if nt == 0 {
+		return 0
+	}
+	s.Firing++
+	d := float64(np - nt)
+	if d < 0 {
+		d = -d
+	}
+	return d / float64(nt)
 }

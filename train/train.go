@@ -47,10 +47,14 @@ type Metrics struct {
 	HeldL4      *float64 `json:"test_held_l4,omitempty"`
 	SeenL2      *float64 `json:"test_seen_l2,omitempty"`
 	SeenL4      *float64 `json:"test_seen_l4,omitempty"`
-	LR          float64  `json:"lr"`      // learning rate used in the epoch
-	NextLR      float64  `json:"next_lr"` // after the scheduler's step
-	Seconds     float64  `json:"seconds"` // wall time of the epoch (training and evaluation)
-	Best        bool     `json:"best"`    // the epoch's model became model.safetensors
+	// Spike counts of the operator against the simulator on the same
+	// traces (absent with the split, or in runs older than this field).
+	HeldSpikes *SpikeStats `json:"test_held_spikes,omitempty"`
+	SeenSpikes *SpikeStats `json:"test_seen_spikes,omitempty"`
+	LR         float64     `json:"lr"`      // learning rate used in the epoch
+	NextLR     float64     `json:"next_lr"` // after the scheduler's step
+	Seconds    float64     `json:"seconds"` // wall time of the epoch (training and evaluation)
+	Best       bool        `json:"best"`    // the epoch's model became model.safetensors
 }
 
 // Provenance is the training record stored in the model file.
@@ -380,16 +384,17 @@ func (r *runner) run(ctx context.Context) (*Result, error) {
 		for _, sp := range []struct {
 			split  string
 			l2, l4 **float64
-		}{{SplitTestHeld, &m.HeldL2, &m.HeldL4}, {SplitTestSeen, &m.SeenL2, &m.SeenL4}} {
-			l2, l4, n, err := r.evaluate(ctx, sp.split)
+			spikes **SpikeStats
+		}{{SplitTestHeld, &m.HeldL2, &m.HeldL4, &m.HeldSpikes}, {SplitTestSeen, &m.SeenL2, &m.SeenL4, &m.SeenSpikes}} {
+			ev, err := r.evaluate(ctx, sp.split)
 			if err != nil {
 				if ctx.Err() != nil {
 					return stop(ctx.Err())
 				}
 				return &r.res, err
 			}
-			if n > 0 {
-				*sp.l2, *sp.l4 = &l2, &l4
+			if ev.n > 0 {
+				*sp.l2, *sp.l4, *sp.spikes = &ev.l2, &ev.l4, &ev.spikes
 			}
 		}
 		if r.hooks.Eval != nil {

@@ -205,6 +205,11 @@ func TestLossDecreases(t *testing.T) {
 			t.Errorf("epoch %d has held-out L4 %g below the best %g", m.Epoch, *m.HeldL4, res.BestLoss)
 		}
 	}
+	// The synthetic cell never fires: the spike statistics are recorded
+	// for both test splits, with every trace silent.
+	if h, s := last.HeldSpikes, last.SeenSpikes; h == nil || s == nil || *h != (SpikeStats{}) || *s != (SpikeStats{}) {
+		t.Errorf("spike statistics: held %+v, seen %+v", h, s)
+	}
 }
 
 // TestModelFile checks the best model's metadata and that it reproduces the
@@ -237,12 +242,12 @@ func TestModelFile(t *testing.T) {
 	}
 	// Re-evaluate the held-out trace with the saved model.
 	r := &runner{data: d, info: info, set: res.Settings, model: m}
-	_, l4, n, err := r.evaluate(context.Background(), SplitTestHeld)
-	if err != nil || n != 4 {
-		t.Fatalf("evaluate: %d traces, %v", n, err)
+	ev, err := r.evaluate(context.Background(), SplitTestHeld)
+	if err != nil || ev.n != 4 {
+		t.Fatalf("evaluate: %d traces, %v", ev.n, err)
 	}
-	if l4 != res.BestLoss {
-		t.Errorf("saved model's held-out L4 = %g, recorded %g", l4, res.BestLoss)
+	if ev.l4 != res.BestLoss {
+		t.Errorf("saved model's held-out L4 = %g, recorded %g", ev.l4, res.BestLoss)
 	}
 	if _, _, err := ReadMetadata(fno.Metadata{}); !errors.Is(err, ErrData) {
 		t.Errorf("ReadMetadata of a bare model file: %v", err)

@@ -133,10 +133,10 @@ func runTrain(ctx context.Context, dataDir, out string, s *train.Settings, quiet
 		Epoch: func(m train.Metrics) {
 			line := fmt.Sprintf("noble train: epoch %d: train %.4g", m.Epoch, m.TrainLoss)
 			if m.HeldL4 != nil {
-				line += fmt.Sprintf(", held-out L2 %.4g L4 %.4g", *m.HeldL2, *m.HeldL4)
+				line += fmt.Sprintf(", held-out L2 %.4g L4 %.4g%s", *m.HeldL2, *m.HeldL4, firing(m.HeldSpikes))
 			}
 			if m.SeenL4 != nil {
-				line += fmt.Sprintf(", seen L2 %.4g L4 %.4g", *m.SeenL2, *m.SeenL4)
+				line += fmt.Sprintf(", seen L2 %.4g L4 %.4g%s", *m.SeenL2, *m.SeenL4, firing(m.SeenSpikes))
 			}
 			line += fmt.Sprintf(", lr %.3g, %.0f s", m.LR, m.Seconds)
 			if m.Best {
@@ -160,4 +160,13 @@ func runTrain(ctx context.Context, dataDir, out string, s *train.Settings, quiet
 	}
 	fmt.Fprintf(stdout, "%s\tepoch %d\t%s %.6g\n", filepath.Join(out, train.ModelName), res.BestEpoch, res.Selection, res.BestLoss)
 	return nil
+}
+
+// firing describes spike statistics for the epoch line: how many of the
+// traces that fire in the simulator also fire in the operator.
+func firing(s *train.SpikeStats) string {
+	if s == nil || s.Firing == 0 {
+		return ""
+	}
+	return fmt.Sprintf(" (fires on %d of %d firing traces)", s.Firing-s.MissedFiring, s.Firing)
 }
