@@ -676,7 +676,6 @@ func (e *Extractor) depolBlock(apBeginV []float64) []float64 {
 	}
 	defer func() { e.ups, e.dns = ups, dns }()
 	nUp, nDn := len(ups), len(dns)
-	nUp, nDn = len(ups), len(dns)
 	if nUp > nDn {
 		dns = append(dns, seIdx)
 	}

@@ -75,13 +75,11 @@ func nernstCa(cai, celsius float64) float64 { return Nernst(cai, Cao0, 2, celsiu
 // (cm·1e-3/dt + Σg)·Δv = i_stim − Σi; v += Δv; states at the new v, in
 // registration order.
 type cell1 struct {
-	s          State
-	mechs      []Mechanism
-	i, g       []float64
-	cm, area   float64
-	stim       [2][3]float64 // delay, dur, amp (nA)
-	iMech      map[string]float64
-	currentsOf map[string]float64
+	s        State
+	mechs    []Mechanism
+	i, g     []float64
+	cm, area float64
+	stim     [2][3]float64 // delay, dur, amp (nA)
 }
 
 func newCell1(t testing.TB, c *neuronCell) *cell1 {

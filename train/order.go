@@ -15,9 +15,8 @@ type item struct {
 // plan is the data order of one epoch: a pure function of the seed, the
 // epoch, the shard sizes and the settings, so that a resumed run replays it.
 type plan struct {
-	items    []item
-	lastUse  []int // per shard: position in items of its last trace (-1: unused)
-	maxShard int   // largest number of shards needed at once
+	items   []item
+	lastUse []int // per shard: position in items of its last trace (-1: unused)
 }
 
 // newPlan draws the order of an epoch from PCG(seed, epoch): the shards in
