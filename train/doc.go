@@ -49,7 +49,11 @@
 //	                        with the protocol of the test window, the scaling,
 //	                        the models with their embeddings (MetaModels) and
 //	                        the training provenance (MetaProvenance)
-//	metrics.jsonl           one Metrics object per finished epoch
+//	metrics.jsonl           one Metrics object per finished epoch: the
+//	                        training loss, the test splits' relative L2 and
+//	                        L4, and their spike counts against the
+//	                        simulator's (SpikeStats), which show a surrogate
+//	                        starting to fire long before the losses do
 //
 // ExportLatest writes the latest checkpoint's parameters as a model file
 // with the best model's metadata; Settings.Init starts a run from a model
