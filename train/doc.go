@@ -52,8 +52,9 @@
 //	metrics.jsonl           one Metrics object per finished epoch: the
 //	                        training loss, the test splits' relative L2 and
 //	                        L4, and their spike counts against the
-//	                        simulator's (SpikeStats), which show a surrogate
-//	                        starting to fire long before the losses do
+//	                        simulator's (SpikeStats), which tell a silent
+//	                        surrogate from a firing one where the losses
+//	                        are close
 //
 // ExportLatest writes the latest checkpoint's parameters as a model file
 // with the best model's metadata; Settings.Init starts a run from a model

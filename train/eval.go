@@ -11,10 +11,10 @@ import (
 
 // SpikeStats compare the operator's spike counts with the simulator's on
 // the evaluated traces of a test split, counted as eFEL's Spikecount
-// (peaks above −20 mV inside the stimulus window of the test window). The
-// reference implementation logs the same per epoch; they tell a surrogate
-// that has started to fire from one that has not long before the voltage
-// losses do.
+// (peaks above −20 mV inside the stimulus window of the test window), as
+// the reference implementation logs them per epoch. A silent surrogate and
+// one that fires at slightly wrong times can have close voltage losses;
+// the spike counts tell them apart.
 type SpikeStats struct {
 	Firing          int `json:"firing"`            // traces on which the simulator fires
 	SurrogateFiring int `json:"surrogate_firing"`  // traces on which the operator fires
