@@ -140,3 +140,18 @@ func TestTrainCommandUsage(t *testing.T) {
 		})
 	}
 }
+
+func TestFiringSummary(t *testing.T) {
+	for _, c := range []struct {
+		s    *train.SpikeStats
+		want string
+	}{
+		{nil, ""},
+		{&train.SpikeStats{}, ""},
+		{&train.SpikeStats{Firing: 44, SurrogateFiring: 12, MissedFiring: 33, MissedNonFiring: 1}, " (fires on 11 of 44 firing traces)"},
+	} {
+		if got := firing(c.s); got != c.want {
+			t.Errorf("firing(%+v) = %q, want %q", c.s, got, c.want)
+		}
+	}
+}
