@@ -11,8 +11,8 @@ import (
 
 // SpikeStats compare the operator's spike counts with the simulator's on
 // the evaluated traces of a test split, counted as eFEL's Spikecount
-// (peaks above −20 mV inside the stimulus window of the test window), as
-// the reference implementation logs them per epoch. A silent surrogate and
+// (peaks above −20 mV anywhere in the test window), as the reference
+// implementation logs them per epoch. A silent surrogate and
 // one that fires at slightly wrong times can have close voltage losses;
 // the spike counts tell them apart.
 type SpikeStats struct {
@@ -42,7 +42,8 @@ type spikeCounter struct {
 
 func (r *runner) newSpikeCounter() (*spikeCounter, error) {
 	start := r.info.StimOnsetMS - float64(r.info.TestOffset)*r.info.DtMS
-	// A window that cuts the step counts the spikes up to its end.
+	// Spikecount does not depend on the stimulus window, but the extractor
+	// needs one inside the trace: a window that cuts the step ends it there.
 	end := min(r.info.StimEndMS-float64(r.info.TestOffset)*r.info.DtMS, float64(r.info.WindowSamples-1)*r.info.DtMS)
 	ex, err := features.NewExtractor(&features.Settings{StimStart: start, StimEnd: end})
 	if err != nil {
