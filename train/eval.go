@@ -3,6 +3,7 @@ package train
 import (
 	"context"
 	"fmt"
+	"math"
 
 	"github.com/noble-neuro/noble/features"
 	"github.com/noble-neuro/noble/fno"
@@ -164,9 +165,5 @@ func (s *SpikeStats) add(nt, np int) float64 {
 		return 0
 	}
 	s.Firing++
-	d := float64(np - nt)
-	if d < 0 {
-		d = -d
-	}
-	return d / float64(nt)
+	return math.Abs(float64(np-nt)) / float64(nt)
 }

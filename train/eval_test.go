@@ -9,7 +9,6 @@ import (
 
 func TestSpikeStatsAdd(t *testing.T) {
 	var s SpikeStats
-	var sum float64
 	for _, c := range []struct {
 		nt, np int
 		rel    float64
@@ -24,7 +23,6 @@ func TestSpikeStatsAdd(t *testing.T) {
 		if got != c.rel {
 			t.Errorf("add(%d, %d) = %g, want %g", c.nt, c.np, got, c.rel)
 		}
-		sum += got
 	}
 	want := SpikeStats{Firing: 3, SurrogateFiring: 3, MissedFiring: 1, MissedNonFiring: 1}
 	if s != want {
