@@ -49,6 +49,8 @@
 //	                        with the protocol of the test window, the scaling,
 //	                        the models with their embeddings (MetaModels) and
 //	                        the training provenance (MetaProvenance)
+//	epoch-NNNN.safetensors  with Settings.SnapshotEvery, the model at the
+//	                        end of every that many epochs, in the same format
 //	metrics.jsonl           one Metrics object per finished epoch: the
 //	                        training loss, the test splits' relative L2 and
 //	                        L4, and their spike counts against the

@@ -178,3 +178,49 @@ func TestInit(t *testing.T) {
 		t.Errorf("init of another architecture: %v", err)
 	}
 }
+
+func TestSnapshots(t *testing.T) {
+	d := newMemData(5, 1, 1, 6)
+	dir := t.TempDir()
+	s := tinySettings(2)
+	s.SnapshotEvery = 2
+	mustTrain(t, context.Background(), d, dir, s, nil)
+	// Resuming with other snapshot settings is the same run.
+	s = tinySettings(5)
+	s.SnapshotEvery = 3
+	mustTrain(t, context.Background(), d, dir, s, nil)
+
+	for epoch := 1; epoch <= 5; epoch++ {
+		path := filepath.Join(dir, SnapshotName(epoch))
+		_, err := os.Stat(path)
+		if want := epoch == 2 || epoch == 3; want != (err == nil) {
+			t.Errorf("epoch %d: snapshot written %v, want %v (%v)", epoch, err == nil, want, err)
+		}
+	}
+	_, meta, prov := loadModel(t, filepath.Join(dir, SnapshotName(3)))
+	if prov.Selected != SelectedEpoch || prov.Epoch != 3 || prov.Step != 24 || prov.Metrics.Epoch != 3 || prov.Metrics.HeldL4 == nil {
+		t.Errorf("snapshot provenance %+v", prov)
+	}
+	_, bestMeta, _ := loadModel(t, filepath.Join(dir, ModelName))
+	if !reflect.DeepEqual(meta.Protocol, bestMeta.Protocol) || !reflect.DeepEqual(meta.Scaling, bestMeta.Scaling) {
+		t.Errorf("snapshot metadata differs from the best model's")
+	}
+
+	// A snapshot holds the parameters the checkpoint of its epoch holds.
+	s.SnapshotEvery = 1
+	s.Epochs = 7
+	mustTrain(t, context.Background(), d, dir, s, nil)
+	_, ts, err := readCheckpoint(filepath.Join(dir, CheckpointName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, _, prov := loadModel(t, filepath.Join(dir, SnapshotName(7)))
+	if i := sameBits(m.Params, ts[0]); i >= 0 || prov.Epoch != 7 {
+		t.Errorf("snapshot of epoch 7 (provenance epoch %d) differs from the checkpoint at parameter %d", prov.Epoch, i)
+	}
+
+	s.SnapshotEvery = -1
+	if _, err := Train(context.Background(), d, dir, s, nil); !errors.Is(err, ErrSettings) || !strings.Contains(err.Error(), "snapshot_every") {
+		t.Errorf("negative snapshot_every: %v", err)
+	}
+}

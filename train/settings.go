@@ -27,7 +27,7 @@ const (
 // (PresetPaper unless Preset says otherwise); "all" and "never" are spelled
 // with a negative number where zero would be ambiguous. Resolved settings are
 // written into the run directory (config.json) and a run resumes only with
-// the same resolved settings, Epochs excepted.
+// the same resolved settings, Epochs and SnapshotEvery excepted.
 //
 // The two presets (Resolved gives every value):
 //
@@ -82,6 +82,15 @@ type Settings struct {
 	// afresh. A resumed run takes its parameters from the checkpoint ["":
 	// random initialisation from Seed].
 	Init string `json:"init,omitempty"`
+
+	// SnapshotEvery also writes the parameters at the end of every that
+	// many epochs as a model file epoch-NNNN.safetensors in the run
+	// directory (SnapshotName), kept beside model.safetensors, which holds
+	// only the best by held-out loss. A surrogate's firing comes and goes
+	// from epoch to epoch long before its loss says so (docs/results.md),
+	// so the epochs in between are worth keeping. Like Epochs it may change
+	// when a run resumes [0: never].
+	SnapshotEvery int `json:"snapshot_every,omitempty"`
 }
 
 // ModelConfig is fno.Config with JSON names; zero fields mean the published
@@ -183,6 +192,8 @@ func (s Settings) validate() error {
 		return bad("workers", s.Workers, "must not be negative")
 	case s.Chunk < 0:
 		return bad("chunk", s.Chunk, "must not be negative")
+	case s.SnapshotEvery < 0:
+		return bad("snapshot_every", s.SnapshotEvery, "must be 0 (never) or positive")
 	}
 	if err := s.Model.FNO().Validate(); err != nil {
 		return fmt.Errorf("%w: model: %w", ErrSettings, err)
@@ -219,6 +230,7 @@ func ReadSettingsFile(path string) (Settings, error) {
 // settings differ, ignoring Epochs; "" if they describe the same run.
 func sameRun(a, b Settings) string {
 	a.Epochs, b.Epochs = 0, 0
+	a.SnapshotEvery, b.SnapshotEvery = 0, 0
 	va, vb := reflect.ValueOf(a), reflect.ValueOf(b)
 	t := va.Type()
 	for i := range t.NumField() {

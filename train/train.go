@@ -25,6 +25,13 @@ const (
 	MetricsName    = "metrics.jsonl"          // one Metrics JSON object per finished epoch
 )
 
+// SnapshotName is the name of the model file of the parameters at the end
+// of an epoch (Settings.SnapshotEvery).
+func SnapshotName(epoch int) string { return fmt.Sprintf("epoch-%04d.safetensors", epoch) }
+
+// SelectedEpoch is Provenance.Selected of a snapshot.
+const SelectedEpoch = "epoch"
+
 // Metadata keys that Train adds to the model file (fno.Metadata.Extra).
 const (
 	MetaModels     = "train.models"     // JSON []ModelInfo: every model of the cell with its embedding and split
@@ -64,7 +71,7 @@ type Provenance struct {
 	Settings Settings `json:"settings"`
 	Epoch    int      `json:"epoch"`    // epoch of the stored parameters (for an export of a mid-epoch checkpoint, the last finished one)
 	Step     int64    `json:"step"`     // optimizer steps that made the parameters
-	Selected string   `json:"selected"` // the loss the model was selected by, or "latest" (ExportLatest)
+	Selected string   `json:"selected"` // the loss the model was selected by, "latest" (ExportLatest) or SelectedEpoch (a snapshot)
 	Metrics  Metrics  `json:"metrics"`  // of that epoch (Seconds zeroed, to keep files reproducible)
 }
 
@@ -412,7 +419,14 @@ func (r *runner) run(ctx context.Context) (*Result, error) {
 		if sel < float64(r.st.BestLoss) {
 			m.Best = true
 			r.st.BestLoss, r.st.BestEpoch = jsonFloat(sel), epoch
-			if err := r.saveModel(m); err != nil {
+			if err := r.saveModel(ModelName, r.res.Selection, m); err != nil {
+				return &r.res, err
+			}
+		}
+		// Before the checkpoint: a run killed in between redoes the epoch
+		// and writes the same snapshot again.
+		if r.set.SnapshotEvery > 0 && epoch%r.set.SnapshotEvery == 0 {
+			if err := r.saveModel(SnapshotName(epoch), SelectedEpoch, m); err != nil {
 				return &r.res, err
 			}
 		}
@@ -491,9 +505,10 @@ func grow(b []float32, n int) []float32 {
 	return b[:n]
 }
 
-// saveModel writes the current parameters as model.safetensors with the
-// protocol of the test window, the scaling, the models and the provenance.
-func (r *runner) saveModel(m Metrics) error {
+// saveModel writes the current parameters as the model file name in the
+// run directory with the protocol of the test window, the scaling, the
+// models and the provenance (selected by selected, after epoch m).
+func (r *runner) saveModel(name, selected string, m Metrics) error {
 	models, err := json.Marshal(r.info.Models)
 	if err != nil {
 		return err
@@ -501,14 +516,14 @@ func (r *runner) saveModel(m Metrics) error {
 	m.Seconds = 0
 	prov, err := json.Marshal(Provenance{
 		Cell: r.info.Cell, DataID: r.info.ID, Settings: r.set, Epoch: m.Epoch, Step: r.opt.Step,
-		Selected: r.res.Selection, Metrics: m,
+		Selected: selected, Metrics: m,
 	})
 	if err != nil {
 		return err
 	}
 	proto := r.info.Protocol(r.info.TestOffset)
 	scaling := r.info.Scaling
-	return fno.SaveFile(r.path(ModelName), r.model, fno.Metadata{
+	return fno.SaveFile(r.path(name), r.model, fno.Metadata{
 		Protocol: &proto,
 		Scaling:  &scaling,
 		Extra:    map[string]string{MetaModels: string(models), MetaProvenance: string(prov)},

@@ -23,10 +23,11 @@ func cmdTrain() *cli.Command {
 	workers := fs.Int("workers", -1, "operator worker goroutines (0: one per core; -1: the settings'); results are bitwise reproducible for a given value")
 	init := fs.String("init", "", "start from the parameters of model `FILE` (e.g. another run's model.safetensors) instead of a random initialisation; overrides the file's")
 	export := fs.String("export", "", "do not train: write the run's latest checkpoint as model `FILE` (model.safetensors is the best by held-out loss) and exit; needs only --out")
+	snapshots := fs.Int("snapshot-every", -1, "also keep the model of every `N`th epoch as epoch-NNNN.safetensors (0: never; -1: the settings'); may change on resume")
 	quiet := fs.Bool("quiet", false, "no progress or per-epoch lines on stderr")
 	c := &cli.Command{
 		Name:      "train",
-		UsageLine: "train --data DIR --out DIR [--config FILE] [--preset paper|cpu] [--epochs N] [--workers N] [--init FILE] [--quiet]\n  noble train --out DIR --export FILE",
+		UsageLine: "train --data DIR --out DIR [--config FILE] [--preset paper|cpu] [--epochs N] [--workers N] [--init FILE] [--snapshot-every N] [--quiet]\n  noble train --out DIR --export FILE",
 		Short:     "train the NOBLE neural operator on a dataset",
 		Long: `Train fits the NOBLE Fourier neural operator to a dataset's traces with the
 published recipe (relative L4 loss, Adam lr 0.004, ReduceLROnPlateau factor 0.4
@@ -44,6 +45,10 @@ the cpu preset). Run the same command again after an interruption (Ctrl-C, or
 even kill -9) and training resumes exactly where the last checkpoint left it.
 On Ctrl-C a checkpoint is written at the next batch boundary. When training
 ends, the best model's path, epoch and loss are printed on stdout.
+
+model.safetensors keeps only the best epoch by held-out loss, which for a
+surrogate still learning to fire is often a silent one: --snapshot-every N also
+keeps the model of every Nth epoch (epoch-0010.safetensors, ...).
 
 --init starts a new run from a trained model's parameters (fine-tuning, or a
 second stage with another learning rate); Adam and the schedule start afresh.
@@ -73,6 +78,9 @@ directory stays as it is (the run may even be going on).`,
 		if *epochs < 0 {
 			return cli.Usagef("--epochs %d: must be positive", *epochs)
 		}
+		if *snapshots < -1 {
+			return cli.Usagef("--snapshot-every %d: must be ≥ 0", *snapshots)
+		}
 		if *workers < -1 {
 			return cli.Usagef("--workers %d: must be ≥ 0", *workers)
 		}
@@ -94,6 +102,9 @@ directory stays as it is (the run may even be going on).`,
 		}
 		if *init != "" {
 			s.Init = *init
+		}
+		if *snapshots >= 0 {
+			s.SnapshotEvery = *snapshots
 		}
 		if _, err := s.Resolved(); err != nil {
 			return cli.Usagef("%v", err)

@@ -80,9 +80,15 @@ func TestTrainCommand(t *testing.T) {
 			t.Error(err)
 		}
 	}
-	// Extending the run to 3 epochs resumes it; another batch size is refused.
-	if msg, err := runTrainCmd("--data", data, "--out", out, "--config", cfg, "--epochs", "3", "--quiet"); err != nil {
+	// Extending the run to 3 epochs resumes it, here keeping the model of
+	// every epoch; another batch size is refused.
+	if msg, err := runTrainCmd("--data", data, "--out", out, "--config", cfg, "--epochs", "3", "--snapshot-every", "1", "--quiet"); err != nil {
 		t.Fatalf("%v\n%s", err, msg)
+	}
+	for epoch, want := range []bool{false, false, false, true} {
+		if _, err := os.Stat(filepath.Join(out, train.SnapshotName(epoch))); (err == nil) != want {
+			t.Errorf("snapshot of epoch %d written %v, want %v", epoch, err == nil, want)
+		}
 	}
 	if b, _ := os.ReadFile(filepath.Join(out, train.MetricsName)); strings.Count(string(b), "\n") != 3 {
 		t.Errorf("metrics.jsonl after extending to 3 epochs:\n%s", b)
@@ -129,6 +135,7 @@ func TestTrainCommandUsage(t *testing.T) {
 		{[]string{"--out", dir, "--export", filepath.Join(dir, "m.safetensors")}, false, "checkpoint.safetensors"},
 		{[]string{"--data", dir, "--out", dir, "--preset", "gpu"}, true, `preset "gpu"`},
 		{[]string{"--data", dir, "--out", dir, "--epochs", "-2"}, true, "--epochs -2"},
+		{[]string{"--data", dir, "--out", dir, "--snapshot-every", "-3"}, true, "--snapshot-every -3"},
 		{[]string{"--data", dir, "--out", dir, "--config", bad}, false, `bad.json: train: invalid settings: json: unknown field "batch"`},
 		{[]string{"--data", dir, "--out", dir}, false, "manifest.json"},
 	} {
