@@ -227,7 +227,8 @@ func ReadSettingsFile(path string) (Settings, error) {
 }
 
 // sameRun reports the first field (JSON name) in which two resolved
-// settings differ, ignoring Epochs; "" if they describe the same run.
+// settings differ, ignoring Epochs and SnapshotEvery; "" if they describe
+// the same run.
 func sameRun(a, b Settings) string {
 	a.Epochs, b.Epochs = 0, 0
 	a.SnapshotEvery, b.SnapshotEvery = 0, 0
