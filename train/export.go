@@ -23,6 +23,10 @@ func ExportLatest(dir, out string) (*Provenance, error) {
 			return nil, fmt.Errorf("export: %s: would overwrite the run's %s; choose another file", out, name)
 		}
 	}
+	var epoch int
+	if sameFile(filepath.Dir(out), dir) && isSnapshotName(filepath.Base(out), &epoch) {
+		return nil, fmt.Errorf("export: %s: would overwrite the run's snapshot of epoch %d; choose another file", out, epoch)
+	}
 	ckpt := filepath.Join(dir, CheckpointName)
 	st, ts, err := readCheckpoint(ckpt)
 	if err != nil {
@@ -79,6 +83,14 @@ func ExportLatest(dir, out string) (*Provenance, error) {
 // sameFile reports whether a and b name the same path (after making them
 // absolute and clean; links are not followed, which is enough to keep a
 // user from overwriting a run file by its own name).
+// isSnapshotName reports whether name is SnapshotName of some epoch, which
+// it stores in *epoch.
+func isSnapshotName(name string, epoch *int) bool {
+	var rest string
+	n, _ := fmt.Sscanf(name, "epoch-%d.safetensors%s", epoch, &rest)
+	return n == 1 && name == SnapshotName(*epoch)
+}
+
 func sameFile(a, b string) bool {
 	a, errA := filepath.Abs(a)
 	b, errB := filepath.Abs(b)

@@ -92,7 +92,7 @@ func TestExportLatestErrors(t *testing.T) {
 	d := newMemData(2, 1, 1, 4)
 	dir := t.TempDir()
 	mustTrain(t, context.Background(), d, dir, tinySettings(1), nil)
-	for _, name := range []string{ModelName, CheckpointName} {
+	for _, name := range []string{ModelName, CheckpointName, SnapshotName(3)} {
 		_, err := ExportLatest(dir, filepath.Join(dir, name))
 		if err == nil || !strings.Contains(err.Error(), "would overwrite") {
 			t.Errorf("export onto %s: %v", name, err)
@@ -222,5 +222,25 @@ func TestSnapshots(t *testing.T) {
 	s.SnapshotEvery = -1
 	if _, err := Train(context.Background(), d, dir, s, nil); !errors.Is(err, ErrSettings) || !strings.Contains(err.Error(), "snapshot_every") {
 		t.Errorf("negative snapshot_every: %v", err)
+	}
+}
+
+func TestIsSnapshotName(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		want  bool
+		epoch int
+	}{
+		{"epoch-0003.safetensors", true, 3},
+		{"epoch-12345.safetensors", true, 12345},
+		{"epoch-3.safetensors", false, 0},
+		{"epoch-0003.safetensors.bak", false, 0},
+		{"epoch-00x3.safetensors", false, 0},
+		{"model.safetensors", false, 0},
+	} {
+		var e int
+		if got := isSnapshotName(tc.name, &e); got != tc.want || (got && e != tc.epoch) {
+			t.Errorf("isSnapshotName(%q) = %v, epoch %d; want %v, %d", tc.name, got, e, tc.want, tc.epoch)
+		}
 	}
 }
