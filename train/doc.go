@@ -22,6 +22,12 @@
 // depend on the window. The preset "cpu" keeps recipe and architecture and
 // shrinks the budget for two-core machines (see Settings).
 //
+// At the cpu preset's batch of 16 the plateau scheduler, watching a
+// training loss that still creeps down, may never cut the rate while the
+// surrogate stays silent; Settings.LRAt is the manual cut that made the
+// shipped model fire (docs/results.md), and it can be added to a run that
+// is going on without losing its Adam state.
+//
 // # Data order and resumption
 //
 // The order of an epoch is drawn from rand.New(rand.NewPCG(seed, epoch))

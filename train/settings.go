@@ -6,9 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"math"
 	"os"
 	"reflect"
+	"slices"
 
 	"github.com/noble-neuro/noble/fno"
 	"github.com/noble-neuro/noble/surrogate"
@@ -27,7 +29,8 @@ const (
 // (PresetPaper unless Preset says otherwise); "all" and "never" are spelled
 // with a negative number where zero would be ambiguous. Resolved settings are
 // written into the run directory (config.json) and a run resumes only with
-// the same resolved settings, Epochs and SnapshotEvery excepted.
+// the same resolved settings, Epochs and SnapshotEvery excepted, and with
+// LRAt merged into the run's (Settings.LRAt).
 //
 // The two presets (Resolved gives every value):
 //
@@ -91,6 +94,16 @@ type Settings struct {
 	// so the epochs in between are worth keeping. Like Epochs it may change
 	// when a run resumes [0: never].
 	SnapshotEvery int `json:"snapshot_every,omitempty"`
+
+	// LRAt sets the learning rate at the start of an epoch: from epoch E
+	// on it is LRAt[E], and ReduceLROnPlateau goes on from that rate with
+	// its patience count restarted. It is the manual cut a batch-16 run on
+	// the loss plateau needs to fire (docs/results.md) without restarting
+	// Adam, and a run given the cut from the start ends bit for bit where
+	// one given it on resume ends. On resume the given entries are added to
+	// the run's own (config.json), replacing those of epochs not yet begun;
+	// an entry for an epoch already begun must equal the run's [none].
+	LRAt map[int]float64 `json:"lr_at,omitempty"`
 }
 
 // ModelConfig is fno.Config with JSON names; zero fields mean the published
@@ -162,6 +175,10 @@ func (s Settings) Resolved() (Settings, error) {
 	def(&m.LiftingChannels, d.LiftingChannels)
 	def(&m.ProjectionChannels, d.ProjectionChannels)
 	def(&m.MLPHidden, d.MLPHidden)
+	s.LRAt = maps.Clone(s.LRAt)
+	if len(s.LRAt) == 0 {
+		s.LRAt = nil
+	}
 	return s, s.validate()
 }
 
@@ -195,6 +212,14 @@ func (s Settings) validate() error {
 	case s.SnapshotEvery < 0:
 		return bad("snapshot_every", s.SnapshotEvery, "must be 0 (never) or positive")
 	}
+	for _, e := range slices.Sorted(maps.Keys(s.LRAt)) {
+		if e < 1 {
+			return fmt.Errorf("%w: lr_at: epoch %d: epochs count from 1", ErrSettings, e)
+		}
+		if lr := s.LRAt[e]; !(lr > 0) || !finite(lr) {
+			return fmt.Errorf("%w: lr_at: epoch %d: learning rate %v must be positive and finite", ErrSettings, e, lr)
+		}
+	}
 	if err := s.Model.FNO().Validate(); err != nil {
 		return fmt.Errorf("%w: model: %w", ErrSettings, err)
 	}
@@ -227,11 +252,12 @@ func ReadSettingsFile(path string) (Settings, error) {
 }
 
 // sameRun reports the first field (JSON name) in which two resolved
-// settings differ, ignoring Epochs and SnapshotEvery; "" if they describe
-// the same run.
+// settings differ, ignoring Epochs, SnapshotEvery and LRAt (see mergeLRAt);
+// "" if they describe the same run.
 func sameRun(a, b Settings) string {
 	a.Epochs, b.Epochs = 0, 0
 	a.SnapshotEvery, b.SnapshotEvery = 0, 0
+	a.LRAt, b.LRAt = nil, nil
 	va, vb := reflect.ValueOf(a), reflect.ValueOf(b)
 	t := va.Type()
 	for i := range t.NumField() {
@@ -241,4 +267,26 @@ func sameRun(a, b Settings) string {
 		}
 	}
 	return ""
+}
+
+// mergeLRAt returns the learning-rate cuts of a resumed run: those the run
+// has (was) with the given ones added or replacing them from epoch begun,
+// the first epoch not yet begun, on. A given entry for an epoch already
+// begun must equal the run's; if not, the second result says which.
+func mergeLRAt(given, was map[int]float64, begun int) (map[int]float64, string) {
+	m := maps.Clone(was)
+	for _, e := range slices.Sorted(maps.Keys(given)) {
+		v, old := given[e], was[e]
+		if e < begun && v != old {
+			if _, ok := was[e]; !ok {
+				return nil, fmt.Sprintf("lr_at: epoch %d: %v, the run had no cut there and the epoch has begun", e, v)
+			}
+			return nil, fmt.Sprintf("lr_at: epoch %d: %v, was %v, and the epoch has begun", e, v, old)
+		}
+		if m == nil {
+			m = make(map[int]float64)
+		}
+		m[e] = v
+	}
+	return m, ""
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"math"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -18,7 +19,7 @@ func TestSettingsResolved(t *testing.T) {
 		TracesPerEpoch: -1, EvalTraces: -1, CheckpointBatches: -1, ShardBuffer: 4,
 		Model: ModelConfig{Width: 24, Layers: 12, Modes: 129, LiftingChannels: 48, ProjectionChannels: 96, MLPHidden: 12},
 	}
-	if p != want {
+	if !reflect.DeepEqual(p, want) {
 		t.Errorf("paper preset = %+v, want %+v", p, want)
 	}
 	if n := p.Model.FNO().NumParams(); n != 1803001 {
@@ -57,6 +58,9 @@ func TestSettingsInvalid(t *testing.T) {
 		{"workers", Settings{Workers: -1}, "workers = -1"},
 		{"chunk", Settings{Chunk: -3}, "chunk = -3"},
 		{"model", Settings{Model: ModelConfig{Modes: -4}}, "Modes = -4"},
+		{"lr_at epoch", Settings{LRAt: map[int]float64{0: 0.001}}, "lr_at: epoch 0"},
+		{"lr_at rate", Settings{LRAt: map[int]float64{3: 0.001, 5: -1}}, "lr_at: epoch 5: learning rate -1"},
+		{"lr_at nan", Settings{LRAt: map[int]float64{2: math.NaN()}}, "lr_at: epoch 2: learning rate NaN"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := tc.s.Resolved()

@@ -107,7 +107,8 @@ type Result struct {
 // scheduler, the data order and the window offsets are restored, so that an
 // interrupted run ends bit for bit as an uninterrupted one (for the same
 // Settings.Workers). The resolved settings must equal those of the
-// checkpoint except Epochs, which may be raised to extend a run.
+// checkpoint except Epochs, which may be raised to extend a run,
+// SnapshotEvery, and LRAt, whose entries join the run's (Settings.LRAt).
 //
 // Every epoch ends with an evaluation on the test splits, a line in
 // metrics.jsonl, model.safetensors when the selection loss improved (the
@@ -222,13 +223,23 @@ func (r *runner) start() error {
 		if st.Params != len(m.Params) {
 			return fmt.Errorf("%s: %w: %d parameters, the model has %d", r.path(CheckpointName), ErrCheckpoint, st.Params, len(m.Params))
 		}
+		begun := st.Epoch // the first epoch not yet begun
+		if st.Batch > 0 {
+			begun++
+		}
+		lrAt, d := mergeLRAt(r.set.LRAt, st.Settings.LRAt, begun)
+		if d != "" {
+			return fmt.Errorf("%s: %w: %s", r.path(CheckpointName), ErrCheckpoint, d)
+		}
+		r.set.LRAt = lrAt
+		r.res.Settings = r.set
 		copy(m.Params, ts[0])
 		copy(r.opt.M, ts[1])
 		copy(r.opt.V, ts[2])
 		r.opt.LR, r.opt.Step = st.LR, st.AdamStep
 		r.sched.Best = float64(st.Plateau.Best)
 		r.sched.BadEpochs, r.sched.CooldownCounter = st.Plateau.BadEpochs, st.Plateau.CooldownCounter
-		st.Settings = r.set // Epochs may differ
+		st.Settings = r.set // Epochs, SnapshotEvery and LRAt may differ
 		r.st = *st
 		r.res.Resumed = true
 		if err := r.trimMetrics(); err != nil {
@@ -334,6 +345,12 @@ func (r *runner) run(ctx context.Context) (*Result, error) {
 		epoch := r.st.Epoch
 		p := newPlan(r.set.Seed, epoch, sizes, r.set.TracesPerEpoch, r.set.ShardBuffer, r.info.MaxOffset)
 		nb := p.batches(r.set.BatchSize)
+		if v, ok := r.set.LRAt[epoch]; ok && r.st.Batch == 0 {
+			// A mid-epoch checkpoint already holds this rate and the
+			// restarted patience.
+			r.opt.LR = v
+			r.sched.BadEpochs = 0
+		}
 		lr := r.opt.LR
 		t0 := time.Now()
 		elapsed := func() float64 { return r.st.EpochSeconds + time.Since(t0).Seconds() }

@@ -5,9 +5,11 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"maps"
 	"math"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -75,7 +77,7 @@ func sameBits(a, b []float32) int {
 
 func compareRuns(t *testing.T, name string, got, want runState) {
 	t.Helper()
-	if got.st != want.st {
+	if !reflect.DeepEqual(got.st, want.st) {
 		t.Errorf("%s: checkpoint state\n got %+v\nwant %+v", name, got.st, want.st)
 	}
 	for i, n := range []string{tenParams, tenAdamM, tenAdamV} {
@@ -254,7 +256,7 @@ func TestModelFile(t *testing.T) {
 	}
 	var cfg Settings
 	b, _ := os.ReadFile(filepath.Join(dir, ConfigName))
-	if err := json.Unmarshal(b, &cfg); err != nil || cfg != res.Settings {
+	if err := json.Unmarshal(b, &cfg); err != nil || !reflect.DeepEqual(cfg, res.Settings) {
 		t.Errorf("config.json = %+v (%v), want %+v", cfg, err, res.Settings)
 	}
 }
@@ -364,4 +366,83 @@ func FuzzDecodeCheckpoint(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestLRAt checks the manual learning-rate cut: applied at the start of its
+// epoch, the same whether given from the start, on resume or across a
+// mid-epoch kill, and refused where it would rewrite an epoch already begun.
+func TestLRAt(t *testing.T) {
+	d := newMemData(5, 1, 1, 6) // 8 batches of 4 per epoch
+	base := t.TempDir()
+	s := tinySettings(3)
+	s.Patience = 100 // only LRAt changes the rate
+	s.LRAt = map[int]float64{2: 0.003}
+
+	whole := filepath.Join(base, "whole")
+	mustTrain(t, context.Background(), d, whole, s, nil)
+	want := readRun(t, whole)
+	for i, lr := range []float64{0.01, 0.003, 0.003} {
+		if m := want.metrics[i]; m.LR != lr {
+			t.Errorf("epoch %d: lr %v, want %v", m.Epoch, m.LR, lr)
+		}
+	}
+
+	// The cut added on resume, before epoch 2.
+	split := filepath.Join(base, "split")
+	s1 := *s
+	s1.Epochs, s1.LRAt = 1, nil
+	mustTrain(t, context.Background(), d, split, &s1, nil)
+	mustTrain(t, context.Background(), d, split, s, nil)
+	compareRuns(t, "cut on resume", readRun(t, split), want)
+
+	// Killed in the middle of epoch 2, after the cut.
+	killed := filepath.Join(base, "killed")
+	ctx, cancel := context.WithCancel(context.Background())
+	h := &Hooks{Batch: func(epoch, done, total int) {
+		if epoch == 2 && done == 3*s.BatchSize {
+			cancel()
+		}
+	}}
+	if _, err := Train(ctx, d, killed, s, h); !errors.Is(err, context.Canceled) {
+		t.Fatalf("cancelled run: %v", err)
+	}
+	cancel()
+	mustTrain(t, context.Background(), d, killed, s, nil)
+	compareRuns(t, "killed in the cut epoch", readRun(t, killed), want)
+
+	// Epochs 1–3 have begun: their entries cannot change.
+	for _, tc := range []struct {
+		lrAt map[int]float64
+		msg  string
+	}{
+		{map[int]float64{2: 0.005}, "lr_at: epoch 2: 0.005, was 0.003, and the epoch has begun"},
+		{map[int]float64{1: 0.02, 5: 0.001}, "lr_at: epoch 1: 0.02, the run had no cut there"},
+	} {
+		s2 := *s
+		s2.Epochs, s2.LRAt = 5, tc.lrAt
+		if _, err := Train(context.Background(), d, whole, &s2, nil); !errors.Is(err, ErrCheckpoint) || !strings.Contains(err.Error(), tc.msg) {
+			t.Errorf("resume with lr_at %v: %v, want ErrCheckpoint with %q", tc.lrAt, err, tc.msg)
+		}
+	}
+	// A new cut joins the run's; the next resume need not repeat either.
+	s4 := *s
+	s4.Epochs, s4.LRAt = 4, map[int]float64{4: 0.001}
+	res := mustTrain(t, context.Background(), d, whole, &s4, nil)
+	if got := res.Metrics[len(res.Metrics)-1]; got.Epoch != 4 || got.LR != 0.001 {
+		t.Errorf("epoch 4 after adding a cut: %+v", got)
+	}
+	if want := map[int]float64{2: 0.003, 4: 0.001}; !maps.Equal(res.Settings.LRAt, want) {
+		t.Errorf("lr_at after the resume: %v, want %v", res.Settings.LRAt, want)
+	}
+	s5 := *s
+	s5.Epochs, s5.LRAt = 5, nil
+	res = mustTrain(t, context.Background(), d, whole, &s5, nil)
+	if got := res.Metrics[len(res.Metrics)-1]; got.Epoch != 5 || got.LR != 0.001 {
+		t.Errorf("epoch 5, resumed without lr_at: %+v", got)
+	}
+	var cfg Settings
+	b, _ := os.ReadFile(filepath.Join(whole, ConfigName))
+	if err := json.Unmarshal(b, &cfg); err != nil || !maps.Equal(cfg.LRAt, map[int]float64{2: 0.003, 4: 0.001}) {
+		t.Errorf("config.json lr_at = %v (%v)", cfg.LRAt, err)
+	}
 }

@@ -6,8 +6,12 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
+	"math"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 
 	"github.com/noble-neuro/noble/internal/cli"
 	"github.com/noble-neuro/noble/train"
@@ -24,10 +28,11 @@ func cmdTrain() *cli.Command {
 	init := fs.String("init", "", "start from the parameters of model `FILE` (e.g. another run's model.safetensors) instead of a random initialisation; overrides the file's")
 	export := fs.String("export", "", "do not train: write the run's latest checkpoint as model `FILE` (model.safetensors is the best by held-out loss) and exit; needs only --out")
 	snapshots := fs.Int("snapshot-every", -1, "also keep the model of every `N`th epoch as epoch-NNNN.safetensors (0: never; -1: the settings'); may change on resume")
+	lrAt := fs.String("lr-at", "", "set the learning rate at the start of epochs, `EPOCH:LR[,EPOCH:LR...]` (e.g. 21:0.0016); joins the run's cuts on resume")
 	quiet := fs.Bool("quiet", false, "no progress or per-epoch lines on stderr")
 	c := &cli.Command{
 		Name:      "train",
-		UsageLine: "train --data DIR --out DIR [--config FILE] [--preset paper|cpu] [--epochs N] [--workers N] [--init FILE] [--snapshot-every N] [--quiet]\n  noble train --out DIR --export FILE",
+		UsageLine: "train --data DIR --out DIR [--config FILE] [--preset paper|cpu] [--epochs N] [--workers N] [--init FILE] [--snapshot-every N] [--lr-at EPOCH:LR,...] [--quiet]\n  noble train --out DIR --export FILE",
 		Short:     "train the NOBLE neural operator on a dataset",
 		Long: `Train fits the NOBLE Fourier neural operator to a dataset's traces with the
 published recipe (relative L4 loss, Adam lr 0.004, ReduceLROnPlateau factor 0.4
@@ -49,6 +54,13 @@ ends, the best model's path, epoch and loss are printed on stdout.
 model.safetensors keeps only the best epoch by held-out loss, which for a
 surrogate still learning to fire is often a silent one: --snapshot-every N also
 keeps the model of every Nth epoch (epoch-0010.safetensors, ...).
+
+--lr-at 21:0.0016 sets the learning rate from epoch 21 on (the plateau
+scheduler goes on from there), on a new run or one being resumed: the cut a
+batch-16 run that sits on the loss plateau without firing needs, keeping the
+run's Adam state, metrics and checkpoint (docs/results.md). Cuts are stored in
+config.json, so later resumes need not repeat them; a cut for an epoch that
+has begun cannot change.
 
 --init starts a new run from a trained model's parameters (fine-tuning, or a
 second stage with another learning rate); Adam and the schedule start afresh.
@@ -106,12 +118,46 @@ directory stays as it is (the run may even be going on).`,
 		if *snapshots >= 0 {
 			s.SnapshotEvery = *snapshots
 		}
+		if *lrAt != "" {
+			cuts, err := parseLRAt(*lrAt)
+			if err != nil {
+				return cli.Usagef("--lr-at %s: %v", *lrAt, err)
+			}
+			if s.LRAt == nil {
+				s.LRAt = make(map[int]float64, len(cuts))
+			}
+			maps.Copy(s.LRAt, cuts)
+		}
 		if _, err := s.Resolved(); err != nil {
 			return cli.Usagef("%v", err)
 		}
 		return runTrain(ctx, *data, *out, &s, *quiet, os.Stdout, os.Stderr)
 	}
 	return c
+}
+
+// parseLRAt parses "EPOCH:LR,EPOCH:LR,...".
+func parseLRAt(v string) (map[int]float64, error) {
+	cuts := make(map[int]float64)
+	for item := range strings.SplitSeq(v, ",") {
+		e, lr, ok := strings.Cut(strings.TrimSpace(item), ":")
+		if !ok {
+			return nil, fmt.Errorf("%q: want EPOCH:LR", item)
+		}
+		epoch, err := strconv.Atoi(e)
+		if err != nil || epoch < 1 {
+			return nil, fmt.Errorf("%q: epoch %q must be a positive integer", item, e)
+		}
+		rate, err := strconv.ParseFloat(lr, 64)
+		if err != nil || !(rate > 0) || math.IsInf(rate, 0) {
+			return nil, fmt.Errorf("%q: learning rate %q must be a positive number", item, lr)
+		}
+		if _, dup := cuts[epoch]; dup {
+			return nil, fmt.Errorf("epoch %d given twice", epoch)
+		}
+		cuts[epoch] = rate
+	}
+	return cuts, nil
 }
 
 func runTrain(ctx context.Context, dataDir, out string, s *train.Settings, quiet bool, stdout, stderr io.Writer) error {

@@ -81,9 +81,14 @@ func TestTrainCommand(t *testing.T) {
 		}
 	}
 	// Extending the run to 3 epochs resumes it, here keeping the model of
-	// every epoch; another batch size is refused.
-	if msg, err := runTrainCmd("--data", data, "--out", out, "--config", cfg, "--epochs", "3", "--snapshot-every", "1", "--quiet"); err != nil {
+	// every epoch and cutting the learning rate at epoch 3; another batch
+	// size is refused.
+	if msg, err := runTrainCmd("--data", data, "--out", out, "--config", cfg, "--epochs", "3", "--snapshot-every", "1", "--lr-at", "3:0.0016", "--quiet"); err != nil {
 		t.Fatalf("%v\n%s", err, msg)
+	}
+	b, _ = os.ReadFile(filepath.Join(out, train.MetricsName))
+	if lines := strings.Split(strings.TrimSpace(string(b)), "\n"); !strings.Contains(lines[len(lines)-1], `"lr":0.0016,`) {
+		t.Errorf("epoch 3 after --lr-at 3:0.0016: %s", lines[len(lines)-1])
 	}
 	for epoch, want := range []bool{false, false, false, true} {
 		if _, err := os.Stat(filepath.Join(out, train.SnapshotName(epoch))); (err == nil) != want {
@@ -136,6 +141,10 @@ func TestTrainCommandUsage(t *testing.T) {
 		{[]string{"--data", dir, "--out", dir, "--preset", "gpu"}, true, `preset "gpu"`},
 		{[]string{"--data", dir, "--out", dir, "--epochs", "-2"}, true, "--epochs -2"},
 		{[]string{"--data", dir, "--out", dir, "--snapshot-every", "-3"}, true, "--snapshot-every -3"},
+		{[]string{"--data", dir, "--out", dir, "--lr-at", "3"}, true, `"3": want EPOCH:LR`},
+		{[]string{"--data", dir, "--out", dir, "--lr-at", "0:0.001"}, true, `epoch "0" must be a positive integer`},
+		{[]string{"--data", dir, "--out", dir, "--lr-at", "2:0.001, 5:-1"}, true, `learning rate "-1" must be a positive number`},
+		{[]string{"--data", dir, "--out", dir, "--lr-at", "2:0.001,2:0.002"}, true, "epoch 2 given twice"},
 		{[]string{"--data", dir, "--out", dir, "--config", bad}, false, `bad.json: train: invalid settings: json: unknown field "batch"`},
 		{[]string{"--data", dir, "--out", dir}, false, "manifest.json"},
 	} {
