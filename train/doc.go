@@ -24,9 +24,11 @@
 //
 // At the cpu preset's batch of 16 the plateau scheduler, watching a
 // training loss that still creeps down, may never cut the rate while the
-// surrogate stays silent; Settings.LRAt is the manual cut that made the
-// shipped model fire (docs/results.md), and it can be added to a run that
-// is going on without losing its Adam state.
+// surrogate stays silent. A manual cut of the rate made the shipped mouse
+// model fire (there through Settings.Init, which restarts Adam) and the
+// human model (Settings.LRAt, added to the run while it went on; both in
+// docs/results.md); LRAt keeps the run's Adam state, checkpoint and
+// metrics.
 //
 // # Data order and resumption
 //

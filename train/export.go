@@ -80,9 +80,6 @@ func ExportLatest(dir, out string) (*Provenance, error) {
 	return &p, nil
 }
 
-// sameFile reports whether a and b name the same path (after making them
-// absolute and clean; links are not followed, which is enough to keep a
-// user from overwriting a run file by its own name).
 // isSnapshotName reports whether name is SnapshotName of some epoch, which
 // it stores in *epoch.
 func isSnapshotName(name string, epoch *int) bool {
@@ -91,6 +88,9 @@ func isSnapshotName(name string, epoch *int) bool {
 	return n == 1 && name == SnapshotName(*epoch)
 }
 
+// sameFile reports whether a and b name the same path (after making them
+// absolute and clean; links are not followed, which is enough to keep a
+// user from overwriting a run file by its own name).
 func sameFile(a, b string) bool {
 	a, errA := filepath.Abs(a)
 	b, errB := filepath.Abs(b)
