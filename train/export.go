@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 
 	"github.com/noble-neuro/noble/fno"
 )
@@ -23,8 +25,7 @@ func ExportLatest(dir, out string) (*Provenance, error) {
 			return nil, fmt.Errorf("export: %s: would overwrite the run's %s; choose another file", out, name)
 		}
 	}
-	var epoch int
-	if sameFile(filepath.Dir(out), dir) && isSnapshotName(filepath.Base(out), &epoch) {
+	if epoch, ok := snapshotEpoch(filepath.Base(out)); ok && sameFile(filepath.Dir(out), dir) {
 		return nil, fmt.Errorf("export: %s: would overwrite the run's snapshot of epoch %d; choose another file", out, epoch)
 	}
 	ckpt := filepath.Join(dir, CheckpointName)
@@ -80,12 +81,12 @@ func ExportLatest(dir, out string) (*Provenance, error) {
 	return &p, nil
 }
 
-// isSnapshotName reports whether name is SnapshotName of some epoch, which
-// it stores in *epoch.
-func isSnapshotName(name string, epoch *int) bool {
-	var rest string
-	n, _ := fmt.Sscanf(name, "epoch-%d.safetensors%s", epoch, &rest)
-	return n == 1 && name == SnapshotName(*epoch)
+// snapshotEpoch returns the epoch whose SnapshotName is name, if any.
+func snapshotEpoch(name string) (int, bool) {
+	digits, ok := strings.CutPrefix(name, "epoch-")
+	digits, ok2 := strings.CutSuffix(digits, ".safetensors")
+	epoch, err := strconv.Atoi(digits)
+	return epoch, ok && ok2 && err == nil && name == SnapshotName(epoch)
 }
 
 // sameFile reports whether a and b name the same path (after making them

@@ -225,7 +225,7 @@ func TestSnapshots(t *testing.T) {
 	}
 }
 
-func TestIsSnapshotName(t *testing.T) {
+func TestSnapshotEpoch(t *testing.T) {
 	for _, tc := range []struct {
 		name  string
 		want  bool
@@ -238,9 +238,9 @@ func TestIsSnapshotName(t *testing.T) {
 		{"epoch-00x3.safetensors", false, 0},
 		{"model.safetensors", false, 0},
 	} {
-		var e int
-		if got := isSnapshotName(tc.name, &e); got != tc.want || (got && e != tc.epoch) {
-			t.Errorf("isSnapshotName(%q) = %v, epoch %d; want %v, %d", tc.name, got, e, tc.want, tc.epoch)
+		e, got := snapshotEpoch(tc.name)
+		if got != tc.want || (got && e != tc.epoch) {
+			t.Errorf("snapshotEpoch(%q) = %d, %v; want %d, %v", tc.name, e, got, tc.epoch, tc.want)
 		}
 	}
 }

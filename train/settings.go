@@ -276,9 +276,9 @@ func sameRun(a, b Settings) string {
 func mergeLRAt(given, was map[int]float64, begun int) (map[int]float64, string) {
 	m := maps.Clone(was)
 	for _, e := range slices.Sorted(maps.Keys(given)) {
-		v, old := given[e], was[e]
-		if e < begun && v != old {
-			if _, ok := was[e]; !ok {
+		v := given[e]
+		if old, had := was[e]; e < begun && (!had || v != old) {
+			if !had {
 				return nil, fmt.Sprintf("lr_at: epoch %d: %v, the run had no cut there and the epoch has begun", e, v)
 			}
 			return nil, fmt.Sprintf("lr_at: epoch %d: %v, was %v, and the epoch has begun", e, v, old)
