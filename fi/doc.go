@@ -62,7 +62,10 @@
 // with the authors' own pipeline (BMTK, 1 s steps after 1 s, dL = 20 µm, axon
 // deleted, per simple_iclamp.py and cell_functions.py in the same
 // repository), not with NOBLE's 400 ms protocol; Settings.Delay and Dur (and
-// "noble fi --delay 1000 --dur 1000") reproduce that protocol.
+// "noble fi --delay 1000 --dur 1000") reproduce that protocol. The rest of
+// that pipeline is ours already: BMTK turns dL into nseg = 1 + 2·int(L/(2·dL))
+// (SWCReader.set_segment_dl), which for dL = 20 µm is package cable's
+// DefaultNseg, and the human models' axon is deleted here too.
 //
 // No definition on our traces reproduces the published numbers, and the
 // evidence says they are not a line fit of the models' own F-I curves: the
