@@ -101,7 +101,7 @@ func BenchmarkEvaluate(b *testing.B) {
 	c0 := cpuSeconds()
 	b.ResetTimer()
 	for b.Loop() {
-		if ev, err := r.evaluate(context.Background(), SplitTestHeld); err != nil || ev.n != 16 {
+		if ev, err := r.evaluate(context.Background(), SplitTestHeld, true); err != nil || ev.n != 16 {
 			b.Fatal(ev.n, err)
 		}
 	}

@@ -53,7 +53,7 @@
 //	                        with a SHA-256 of the tensors; written atomically
 //	                        after every epoch, every CheckpointBatches batches
 //	                        and on cancellation
-//	model.safetensors       the best model by held-out loss, an fno model file
+//	model.safetensors       the best model by held-out loss (Settings.SelectBy), an fno model file
 //	                        with the protocol of the test window, the scaling,
 //	                        the models with their embeddings (MetaModels) and
 //	                        the training provenance (MetaProvenance)

@@ -73,7 +73,9 @@ func (c *spikeCounter) count(v []float32) (int, error) {
 // feature extractions per trace, 0.09 ms each (features BenchmarkCompute)
 // against 35 ms for the trace's whole evaluation (BenchmarkEvaluate), both
 // measured on 2026-11-28 on the 2-core machine, under a training run's load.
-func (r *runner) evaluate(ctx context.Context, split string) (evalResult, error) {
+// Without predict the operator is not run: only the targets' spikes are
+// counted (SpikeStats.Firing), and the losses stay zero.
+func (r *runner) evaluate(ctx context.Context, split string, predict bool) (evalResult, error) {
 	var res evalResult
 	sizes := r.data.ShardSizes(split)
 	limit := r.set.EvalTraces
@@ -119,19 +121,23 @@ func (r *runner) evaluate(ctx context.Context, split string) (evalResult, error)
 			if err := r.fill(r.x, r.y, split, func(int) *Shard { return sh }, it, w); err != nil {
 				return res, err
 			}
-			r.model.Forward(r.yhat, r.x, k, w)
-			s2, _ := fno.RelLpLoss(r.lossGrad, 2, r.yhat, r.y, k, w)
-			s4, _ := fno.RelLpLoss(r.lossGrad, 4, r.yhat, r.y, k, w)
-			sum2 += s2
-			sum4 += s4
+			if predict {
+				r.model.Forward(r.yhat, r.x, k, w)
+				s2, _ := fno.RelLpLoss(r.lossGrad, 2, r.yhat, r.y, k, w)
+				s4, _ := fno.RelLpLoss(r.lossGrad, 4, r.yhat, r.y, k, w)
+				sum2 += s2
+				sum4 += s4
+			}
 			for j := range k {
 				nt, err := sc.count(r.y[j*w : (j+1)*w])
 				if err != nil {
 					return res, fmt.Errorf("%w: %s shard %d, trace %d: %w", ErrData, split, si, it[j].index, err)
 				}
-				np, err := sc.count(r.yhat[j*w : (j+1)*w])
-				if err != nil {
-					return res, fmt.Errorf("operator output on %s shard %d, trace %d: %w", split, si, it[j].index, err)
+				np := 0
+				if predict {
+					if np, err = sc.count(r.yhat[j*w : (j+1)*w]); err != nil {
+						return res, fmt.Errorf("operator output on %s shard %d, trace %d: %w", split, si, it[j].index, err)
+					}
 				}
 				sumSC += res.spikes.add(nt, np)
 			}

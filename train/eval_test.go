@@ -68,7 +68,7 @@ func TestEvaluateSpikes(t *testing.T) {
 	clear(m.Params)
 	m.Params[len(m.Params)-1] = -0.07 // projection.fcs.1.bias, volts
 	r := &runner{data: d, info: d.info, set: set, model: m}
-	ev, err := r.evaluate(context.Background(), SplitTestSeen)
+	ev, err := r.evaluate(context.Background(), SplitTestSeen, true)
 	if err != nil {
 		t.Fatal(err)
 	}

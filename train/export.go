@@ -14,7 +14,7 @@ import (
 // ExportLatest writes the parameters of the latest checkpoint of the run
 // in dir as a model file at out, with the metadata of the run's best model
 // (protocol, scaling, models) and a provenance whose Selected is "latest".
-// model.safetensors keeps the best parameters by held-out loss; this is
+// model.safetensors keeps the best parameters (Settings.SelectBy); this is
 // how to use the newest ones instead, e.g. to check how far training on
 // the training traces alone has gone, or to go on from a run that is still
 // going. The run needs one finished epoch. The file is written atomically;

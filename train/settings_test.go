@@ -16,7 +16,7 @@ func TestSettingsResolved(t *testing.T) {
 	}
 	want := Settings{
 		Preset: "paper", Epochs: 300, BatchSize: 64, LR: 0.004, LRFactor: 0.4, Patience: 4, LossP: 4,
-		TracesPerEpoch: -1, EvalTraces: -1, CheckpointBatches: -1, ShardBuffer: 4,
+		TracesPerEpoch: -1, EvalTraces: -1, CheckpointBatches: -1, ShardBuffer: 4, SelectBy: "loss",
 		Model: ModelConfig{Width: 24, Layers: 12, Modes: 129, LiftingChannels: 48, ProjectionChannels: 96, MLPHidden: 12},
 	}
 	if !reflect.DeepEqual(p, want) {
@@ -61,6 +61,7 @@ func TestSettingsInvalid(t *testing.T) {
 		{"lr_at epoch", Settings{LRAt: map[int]float64{0: 0.001}}, "lr_at: epoch 0"},
 		{"lr_at rate", Settings{LRAt: map[int]float64{3: 0.001, 5: -1}}, "lr_at: epoch 5: learning rate -1"},
 		{"lr_at nan", Settings{LRAt: map[int]float64{2: math.NaN()}}, "lr_at: epoch 2: learning rate NaN"},
+		{"select_by", Settings{SelectBy: "best"}, `select_by = "best": want "loss" or "spikecount"`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := tc.s.Resolved()

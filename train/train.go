@@ -96,7 +96,7 @@ type Result struct {
 	Epochs     int      // epochs finished in total
 	BestEpoch  int      // epoch of model.safetensors (0: none)
 	BestLoss   float64  // its selection loss
-	Selection  string   // which loss selects the best model: "test_held_l4", "test_seen_l4" or "train_loss"
+	Selection  string   // what selects the best model: "test_held_l4", "test_seen_l4", "train_loss", "test_held_spikecount" or "test_seen_spikecount"
 	Metrics    []Metrics
 	PeakShards int // most training shards held in memory at once
 }
@@ -158,6 +158,9 @@ func Train(ctx context.Context, data Data, dir string, s *Settings, hooks *Hooks
 	if err := r.start(); err != nil {
 		return nil, err
 	}
+	if err := r.checkSelection(ctx); err != nil {
+		return nil, err
+	}
 	return r.run(ctx)
 }
 
@@ -194,7 +197,11 @@ func (r *runner) start() error {
 	r.opt = fno.NewAdam(len(m.Params), r.set.LR)
 	r.sched = fno.NewPlateau(r.set.LRFactor, r.set.Patience)
 	r.st = state{Settings: r.set, DataID: r.info.ID, Epoch: 1, BestLoss: jsonFloat(math.Inf(1))}
-	r.res = Result{Settings: r.set, Selection: r.selection()}
+	sel, err := r.selection()
+	if err != nil {
+		return err
+	}
+	r.res = Result{Settings: r.set, Selection: sel}
 
 	st, ts, err := readCheckpoint(r.path(CheckpointName))
 	switch {
@@ -213,6 +220,9 @@ func (r *runner) start() error {
 	case err != nil:
 		return err
 	default:
+		if st.Settings.SelectBy == "" {
+			st.Settings.SelectBy = SelectLoss // a checkpoint from before SelectBy
+		}
 		if d := sameRun(r.set, st.Settings); d != "" {
 			return fmt.Errorf("%s: %w: the run was started with other settings (%s); use the same settings or another directory",
 				r.path(CheckpointName), ErrCheckpoint, d)
@@ -271,15 +281,73 @@ func initParams(m *fno.Model, path string) error {
 	return nil
 }
 
-// selection names the loss that selects the best model.
-func (r *runner) selection() string {
-	switch {
-	case len(r.data.ShardSizes(SplitTestHeld)) > 0:
-		return "test_held_l4"
-	case len(r.data.ShardSizes(SplitTestSeen)) > 0:
-		return "test_seen_l4"
+// selectSplit is the test split whose evaluation selects the best model, ""
+// if the data has none.
+func (r *runner) selectSplit() string {
+	for _, split := range []string{SplitTestHeld, SplitTestSeen} {
+		if len(r.data.ShardSizes(split)) > 0 {
+			return split
+		}
 	}
-	return "train_loss"
+	return ""
+}
+
+// selection names what selects the best model (Result.Selection).
+func (r *runner) selection() (string, error) {
+	split := r.selectSplit()
+	switch {
+	case r.set.SelectBy == SelectSpikecount && split == "":
+		return "", fmt.Errorf("%w: select_by %q needs a test split, and the data has none", ErrSettings, SelectSpikecount)
+	case r.set.SelectBy == SelectSpikecount:
+		return split + "_spikecount", nil
+	case split == "":
+		return "train_loss", nil
+	}
+	return split + "_l4", nil
+}
+
+// checkSelection refuses, before any training, a selection by spike count
+// on evaluated traces of which none fires in the simulator: no epoch could
+// be selected.
+func (r *runner) checkSelection(ctx context.Context) error {
+	if r.set.SelectBy != SelectSpikecount {
+		return nil
+	}
+	split := r.selectSplit()
+	ev, err := r.evaluate(ctx, split, false)
+	if err != nil {
+		return err
+	}
+	if ev.spikes.Firing == 0 {
+		return fmt.Errorf("%w: select_by %q: none of the %d evaluated %s traces fires in the simulator; select by %q",
+			ErrSettings, SelectSpikecount, ev.n, split, SelectLoss)
+	}
+	return nil
+}
+
+// selectionValue is the value of metrics m that selects the best model,
+// false if m has none (no simulator-firing trace evaluated).
+func (r *runner) selectionValue(m *Metrics) (float64, bool) {
+	var l4 *float64
+	var spikes *SpikeStats
+	switch r.selectSplit() {
+	case SplitTestHeld:
+		l4, spikes = m.HeldL4, m.HeldSpikes
+	case SplitTestSeen:
+		l4, spikes = m.SeenL4, m.SeenSpikes
+	default:
+		return m.TrainLoss, true
+	}
+	if r.set.SelectBy == SelectSpikecount {
+		if spikes == nil || spikes.SpikecountRel == nil {
+			return 0, false
+		}
+		return *spikes.SpikecountRel, true
+	}
+	if l4 == nil {
+		return 0, false
+	}
+	return *l4, true
 }
 
 func (r *runner) writeConfig() error {
@@ -410,7 +478,7 @@ func (r *runner) run(ctx context.Context) (*Result, error) {
 			l2, l4 **float64
 			spikes **SpikeStats
 		}{{SplitTestHeld, &m.HeldL2, &m.HeldL4, &m.HeldSpikes}, {SplitTestSeen, &m.SeenL2, &m.SeenL4, &m.SeenSpikes}} {
-			ev, err := r.evaluate(ctx, sp.split)
+			ev, err := r.evaluate(ctx, sp.split, true)
 			if err != nil {
 				if ctx.Err() != nil {
 					return stop(ctx.Err())
@@ -424,16 +492,9 @@ func (r *runner) run(ctx context.Context) (*Result, error) {
 		if r.hooks.Eval != nil {
 			r.hooks.Eval(epoch, true)
 		}
-		sel := m.TrainLoss
-		switch r.res.Selection {
-		case "test_held_l4":
-			sel = *m.HeldL4
-		case "test_seen_l4":
-			sel = *m.SeenL4
-		}
 		m.NextLR = r.sched.Step(float64(r.st.EpochLoss), lr)
 		m.Seconds = elapsed()
-		if sel < float64(r.st.BestLoss) {
+		if sel, ok := r.selectionValue(&m); ok && sel < float64(r.st.BestLoss) {
 			m.Best = true
 			r.st.BestLoss, r.st.BestEpoch = jsonFloat(sel), epoch
 			if err := r.saveModel(ModelName, r.res.Selection, m); err != nil {

@@ -244,7 +244,7 @@ func TestModelFile(t *testing.T) {
 	}
 	// Re-evaluate the held-out trace with the saved model.
 	r := &runner{data: d, info: info, set: res.Settings, model: m}
-	ev, err := r.evaluate(context.Background(), SplitTestHeld)
+	ev, err := r.evaluate(context.Background(), SplitTestHeld, true)
 	if err != nil || ev.n != 4 {
 		t.Fatalf("evaluate: %d traces, %v", ev.n, err)
 	}

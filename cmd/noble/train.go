@@ -26,13 +26,14 @@ func cmdTrain() *cli.Command {
 	epochs := fs.Int("epochs", 0, "epochs in total (0: the settings'); raise it to extend a finished run")
 	workers := fs.Int("workers", -1, "operator worker goroutines (0: one per core; -1: the settings'); results are bitwise reproducible for a given value")
 	init := fs.String("init", "", "start from the parameters of model `FILE` (e.g. another run's model.safetensors) instead of a random initialisation; overrides the file's")
-	export := fs.String("export", "", "do not train: write the run's latest checkpoint as model `FILE` (model.safetensors is the best by held-out loss) and exit; needs only --out")
+	export := fs.String("export", "", "do not train: write the run's latest checkpoint as model `FILE` (model.safetensors is the best by held-out loss or --select-by) and exit; needs only --out")
 	snapshots := fs.Int("snapshot-every", -1, "also keep the model of every `N`th epoch as epoch-NNNN.safetensors (0: never; -1: the settings'); may change on resume")
 	lrAt := fs.String("lr-at", "", "set the learning rate at the start of epochs, `EPOCH:LR[,EPOCH:LR...]` (e.g. 21:0.0016); joins the run's cuts on resume")
+	selectBy := fs.String("select-by", "", "what model.safetensors is the best of: `loss` (held-out relative L4, the paper's) or spikecount (held-out Spikecount error); fixed for a run")
 	quiet := fs.Bool("quiet", false, "no progress or per-epoch lines on stderr")
 	c := &cli.Command{
 		Name:      "train",
-		UsageLine: "train --data DIR --out DIR [--config FILE] [--preset paper|cpu] [--epochs N] [--workers N] [--init FILE] [--snapshot-every N] [--lr-at EPOCH:LR,...] [--quiet]\n  noble train --out DIR --export FILE",
+		UsageLine: "train --data DIR --out DIR [--config FILE] [--preset paper|cpu] [--epochs N] [--workers N] [--init FILE] [--snapshot-every N] [--lr-at EPOCH:LR,...] [--select-by loss|spikecount] [--quiet]\n  noble train --out DIR --export FILE",
 		Short:     "train the NOBLE neural operator on a dataset",
 		Long: `Train fits the NOBLE Fourier neural operator to a dataset's traces with the
 published recipe (relative L4 loss, Adam lr 0.004, ReduceLROnPlateau factor 0.4
@@ -44,16 +45,19 @@ as JSON; flags override it.
 The run directory receives config.json (the resolved settings), metrics.jsonl
 (one JSON object per epoch: train loss, held-out and seen-model relative L2 and
 L4, learning rate, seconds), model.safetensors (the best model by held-out
-relative L4, with its protocol, embedding scaling, models and provenance) and
-checkpoint.safetensors, written after every epoch (and every few batches with
-the cpu preset). Run the same command again after an interruption (Ctrl-C, or
+relative L4, or as --select-by says, with its protocol, embedding scaling,
+models and provenance) and checkpoint.safetensors, written after every epoch
+(and every few batches with the cpu preset). Run the same command again after an interruption (Ctrl-C, or
 even kill -9) and training resumes exactly where the last checkpoint left it.
 On Ctrl-C a checkpoint is written at the next batch boundary. When training
 ends, the best model's path, epoch and loss are printed on stdout.
 
 model.safetensors keeps only the best epoch by held-out loss, which for a
-surrogate still learning to fire is often a silent one: --snapshot-every N also
-keeps the model of every Nth epoch (epoch-0010.safetensors, ...).
+surrogate still learning to fire is often a silent one: --select-by spikecount
+makes it the best by the held-out traces' Spikecount error instead (over the
+evaluated traces on which the simulator fires; refused before training if none
+does), and --snapshot-every N also keeps the model of every Nth epoch
+(epoch-0010.safetensors, ...).
 
 --lr-at 21:0.0016 sets the learning rate from epoch 21 on (the plateau
 scheduler goes on from there), on a new run or one being resumed: the cut a
@@ -117,6 +121,9 @@ directory stays as it is (the run may even be going on).`,
 		}
 		if *snapshots >= 0 {
 			s.SnapshotEvery = *snapshots
+		}
+		if *selectBy != "" {
+			s.SelectBy = *selectBy
 		}
 		if *lrAt != "" {
 			cuts, err := parseLRAt(*lrAt)

@@ -120,6 +120,12 @@ func TestTrainCommand(t *testing.T) {
 		t.Errorf("config.json of the --init run: %+v (%v)", s, err)
 	}
 
+	// This cell never fires, so no epoch could be selected by its spikes.
+	if _, err := runTrainCmd("--data", data, "--out", filepath.Join(dir, "third"), "--config", cfg, "--select-by", "spikecount", "--quiet"); !errors.Is(err, train.ErrSettings) ||
+		!strings.Contains(err.Error(), "none of the 2 evaluated test_held traces fires") {
+		t.Errorf("--select-by spikecount on a silent cell: %v", err)
+	}
+
 	os.WriteFile(cfg, []byte(`{"preset":"cpu","batch_size":2,"model":{"width":4,"layers":2,"modes":4,"lifting_channels":4,"projection_channels":4,"mlp_hidden":2}}`), 0o644)
 	if _, err := runTrainCmd("--data", data, "--out", out, "--config", cfg, "--epochs", "4", "--quiet"); !errors.Is(err, train.ErrCheckpoint) {
 		t.Errorf("other settings: %v", err)
@@ -145,6 +151,7 @@ func TestTrainCommandUsage(t *testing.T) {
 		{[]string{"--data", dir, "--out", dir, "--lr-at", "0:0.001"}, true, `epoch "0" must be a positive integer`},
 		{[]string{"--data", dir, "--out", dir, "--lr-at", "2:0.001, 5:-1"}, true, `learning rate "-1" must be a positive number`},
 		{[]string{"--data", dir, "--out", dir, "--lr-at", "2:0.001,2:0.002"}, true, "epoch 2 given twice"},
+		{[]string{"--data", dir, "--out", dir, "--select-by", "best"}, true, `select_by = "best"`},
 		{[]string{"--data", dir, "--out", dir, "--config", bad}, false, `bad.json: train: invalid settings: json: unknown field "batch"`},
 		{[]string{"--data", dir, "--out", dir}, false, "manifest.json"},
 	} {
