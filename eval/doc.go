@@ -11,10 +11,12 @@
 // window (the published protocol) is compared with the surrogate's
 // prediction for the same amplitude and embedding: the voltage relative L2
 // error ‖ŷ − y‖₂/‖y‖₂ (mean and median over traces) and, for each feature of
-// ErrorFeatures (eFEL, package features, first value), the relative error
-// |f̂ − f|/|f| over the traces where both traces define the feature and f ≠
-// 0; the counts of traces where only one defines it are reported beside.
-// The paper's figures are printed next to ours.
+// ErrorFeatures (eFEL, package features), the relative error |f̂ − f|/|f| as
+// NOBLE's reference code computes the paper's tables (FeatureError): f is the
+// mean of a trace's values, and a trace on which only the simulator or only
+// the surrogate fires is not compared but counted as a missed firing or
+// non-firing. The counts of traces where only one defines a feature are
+// reported beside, and the paper's figures next to ours.
 //
 // F-I curves. For every HoF model with test traces, the firing rate (spikes
 // in the stimulus window / its duration, eFEL Spikecount_stimint: package fi's

@@ -42,8 +42,8 @@ func (e *evaluator) writeReport() error {
 	w("- evaluated %s in %.1f s\n\n", time.Now().UTC().Format(time.RFC3339), r.Seconds)
 
 	w("## Accuracy (the paper's Tables 1 and 2)\n\n")
-	w("Voltage error: mean over traces of ‖ŷ − y‖₂ / ‖y‖₂ on the %d-sample test window. Feature errors: mean over traces of |f̂ − f| / |f| on the first value of each feature, over the traces where simulator and surrogate both define it and f ≠ 0 (n). Paper: NOBLE's published figures for its human cell.\n\n", e.sur.Length())
-	w("| | voltage rel. L2 | Spikecount | AP1_width | mean_AP_amplitude | steady_state_voltage |\n|---|---|---|---|---|---|\n")
+	w("Voltage error: mean over traces of ‖ŷ − y‖₂ / ‖y‖₂ on the %d-sample test window. Feature errors, as NOBLE's reference code computes them: mean over traces of |f̂ − f| / |f|, f the mean of the feature's values on the trace, over the traces on which simulator and surrogate both fire or both stay silent, both define the feature and f ≠ 0 (n). A trace on which only one of them fires is a miss, counted apart (missed firing: only the simulator fires; missed non-firing: only the surrogate). Paper: NOBLE's published figures for its human cell.\n\n", e.sur.Length())
+	w("| | voltage rel. L2 | Spikecount | AP1_width | mean_AP_amplitude | steady_state_voltage | missed firing | missed non-firing |\n|---|---|---|---|---|---|---|---|\n")
 	for _, sr := range r.Splits {
 		if sr.Traces == 0 {
 			continue
@@ -59,6 +59,8 @@ func (e *evaluator) writeReport() error {
 			}
 			prow = append(prow, fmt.Sprintf("%.3g %%", pub[name]))
 		}
+		row = append(row, fmt.Sprintf("%d of %d", sr.MissedFiring, sr.Firing), fmt.Sprintf("%d of %d", sr.MissedNonFiring, sr.Traces-sr.Firing))
+		prow = append(prow, "–", "–")
 		w("| %s (%d traces) | %s |\n| paper, %s | %s |\n", sr.Split, sr.Traces, strings.Join(row, " | "), sr.Split, strings.Join(prow, " | "))
 	}
 	w("\n")
@@ -69,7 +71,8 @@ func (e *evaluator) writeReport() error {
 			continue
 		}
 		pub := published[sr.Split]
-		w("%d traces. Voltage relative L2: mean **%s**, median %s (paper %.3g %%).\n\n", sr.Traces, pct(sr.VoltageL2), pct(sr.VoltageL2Med), pub["voltage"])
+		w("%d traces. Voltage relative L2: mean **%s**, median %s (paper %.3g %%). The simulator fires on %d; the surrogate misses %d of them and fires on %d of the other %d.\n\n",
+			sr.Traces, pct(sr.VoltageL2), pct(sr.VoltageL2Med), pub["voltage"], sr.Firing, sr.MissedFiring, sr.MissedNonFiring, sr.Traces-sr.Firing)
 		w("| feature | n | mean rel. error | median | paper | only simulator | only surrogate | f = 0 |\n|---|---|---|---|---|---|---|---|\n")
 		for _, f := range sr.Features {
 			p := "–"
