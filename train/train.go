@@ -111,9 +111,10 @@ type Result struct {
 // SnapshotEvery, and LRAt, whose entries join the run's (Settings.LRAt).
 //
 // Every epoch ends with an evaluation on the test splits, a line in
-// metrics.jsonl, model.safetensors when the selection loss improved (the
+// metrics.jsonl, model.safetensors when the selection value improved (the
 // held-out models' relative L4 if the data has them, else the seen models'
-// at new amplitudes, else the training loss), and a checkpoint. When ctx is
+// at new amplitudes, else the training loss; or their Spikecount error,
+// Settings.SelectBy), and a checkpoint. When ctx is
 // cancelled Train stops at the next batch boundary, writes a checkpoint and
 // returns ctx.Err().
 //
