@@ -43,8 +43,8 @@ type SplitResult struct {
 // both define the feature and the simulator's value is not zero: the
 // definition of NOBLE's reference code (update_feature_errors in
 // src/training/neuro/extract_features.py of neuraloperator/noble, whose
-// denominator f + 1e-6 differs from |f| by less than 1e-6 relative on
-// these features), which gives the paper's Tables 1 and 2.
+// denominator |f + 1e-6| differs from |f| by 1e-6 in the feature's unit),
+// which gives the paper's Tables 1 and 2.
 type FeatureError struct {
 	Name      string `json:"name"`
 	N         int    `json:"n"`              // traces compared
