@@ -47,10 +47,11 @@ The run directory receives config.json (the resolved settings), metrics.jsonl
 L4, learning rate, seconds), model.safetensors (the best model by held-out
 relative L4, or as --select-by says, with its protocol, embedding scaling,
 models and provenance) and checkpoint.safetensors, written after every epoch
-(and every few batches with the cpu preset). Run the same command again after an interruption (Ctrl-C, or
-even kill -9) and training resumes exactly where the last checkpoint left it.
-On Ctrl-C a checkpoint is written at the next batch boundary. When training
-ends, the best model's path, epoch and loss are printed on stdout.
+(and every few batches with the cpu preset). Run the same command again after
+an interruption (Ctrl-C, or even kill -9) and training resumes exactly where
+the last checkpoint left it. On Ctrl-C a checkpoint is written at the next
+batch boundary. When training ends, the best model's path, epoch, selection
+(what it is the best of) and value are printed on stdout.
 
 model.safetensors keeps only the best epoch by held-out loss, which for a
 surrogate still learning to fire is often a silent one: --select-by spikecount
