@@ -70,12 +70,13 @@ func cpuSeconds() float64 {
 	return float64(ru.Utime.Nano()+ru.Stime.Nano()) / 1e9
 }
 
-// BenchmarkTrainStep is a training step at batch 8, L = 8583: TrainBatch
-// (forward, relative L4 loss, backward, chunked per worker) and Adam.
+// BenchmarkTrainStep is a training step at batch 16 (the cpu preset's),
+// L = 8583: TrainBatch (forward, relative L4 loss, backward, chunked per
+// worker) and Adam.
 func BenchmarkTrainStep(b *testing.B) {
 	cfg := DefaultConfig()
 	fwd, bwd := cfg.FLOPs(benchLength)
-	const batch = 8
+	const batch = 16
 	m, _ := New(cfg, 1)
 	defer m.Close()
 	x := benchInput(batch, benchLength, cfg.InChannels)

@@ -118,7 +118,7 @@ func (ws *workspace[T]) bytes() int {
 	sz := int(unsafeSizeof(z))
 	n := len(ws.grid) + len(ws.a0) + len(ws.h0) + len(ws.big) + len(ws.p) + len(ws.ys) + len(ws.dxs) +
 		len(ws.wre) + len(ws.wim) + len(ws.a1) + len(ws.g) + len(ws.d1) + len(ws.d2) + len(ws.out) +
-		len(ws.dft.c) + len(ws.dft.s) + len(ws.dft.ca) + len(ws.dft.sa) + len(ws.dft.e) + len(ws.dft.o)
+		len(ws.dft.e) + len(ws.dft.o)
 	for _, bs := range [][][]T{ws.xs, ws.spec, ws.h1, ws.mh, ws.z} {
 		for _, b := range bs {
 			n += len(b)

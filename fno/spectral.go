@@ -2,6 +2,7 @@ package fno
 
 import (
 	"math"
+	"sync"
 	"unsafe"
 
 	"github.com/noble-neuro/noble/internal/kernels"
@@ -21,11 +22,122 @@ import (
 // same scaled by a_k, the multiplicity of mode k in a real inverse transform
 // (1 for k = 0 and the Nyquist mode k = L/2, 2 otherwise). Angles are
 // reduced exactly, 2π·((k·τ) mod L)/L, in float64.
+//
+// The tables are constant for a length, so they are computed once per
+// (L, M) and shared by every workspace (dftTables), each in the two
+// layouts its two products read without repacking (see table).
 type dft[T float] struct {
 	l, m, h, ne  int
-	c, s, ca, sa []T
+	c, s, ca, sa *table[T]
 	e, o         []T // fold scratch, [rows][ne], [rows][h]
 	help         *helper
+}
+
+// table is one DFT matrix t[j][k] (j < n, k < m) in two row-major
+// layouts, padded with zeros to rows of a multiple of 16 values (64 bytes):
+// rows, [n][mp], is the right operand of analysis (k varies fastest, as
+// the product's output); cols, [m][np], the transpose, is the right
+// operand of synthesis. Each product then reads its table in the order it
+// is stored, from rows that start on a cache line.
+type table[T float] struct {
+	n, m, mp, np int
+	rows, cols   []T
+}
+
+func newTable[T float](n, m int, at func(j, k int) float64) *table[T] {
+	t := &table[T]{n: n, m: m, mp: pad16(m), np: pad16(n)}
+	t.rows = make([]T, n*t.mp)
+	t.cols = make([]T, m*t.np)
+	for j := range n {
+		for k := range m {
+			v := T(at(j, k))
+			t.rows[j*t.mp+k] = v
+			t.cols[k*t.np+j] = v
+		}
+	}
+	return t
+}
+
+func pad16(n int) int { return (n + 15) &^ 15 }
+
+// dftTables holds the four tables of one (L, M, float type).
+type dftTables[T float] struct{ c, s, ca, sa *table[T] }
+
+// tableCache keeps the tables of the most recently used lengths: a model
+// serves one trace length almost always, and each set costs about 10 MB
+// (float32) at L = 8,583.
+var tableCache struct {
+	sync.Mutex
+	keys []tableKey
+	vals []any
+}
+
+type tableKey struct {
+	l, m, size int
+}
+
+const tableCacheSize = 4
+
+// dftTablesFor returns the shared tables of length l with m modes,
+// computing them on first use.
+func dftTablesFor[T float](l, m int) *dftTables[T] {
+	var z T
+	key := tableKey{l, m, int(unsafe.Sizeof(z))}
+	tc := &tableCache
+	tc.Lock()
+	defer tc.Unlock()
+	for i, k := range tc.keys {
+		if k == key {
+			v := tc.vals[i]
+			// Most recently used first.
+			copy(tc.keys[1:i+1], tc.keys[:i])
+			copy(tc.vals[1:i+1], tc.vals[:i])
+			tc.keys[0], tc.vals[0] = key, v
+			return v.(*dftTables[T])
+		}
+	}
+	t := computeTables[T](l, m)
+	if len(tc.keys) < tableCacheSize {
+		tc.keys = append(tc.keys, tableKey{})
+		tc.vals = append(tc.vals, nil)
+	}
+	copy(tc.keys[1:], tc.keys)
+	copy(tc.vals[1:], tc.vals)
+	tc.keys[0], tc.vals[0] = key, t
+	return t
+}
+
+func computeTables[T float](l, m int) *dftTables[T] {
+	h := (l - 1) / 2
+	ne := h + 1
+	if l%2 == 0 {
+		ne++
+	}
+	mult := func(k int) float64 {
+		if k == 0 || 2*k == l {
+			return 1
+		}
+		return 2
+	}
+	cos := func(j, k int) float64 {
+		tau := j
+		if j > h {
+			tau = l / 2
+		}
+		return math.Cos(2 * math.Pi * float64((k*tau)%l) / float64(l))
+	}
+	sin := func(j, k int) float64 {
+		if k == 0 || 2*k == l {
+			return 0 // the imaginary part of DC and Nyquist is discarded
+		}
+		return -math.Sin(2 * math.Pi * float64((k*(j+1))%l) / float64(l))
+	}
+	return &dftTables[T]{
+		c:  newTable[T](ne, m, cos),
+		s:  newTable[T](h, m, sin),
+		ca: newTable[T](ne, m, func(j, k int) float64 { return mult(k) * cos(j, k) }),
+		sa: newTable[T](h, m, func(j, k int) float64 { return mult(k) * sin(j, k) }),
+	}
 }
 
 func (d *dft[T]) reset(l, modes, rows int) {
@@ -37,33 +149,8 @@ func (d *dft[T]) reset(l, modes, rows int) {
 	}
 	if d.l != l || d.m != m {
 		d.l, d.m, d.h, d.ne = l, m, h, ne
-		d.c = grow(d.c, ne*m)
-		d.ca = grow(d.ca, ne*m)
-		d.s = grow(d.s, h*m)
-		d.sa = grow(d.sa, h*m)
-		for k := range m {
-			a := 2.0
-			if k == 0 || 2*k == l {
-				a = 1
-			}
-			for j := range ne {
-				tau := j
-				if j > h {
-					tau = l / 2
-				}
-				v := math.Cos(2 * math.Pi * float64((k*tau)%l) / float64(l))
-				d.c[j*m+k] = T(v)
-				d.ca[j*m+k] = T(a * v)
-			}
-			for j := range h {
-				v := -math.Sin(2 * math.Pi * float64((k*(j+1))%l) / float64(l))
-				if k == 0 || 2*k == l {
-					v = 0 // the imaginary part of DC and Nyquist is discarded
-				}
-				d.s[j*m+k] = T(v)
-				d.sa[j*m+k] = T(a * v)
-			}
-		}
+		t := dftTablesFor[T](l, m)
+		d.c, d.s, d.ca, d.sa = t.c, t.s, t.ca, t.sa
 	}
 	d.e = grow(d.e, rows*ne)
 	d.o = grow(d.o, rows*h)
@@ -81,7 +168,7 @@ func grow[T any](s []T, n int) []T {
 // With the unscaled tables and alpha = 1/L it is rfft(x, norm="forward")
 // truncated to M modes; with ca, sa and alpha = 1 it is the adjoint of
 // synthesis.
-func (d *dft[T]) analysis(spec, x []T, rows int, c, s []T, alpha T) {
+func (d *dft[T]) analysis(spec, x []T, rows int, c, s *table[T], alpha T) {
 	l, h, ne, m := d.l, d.h, d.ne, d.m
 	var z T
 	goRows := rows
@@ -103,8 +190,8 @@ func (d *dft[T]) analysis(spec, x []T, rows int, c, s []T, alpha T) {
 			e[h+1] = xr[l/2]
 		}
 	}
-	mm(d.help, false, false, rows, m, ne, alpha, d.e, ne, c, m, 0, spec, 2*m)
-	mm(d.help, false, false, rows, m, h, alpha, d.o, h, s, m, 0, spec[m:], 2*m)
+	mm(d.help, false, false, rows, m, ne, alpha, d.e, ne, c.rows, c.mp, 0, spec, 2*m)
+	mm(d.help, false, false, rows, m, h, alpha, d.o, h, s.rows, s.mp, 0, spec[m:], 2*m)
 }
 
 // synthesis sets (or, with add, adds to) y[r][t] = alpha·Σ_k (Re_k c_k(t) +
@@ -113,10 +200,10 @@ func (d *dft[T]) analysis(spec, x []T, rows int, c, s []T, alpha T) {
 // norm="forward") of the M kept modes (zero above, imaginary parts of DC
 // and Nyquist ignored); with c, s and alpha = 1/L it is the adjoint of
 // analysis.
-func (d *dft[T]) synthesis(y, spec []T, rows int, c, s []T, alpha T, add bool) {
+func (d *dft[T]) synthesis(y, spec []T, rows int, c, s *table[T], alpha T, add bool) {
 	l, h, ne, m := d.l, d.h, d.ne, d.m
-	mm(d.help, false, true, rows, ne, m, alpha, spec, 2*m, c, m, 0, d.e, ne)
-	mm(d.help, false, true, rows, h, m, alpha, spec[m:], 2*m, s, m, 0, d.o, h)
+	mm(d.help, false, false, rows, ne, m, alpha, spec, 2*m, c.cols, c.np, 0, d.e, ne)
+	mm(d.help, false, false, rows, h, m, alpha, spec[m:], 2*m, s.cols, s.np, 0, d.o, h)
 	var z T
 	if unsafe.Sizeof(z) == 4 {
 		kernels.Unfold(f32s(y), f32s(d.e), f32s(d.o), rows, l, h, ne, add)

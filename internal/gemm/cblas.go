@@ -8,6 +8,8 @@ package gemm
 */
 import "C"
 
+import "fmt"
+
 // Backend names the implementation in use.
 const Backend = "openblas"
 
@@ -55,3 +57,14 @@ func SetThreads(n int) { C.openblas_set_num_threads(C.int(max(n, 1))) }
 
 // Threads reports the number of threads one call may use.
 func Threads() int { return int(C.openblas_get_num_threads()) }
+
+// ISA reports "openblas" for both: OpenBLAS selects its kernels itself.
+func ISA() (inUse, best string) { return "openblas", "openblas" }
+
+// SetISA accepts only "openblas" in the OpenBLAS build.
+func SetISA(name string) error {
+	if name != "openblas" {
+		return fmt.Errorf("gemm: instruction set %q: OpenBLAS selects its own kernels", name)
+	}
+	return nil
+}

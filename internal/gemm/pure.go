@@ -1,23 +1,11 @@
-//go:build !cgo || !openblas || purego
+//go:build !cgo || purego
 
 package gemm
 
-import (
-	"gonum.org/v1/gonum/blas"
-	"gonum.org/v1/gonum/blas/gonum"
-)
+import "fmt"
 
 // Backend names the implementation in use.
 const Backend = "gonum"
-
-var impl gonum.Implementation
-
-func trans(t bool) blas.Transpose {
-	if t {
-		return blas.Trans
-	}
-	return blas.NoTrans
-}
 
 // Sgemm computes c = alpha·op(a)·op(b) + beta·c for row-major float32
 // matrices, op(a) being m×k and op(b) k×n.
@@ -33,17 +21,15 @@ func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int
 	impl.Sgemm(trans(transA), trans(transB), m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 }
 
-// Dgemm is Sgemm for float64.
-func Dgemm(transA, transB bool, m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int) {
-	if m == 0 || n == 0 {
-		return
+// ISA reports "go" for both: the pure-Go build has no vector kernels.
+func ISA() (inUse, best string) { return "go", "go" }
+
+// SetISA accepts only "go" in the pure-Go build.
+func SetISA(name string) error {
+	if name != "go" {
+		return fmt.Errorf("gemm: instruction set %q needs cgo (pure-Go build)", name)
 	}
-	check(transA, transB, m, n, k, len(a), lda, len(b), ldb, len(c), ldc)
-	if k == 0 {
-		scaleD(m, n, beta, c, ldc)
-		return
-	}
-	impl.Dgemm(trans(transA), trans(transB), m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+	return nil
 }
 
 // SetThreads has no effect in the pure-Go build (gonum parallelizes
