@@ -1,17 +1,59 @@
 // Package gemm implements row-major single- and double-precision general
 // matrix multiplication, C = alpha·op(A)·op(B) + beta·C, for the neural
-// operator in package fno.
+// operator in package fno:
 //
-// By default the pure-Go gonum.org/v1/gonum/blas/gonum implementation is
-// used, so that noble builds on any machine with Go alone. Built with the tag
-// openblas (and cgo), the calls go to OpenBLAS's cblas_sgemm and cblas_dgemm
-// (Debian package libopenblas-dev), whose hand-written AVX2 and AVX-512
-// kernels reach a large fraction of the CPU's peak: 49–93 GFLOP/s per core
-// against gonum's 9–13 on the neural operator's shapes. Results agree to
-// rounding. Build with -tags openblas for training and serving; the
-// measurements behind this are in package fno's
-// documentation and in docs/benchmarks.md.
+//	gemm.Sgemm(false, false, m, n, k, 1, a, k, b, n, 0, c, n) // c = a·b
 //
 // All matrices are row-major with leading dimensions lda, ldb, ldc as in
-// CBLAS. The functions panic on inconsistent shapes (a programmer error).
+// CBLAS; beta = 0 does not read C. The functions panic on inconsistent
+// shapes (a programmer error).
+//
+// # Backends
+//
+// The default build (cgo, which Go uses when gcc is present) runs noble's
+// own float32 kernels, written in C with AVX-512 and AVX2 intrinsics and
+// selected at run time from the CPU (ISA, SetISA; the environment variable
+// NOBLE_GEMM_ISA=avx2 or generic forces a lesser set, for tests and
+// benchmarks), with portable C below AVX2. Built with CGO_ENABLED=0 or the
+// tag purego, gonum's pure-Go BLAS computes both precisions; built with
+// the tag openblas, OpenBLAS's cblas_sgemm and cblas_dgemm (Debian
+// libopenblas-dev). float64 products, which only the tests and the float64
+// engine use, are gonum's outside the OpenBLAS build.
+//
+// # Why own kernels
+//
+// The operator's products have few, fixed shapes, none of them the large
+// square products general libraries are tuned for, and OpenBLAS reached
+// only 18 % of this CPU's peak in a training step, a fifth of its time
+// going to packing the constant DFT tables and the activations again on
+// every call (docs/benchmarks.md). Two kernels cover every shape:
+//
+//   - The broadcast kernel, for op(B) = B: C tiles of 8 × 48 (AVX-512, 24
+//     zmm accumulators) or 6 × 16 (AVX2, 12 ymm), per k three (two) vector
+//     loads of a row of B and 8 (6) broadcasts of a column of A. A, small
+//     (the 1×1 convolutions' weights) or a block of 160 columns of it (the
+//     folded signals of the DFT), is packed into tile order; B is read in
+//     place, so a table stored padded to 16 values per row (fno's DFT
+//     tables, packed once per length) or a batch of activations is never
+//     copied. k is split into passes of at most 160 so that a 160 × 48
+//     panel of B stays in the level-1 cache while every row block of A
+//     passes it, and the first row block prefetches the next panel (the
+//     rows of a batch of activations are too far apart for the hardware
+//     prefetcher to follow 24 of them). Shapes: the 1×1 convolutions
+//     (24·8,583·batch columns, k = 12 to 96), the DFT analysis (129
+//     columns, k = 4,292) and synthesis (4,292 columns, k = 129).
+//   - The dot kernel, for op(B) = Bᵀ: vector sums along k of 4 × 6 (3 × 4)
+//     tiles, reduced once per 2,048 values of k. It serves the weight
+//     gradients, whose k is the batch's 8,583·batch positions.
+//
+// Both handle any size through masked loads and stores at the column edge
+// and row-count variants of the tile; op(A)ᵀ costs only the packing.
+// Results do not depend on the calling thread or on timing; they do depend
+// on the instruction set (other tiles sum in another order), so a
+// bit-for-bit resume of training needs the same CPU features.
+//
+// Measured single-threaded (BenchmarkSgemm, GFLOP per CPU-second, the
+// shapes at batch 8, beside OpenBLAS 0.3.21 in the same session): DFT
+// analysis 143 (OpenBLAS 95), synthesis 200 (102), convolution 136 (64),
+// its input gradient 191 (67), its weight gradient 90–104 (50).
 package gemm

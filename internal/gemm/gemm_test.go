@@ -42,10 +42,11 @@ func isas() []string {
 	return []string{best}
 }
 
-// forISA runs f with each instruction set in turn, restoring the best.
+// forISA runs f with each instruction set in turn, restoring the one in
+// use.
 func forISA(t testing.TB, f func(isa string)) {
-	_, best := ISA()
-	defer SetISA(best)
+	inUse, _ := ISA()
+	defer SetISA(inUse)
 	for _, isa := range isas() {
 		if err := SetISA(isa); err != nil {
 			t.Fatal(err)
@@ -168,8 +169,8 @@ func cpuSeconds() float64 {
 // CPU-second (steadier on a shared machine).
 func BenchmarkSgemm(b *testing.B) {
 	SetThreads(1)
-	_, best := ISA()
-	defer SetISA(best)
+	inUse, _ := ISA()
+	defer SetISA(inUse)
 	for _, isa := range isas() {
 		if isa == "generic" {
 			continue

@@ -11,7 +11,20 @@ void noble_sgemm(int ta, int tb, long m, long n, long k, float alpha, const floa
 */
 import "C"
 
-import "fmt"
+import (
+	"fmt"
+	"os"
+)
+
+// init applies NOBLE_GEMM_ISA; an unusable value is reported on stderr and
+// the best set kept, since a slower choice must not stop a run.
+func init() {
+	if s := os.Getenv("NOBLE_GEMM_ISA"); s != "" {
+		if err := SetISA(s); err != nil {
+			fmt.Fprintf(os.Stderr, "NOBLE_GEMM_ISA: %v\n", err)
+		}
+	}
+}
 
 // Backend names the implementation in use.
 const Backend = "noble"
