@@ -317,8 +317,9 @@ func (m *Model) ForwardTrain(dst, x []float32, batch, length int) []float32 {
 // Backward adds to Grad the gradient of a loss with respect to the
 // parameters, given dy = ∂loss/∂y for the output y of the preceding
 // ForwardTrain ([batch, OutChannels, length], same batch and length). It
-// panics without a preceding ForwardTrain or on a wrong length. It does
-// not allocate.
+// consumes the activations that ForwardTrain kept (the backward pass
+// overwrites them), so it panics without a ForwardTrain since the last
+// Backward, or on a wrong length. It does not allocate.
 func (m *Model) Backward(dy []float32) {
 	if m.trained == 0 || m.pool == nil {
 		panic("fno: Backward without a preceding ForwardTrain")
@@ -332,6 +333,7 @@ func (m *Model) Backward(dy []float32) {
 	}
 	dispatch(ws)
 	m.reduce(ws)
+	m.trained = 0
 }
 
 // TrainBatch evaluates the model on x ([batch, InChannels, length]) and

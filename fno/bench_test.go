@@ -118,7 +118,7 @@ func BenchmarkSpectral(b *testing.B) {
 		y := make([]float32, rows*l)
 		for b.Loop() {
 			d.analysis(spec, x, rows, d.c, d.s, 1/float32(l))
-			d.synthesis(y, spec, rows, d.ca, d.sa, 1, false)
+			d.synthesis(y, spec, rows, d.ca, d.sa, 1, false, nil, 1)
 		}
 		b.ReportMetric(b.Elapsed().Seconds()*1e3/float64(b.N), "ms/op")
 	})

@@ -164,10 +164,7 @@ func (nt *net[T]) forward(ws *workspace[T], dst, x []T, batch, l int, train bool
 		deinterleave(ws.wre, ws.wim, ly.spec, w, m, cfg.Modes)
 		ws.dft.analysis(spec, xin, w*batch, ws.dft.c, ws.dft.s, invL)
 		mix(ws.ys, spec, ws.wre, ws.wim, w, batch, m)
-		ws.dft.synthesis(h1, ws.ys, w*batch, ws.dft.ca, ws.dft.sa, 1, false)
-		for o := range w {
-			axpb(h1[o*n:(o+1)*n], h1[o*n:(o+1)*n], 1, ly.sbias[o])
-		}
+		ws.dft.synthesis(h1, ws.ys, w*batch, ws.dft.ca, ws.dft.sa, 1, false, ly.sbias, batch)
 		// + linear skip, GELU.
 		ly.skip.apply(ws.help, h1, xin, n, true)
 		a1 := h1
@@ -280,21 +277,22 @@ func (nt *net[T]) backward(ws *workspace[T], dy []T) {
 			ly.dgate[c] += T(dot64(dzr, xr))
 			axpb(dxr, dzr, ly.gate[c], 0)
 		}
-		// Channel MLP.
+		// Channel MLP. The saved pre-activations mh and h1 are replaced
+		// by their GELU derivatives (geluBoth): this pass is their last use.
 		g := ws.g
-		gelu(ws.help, g, ws.mh[li])
+		geluBoth(g, ws.mh[li])
 		ly.mlp1.backward(ws.help, g, g, dz, n, false)
-		geluBack(ws.help, g, ws.mh[li])
+		mul(g, ws.mh[li])
 		a1 := ws.a1
 		if last {
 			copy(a1, ws.h1[li])
 		} else {
-			gelu(ws.help, a1, ws.h1[li])
+			geluBoth(a1, ws.h1[li])
 		}
 		ly.mlp0.backward(ws.help, a1, a1, g, n, false)
 		dh1 := a1
 		if !last {
-			geluBack(ws.help, dh1, ws.h1[li])
+			mul(dh1, ws.h1[li])
 		}
 		// Linear skip and spectral bias.
 		ly.skip.backward(ws.help, dxin, xin, dh1, n, true)
@@ -305,7 +303,7 @@ func (nt *net[T]) backward(ws *workspace[T], dy []T) {
 		deinterleave(ws.wre, ws.wim, ly.spec, w, m, cfg.Modes)
 		ws.dft.analysis(ws.ys, dh1, w*batch, ws.dft.ca, ws.dft.sa, 1)
 		mixBack(ws.dxs, ly.dspec, ws.ys, ws.spec[li], ws.wre, ws.wim, w, batch, m, cfg.Modes)
-		ws.dft.synthesis(dxin, ws.dxs, w*batch, ws.dft.c, ws.dft.s, T(1)/T(l), true)
+		ws.dft.synthesis(dxin, ws.dxs, w*batch, ws.dft.c, ws.dft.s, T(1)/T(l), true, nil, 1)
 		dout, dxin = dxin, dout
 	}
 	// Lifting.

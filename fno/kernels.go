@@ -265,6 +265,37 @@ func geluBack[T float](h *helper, d, x []T) {
 	}
 }
 
+// geluBoth sets g = GELU(x) and x = GELU'(x) from one evaluation: the
+// backward pass needs the activation for a weight gradient and then the
+// derivative for the gradient through it, and erf is the cost.
+func geluBoth[T float](g, x []T) {
+	var z T
+	if unsafe.Sizeof(z) == 4 {
+		kernels.GeluBoth(f32s(g), f32s(x))
+		return
+	}
+	g = g[:len(x)]
+	for i, v := range x {
+		f := float64(v)
+		phi := 0.5 * (1 + math.Erf(f*invSqrt2))
+		g[i] = T(f * phi)
+		x[i] = T(phi + f*invSqrt2Pi*math.Exp(-0.5*f*f))
+	}
+}
+
+// mul sets d = d·x elementwise.
+func mul[T float](d, x []T) {
+	var z T
+	if unsafe.Sizeof(z) == 4 {
+		kernels.Mul(f32s(d), f32s(x))
+		return
+	}
+	x = x[:len(d)]
+	for i := range d {
+		d[i] *= x[i]
+	}
+}
+
 // splitPass runs f(y, x) with the helper taking the second half of a long pass.
 func splitPass(h *helper, op int, y, x []float32, f func(y, x []float32)) {
 	y = y[:len(x)]

@@ -196,41 +196,38 @@ func (d *dft[T]) analysis(spec, x []T, rows int, c, s *table[T], alpha T) {
 
 // synthesis sets (or, with add, adds to) y[r][t] = alpha·Σ_k (Re_k c_k(t) +
 // Im_k s_k(t)) for each spectrum row, unfolding the symmetric and
-// antisymmetric parts. With ca, sa and alpha = 1 it is irfft(·, n=L,
-// norm="forward") of the M kept modes (zero above, imaginary parts of DC
-// and Nyquist ignored); with c, s and alpha = 1/L it is the adjoint of
-// analysis.
-func (d *dft[T]) synthesis(y, spec []T, rows int, c, s *table[T], alpha T, add bool) {
+// antisymmetric parts; with a non-nil bias, row r also gets bias[r/per]
+// (per rows to a channel), in the same pass. With ca, sa and alpha = 1 it
+// is irfft(·, n=L, norm="forward") of the M kept modes (zero above,
+// imaginary parts of DC and Nyquist ignored); with c, s and alpha = 1/L it
+// is the adjoint of analysis.
+func (d *dft[T]) synthesis(y, spec []T, rows int, c, s *table[T], alpha T, add bool, bias []T, per int) {
 	l, h, ne, m := d.l, d.h, d.ne, d.m
 	mm(d.help, false, false, rows, ne, m, alpha, spec, 2*m, c.cols, c.np, 0, d.e, ne)
 	mm(d.help, false, false, rows, h, m, alpha, spec[m:], 2*m, s.cols, s.np, 0, d.o, h)
 	var z T
 	if unsafe.Sizeof(z) == 4 {
-		kernels.Unfold(f32s(y), f32s(d.e), f32s(d.o), rows, l, h, ne, add)
+		kernels.Unfold(f32s(y), f32s(d.e), f32s(d.o), rows, l, h, ne, add, f32s(bias), per)
 		return
 	}
 	for r := range rows {
 		yr := y[r*l : (r+1)*l]
 		e := d.e[r*ne : (r+1)*ne]
 		o := d.o[r*h : (r+1)*h]
-		if add {
-			yr[0] += e[0]
-			for t := 1; t <= h; t++ {
-				yr[t] += e[t] + o[t-1]
-				yr[l-t] += e[t] - o[t-1]
-			}
-			if ne > h+1 {
-				yr[l/2] += e[h+1]
-			}
-			continue
+		var b T
+		if bias != nil {
+			b = bias[r/per]
 		}
-		yr[0] = e[0]
+		if !add {
+			clear(yr)
+		}
+		yr[0] += e[0] + b
 		for t := 1; t <= h; t++ {
-			yr[t] = e[t] + o[t-1]
-			yr[l-t] = e[t] - o[t-1]
+			yr[t] += (e[t] + o[t-1]) + b
+			yr[l-t] += (e[t] - o[t-1]) + b
 		}
 		if ne > h+1 {
-			yr[l/2] = e[h+1]
+			yr[l/2] += e[h+1] + b
 		}
 	}
 }

@@ -45,7 +45,7 @@ func TestDFT(t *testing.T) {
 			// synthesis = irfft of the kept modes.
 			z := randomSlice(rows*2*m, 2)
 			y := make([]float64, rows*l)
-			d.synthesis(y, z, rows, d.ca, d.sa, 1, false)
+			d.synthesis(y, z, rows, d.ca, d.sa, 1, false, nil, 1)
 			for r := range rows {
 				for tt := range l {
 					want := z[r*2*m]
@@ -75,7 +75,7 @@ func TestDFT(t *testing.T) {
 			// Components that never reach an output (imaginary parts of
 			// DC and Nyquist) are zero in both directions.
 			at := make([]float64, rows*l)
-			d.synthesis(at, z, rows, d.c, d.s, 1/float64(l), false)
+			d.synthesis(at, z, rows, d.c, d.s, 1/float64(l), false, nil, 1)
 			if a, b := dot(spec, z), dot(x, at); math.Abs(a-b) > 1e-12*(1+math.Abs(a)) {
 				t.Errorf("analysis adjoint: %v vs %v", a, b)
 			}

@@ -10,7 +10,9 @@ void noble_gelu_back(float *d, const float *x, long n);
 void noble_gelu_bias(float *dst, float *x, float b, long n);
 void noble_axpb(float *y, const float *x, float a, float b, long n);
 void noble_fold(float *e, float *o, const float *x, long rows, long l, long h, long ne);
-void noble_unfold(float *y, const float *e, const float *o, long rows, long l, long h, long ne, int add);
+void noble_unfold(float *y, const float *e, const float *o, long rows, long l, long h, long ne, int add, const float *bias, long per);
+void noble_gelu_both(float *g, float *x, long n);
+void noble_mul(float *d, const float *x, long n);
 void noble_mix(float *ys, const float *xs, const float *wre, const float *wim, long width, long batch, long m);
 void noble_mixback(float *dxs, float *dw, const float *dys, const float *xs, const float *wre, const float *wim, long width, long batch, long m, long modes);
 double noble_sum64(const float *x, long n);
@@ -63,14 +65,40 @@ func Fold(e, o, x []float32, rows, l, h, ne int) {
 }
 
 // Unfold sets (or with add, adds to) y[r][t] = e[t] + o[t−1] and
-// y[r][l−t] = e[t] − o[t−1], y[r][0] = e[0], y[r][l/2] = e[h+1] if ne = h+2.
-func Unfold(y, e, o []float32, rows, l, h, ne int, add bool) {
+// y[r][l−t] = e[t] − o[t−1], y[r][0] = e[0], y[r][l/2] = e[h+1] if ne = h+2;
+// with a non-nil bias, every value of row r also gets bias[r/per]. It
+// panics if a slice is too short.
+func Unfold(y, e, o []float32, rows, l, h, ne int, add bool, bias []float32, per int) {
 	_, _, _ = e[rows*ne-1], y[rows*l-1], o[:rows*h]
 	a := 0
 	if add {
 		a = 1
 	}
-	C.noble_unfold(ptr(y), ptr(e), ptr(o), C.long(rows), C.long(l), C.long(h), C.long(ne), C.int(a))
+	var bp *C.float
+	if bias != nil {
+		_ = bias[(rows-1)/per]
+		bp = ptr(bias)
+	}
+	C.noble_unfold(ptr(y), ptr(e), ptr(o), C.long(rows), C.long(l), C.long(h), C.long(ne), C.int(a), bp, C.long(max(per, 1)))
+}
+
+// GeluBoth sets g[i] = GELU(x[i]) and x[i] = GELU'(x[i]) from one
+// evaluation of the error function. It panics if len(g) < len(x).
+func GeluBoth(g, x []float32) {
+	if len(x) == 0 {
+		return
+	}
+	g = g[:len(x)]
+	C.noble_gelu_both(ptr(g), ptr(x), C.long(len(x)))
+}
+
+// Mul sets d[i] *= x[i]. It panics if len(x) < len(d).
+func Mul(d, x []float32) {
+	if len(d) == 0 {
+		return
+	}
+	x = x[:len(d)]
+	C.noble_mul(ptr(d), ptr(x), C.long(len(d)))
 }
 
 // Mix sets ys[o][b] = Σ_i xs[i][b]·W[i][o] per mode (complex; rows of 2m:

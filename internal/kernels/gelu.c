@@ -33,6 +33,22 @@ CLONES void noble_gelu_back(float *restrict d, const float *restrict x, long n) 
 	}
 }
 
+// One evaluation for both: g = GELU(x) for the weight gradient of the next
+// product, and x = GELU'(x) in place for the gradient through it later.
+CLONES void noble_gelu_both(float *restrict g, float *restrict x, long n) {
+	for (long i = 0; i < n; i++) {
+		float e;
+		float v = x[i];
+		float phi = k_phi(v, &e);
+		g[i] = v * phi;
+		x[i] = phi + v * e * 0.39894228040143268f;
+	}
+}
+
+CLONES void noble_mul(float *restrict d, const float *restrict x, long n) {
+	for (long i = 0; i < n; i++) d[i] *= x[i];
+}
+
 // dst may equal x (exactly): each element is read before it is written.
 CLONES void noble_gelu_bias(float *dst, float *x, float b, long n) {
 #pragma GCC ivdep

@@ -94,3 +94,71 @@ func TestGeluBiasAxpb(t *testing.T) {
 		}
 	}
 }
+
+// TestGeluBothMul: GeluBoth gives Gelu's and GeluBack's values from one
+// evaluation (the same formulas, so the same float32 values), and Mul
+// applies a stored derivative as GeluBack would.
+func TestGeluBothMul(t *testing.T) {
+	var xs []float32
+	for v := -9.0; v <= 9; v += 0.0137 {
+		xs = append(xs, float32(v))
+	}
+	g := make([]float32, len(xs))
+	d := append([]float32(nil), xs...)
+	GeluBoth(g, d)
+	want := make([]float32, len(xs))
+	Gelu(want, xs)
+	d0 := make([]float32, len(xs))
+	for i := range d0 {
+		d0[i] = 0.5 + float32(i%7)
+	}
+	wantBack := append([]float32(nil), d0...)
+	GeluBack(wantBack, xs)
+	Mul(d0, d)
+	for i, x := range xs {
+		if g[i] != want[i] {
+			t.Errorf("GeluBoth(%g): GELU %g, Gelu gives %g", x, g[i], want[i])
+		}
+		if e := math.Abs(float64(d0[i] - wantBack[i])); e > 1e-6*math.Abs(float64(wantBack[i])) {
+			t.Errorf("Mul(d, GELU'(%g)) = %g, GeluBack gives %g", x, d0[i], wantBack[i])
+		}
+	}
+}
+
+// TestUnfoldBias: Unfold with a bias per channel equals Unfold followed by
+// adding the bias, for both the set and the add forms, odd and even L.
+func TestUnfoldBias(t *testing.T) {
+	for _, l := range []int{9, 10} {
+		const rows, per = 6, 2
+		h := (l - 1) / 2
+		ne := h + 1
+		if l%2 == 0 {
+			ne++
+		}
+		e := make([]float32, rows*ne)
+		o := make([]float32, rows*h)
+		for i := range e {
+			e[i] = float32(i%5) - 1.5
+		}
+		for i := range o {
+			o[i] = float32(i%3) * 0.7
+		}
+		bias := []float32{0.25, -1, 3}
+		for _, add := range []bool{false, true} {
+			y0 := make([]float32, rows*l)
+			y1 := make([]float32, rows*l)
+			for i := range y0 {
+				y0[i] = float32(i) * 0.01
+				y1[i] = y0[i]
+			}
+			Unfold(y0, e, o, rows, l, h, ne, add, nil, 0)
+			Unfold(y1, e, o, rows, l, h, ne, add, bias, per)
+			for i := range y0 {
+				want := y0[i] + bias[i/l/per]
+				if math.Abs(float64(y1[i]-want)) > 1e-6 {
+					t.Fatalf("L=%d add=%v: y[%d] = %g, want %g", l, add, i, y1[i], want)
+				}
+			}
+		}
+	}
+}

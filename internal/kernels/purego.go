@@ -84,20 +84,44 @@ func Fold(e, o, x []float32, rows, l, h, ne int) {
 
 // Unfold sets (or with add, adds to) y[r][t] = e[t] + o[t−1] and
 // y[r][l−t] = e[t] − o[t−1], y[r][0] = e[0], y[r][l/2] = e[h+1] if ne = h+2.
-func Unfold(y, e, o []float32, rows, l, h, ne int, add bool) {
+func Unfold(y, e, o []float32, rows, l, h, ne int, add bool, bias []float32, per int) {
 	for r := range rows {
 		yr, er, or := y[r*l:(r+1)*l], e[r*ne:(r+1)*ne], o[r*h:(r+1)*h]
+		var b float32
+		if bias != nil {
+			b = bias[r/per]
+		}
 		if !add {
 			clear(yr)
 		}
-		yr[0] += er[0]
+		yr[0] += er[0] + b
 		for t := 1; t <= h; t++ {
-			yr[t] += er[t] + or[t-1]
-			yr[l-t] += er[t] - or[t-1]
+			yr[t] += (er[t] + or[t-1]) + b
+			yr[l-t] += (er[t] - or[t-1]) + b
 		}
 		if ne > h+1 {
-			yr[l/2] += er[h+1]
+			yr[l/2] += er[h+1] + b
 		}
+	}
+}
+
+// GeluBoth sets g[i] = GELU(x[i]) and x[i] = GELU'(x[i]) from one
+// evaluation of the error function. It panics if len(g) < len(x).
+func GeluBoth(g, x []float32) {
+	g = g[:len(x)]
+	for i, v := range x {
+		var e float32
+		p := phi(v, &e)
+		g[i] = v * p
+		x[i] = p + v*e*0.39894228040143268
+	}
+}
+
+// Mul sets d[i] *= x[i]. It panics if len(x) < len(d).
+func Mul(d, x []float32) {
+	x = x[:len(d)]
+	for i := range d {
+		d[i] *= x[i]
 	}
 }
 

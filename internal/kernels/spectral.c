@@ -21,24 +21,27 @@ CLONES void noble_fold(float *restrict e, float *restrict o, const float *restri
 	}
 }
 
-CLONES void noble_unfold(float *restrict y, const float *restrict e, const float *restrict o, long rows, long l, long h, long ne, int add) {
+// With bias, row r also gets bias[r / per] (the spectral convolution's
+// bias of the row's channel).
+CLONES void noble_unfold(float *restrict y, const float *restrict e, const float *restrict o, long rows, long l, long h, long ne, int add, const float *bias, long per) {
 	for (long r = 0; r < rows; r++) {
 		float *yr = y + r * l;
 		const float *er = e + r * ne, *orow = o + r * h;
+		float b = bias ? bias[r / per] : 0;
 		if (add) {
-			yr[0] += er[0];
+			yr[0] += er[0] + b;
 			for (long t = 1; t <= h; t++) {
-				yr[t] += er[t] + orow[t - 1];
-				yr[l - t] += er[t] - orow[t - 1];
+				yr[t] += (er[t] + orow[t - 1]) + b;
+				yr[l - t] += (er[t] - orow[t - 1]) + b;
 			}
-			if (ne > h + 1) yr[l / 2] += er[h + 1];
+			if (ne > h + 1) yr[l / 2] += er[h + 1] + b;
 		} else {
-			yr[0] = er[0];
+			yr[0] = er[0] + b;
 			for (long t = 1; t <= h; t++) {
-				yr[t] = er[t] + orow[t - 1];
-				yr[l - t] = er[t] - orow[t - 1];
+				yr[t] = (er[t] + orow[t - 1]) + b;
+				yr[l - t] = (er[t] - orow[t - 1]) + b;
 			}
-			if (ne > h + 1) yr[l / 2] = er[h + 1];
+			if (ne > h + 1) yr[l / 2] = er[h + 1] + b;
 		}
 	}
 }
