@@ -142,3 +142,20 @@ func BenchmarkSpectral(b *testing.B) {
 		b.ReportMetric(b.Elapsed().Seconds()*1e3/float64(b.N), "ms/op")
 	})
 }
+
+// BenchmarkSerial is the part of a training step that runs on one core at
+// the published size: clearing the gradient, adding two workers' private
+// gradients in order (Model.reduce) and the Adam update. Against a step of
+// BenchmarkTrainStep (batch 16, two cores) it is the step's serial share.
+func BenchmarkSerial(b *testing.B) {
+	m, _ := New(DefaultConfig(), 1)
+	defer m.Close()
+	ws := []*worker{{g: make([]float32, len(m.Grad))}, {g: make([]float32, len(m.Grad))}}
+	opt := NewAdam(len(m.Params), 0.004)
+	for b.Loop() {
+		m.ZeroGrad()
+		m.reduce(ws)
+		opt.Update(m.Params, m.Grad)
+	}
+	b.ReportMetric(b.Elapsed().Seconds()*1e3/float64(b.N), "ms/step")
+}
