@@ -29,9 +29,10 @@ type SpikeStats struct {
 
 // evalResult is the evaluation of one test split.
 type evalResult struct {
-	l2, l4 float64 // mean relative errors
-	n      int     // traces evaluated
-	spikes SpikeStats
+	l1, l2, l4, h1 float64 // mean relative errors
+	sum4           float64 // summed relative L4 (what PlateauTestL4 watches)
+	n              int     // traces evaluated
+	spikes         SpikeStats
 }
 
 // spikeCounter counts eFEL spikes in windows of volts.
@@ -66,7 +67,7 @@ func (c *spikeCounter) count(v []float32) (int, error) {
 	return int(n), nil
 }
 
-// evaluate returns the mean relative L2 and L4 errors of the model and the
+// evaluate returns the mean relative L1, L2, L4 and H1 errors of the model and the
 // spike-count comparison on the first Settings.EvalTraces traces of a split
 // (all if negative), each in the fixed test window (DataInfo.TestOffset).
 // Shards are read one at a time, in order. Counting spikes costs two
@@ -85,7 +86,7 @@ func (r *runner) evaluate(ctx context.Context, split string, predict bool) (eval
 	if err != nil {
 		return res, err
 	}
-	var sum2, sum4, sumSC float64
+	var sum1, sum2, sum4, sumH1, sumSC float64
 	for si, size := range sizes {
 		if limit >= 0 && res.n >= limit {
 			break
@@ -127,6 +128,8 @@ func (r *runner) evaluate(ctx context.Context, split string, predict bool) (eval
 				s4, _ := fno.RelLpLoss(r.lossGrad, 4, r.yhat, r.y, k, w)
 				sum2 += s2
 				sum4 += s4
+				sum1 += fno.LpLoss{P: 1}.Eval(nil, r.yhat, r.y, 0, k, w)
+				sumH1 += fno.H1Loss{}.Eval(nil, r.yhat, r.y, 0, k, w)
 			}
 			for j := range k {
 				nt, err := sc.count(r.y[j*w : (j+1)*w])
@@ -147,7 +150,9 @@ func (r *runner) evaluate(ctx context.Context, split string, predict bool) (eval
 	if res.n == 0 {
 		return res, nil
 	}
-	res.l2, res.l4 = sum2/float64(res.n), sum4/float64(res.n)
+	n := float64(res.n)
+	res.l1, res.l2, res.l4, res.h1 = sum1/n, sum2/n, sum4/n, sumH1/n
+	res.sum4 = sum4
 	if res.spikes.Firing > 0 {
 		m := sumSC / float64(res.spikes.Firing)
 		res.spikes.SpikecountRel = &m
