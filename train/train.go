@@ -65,10 +65,20 @@ type Metrics struct {
 	// traces (absent with the split, or in runs older than this field).
 	HeldSpikes *SpikeStats `json:"test_held_spikes,omitempty"`
 	SeenSpikes *SpikeStats `json:"test_seen_spikes,omitempty"`
-	LR         float64     `json:"lr"`      // learning rate used in the epoch
-	NextLR     float64     `json:"next_lr"` // after the scheduler's step
-	Seconds    float64     `json:"seconds"` // wall time of the epoch (training and evaluation)
-	Best       bool        `json:"best"`    // the epoch's model became model.safetensors
+	// Feature errors of the operator against the simulator on the same
+	// traces, as the reference code logs them per epoch
+	// (features.Comparison over the features it extracts,
+	// features.ReferenceFiring on traces on which both fire and
+	// ReferenceSilent on those on which neither does; the misses are in
+	// the spike statistics): feature name → mean relative error (0.1 is
+	// 10 %) and the traces compared. Features compared on no trace are
+	// left out; absent in runs older than this field.
+	HeldFeatures map[string]FeatureError `json:"test_held_features,omitempty"`
+	SeenFeatures map[string]FeatureError `json:"test_seen_features,omitempty"`
+	LR           float64                 `json:"lr"`      // learning rate used in the epoch
+	NextLR       float64                 `json:"next_lr"` // after the scheduler's step
+	Seconds      float64                 `json:"seconds"` // wall time of the epoch (training and evaluation)
+	Best         bool                    `json:"best"`    // the epoch's model became model.safetensors
 }
 
 // Provenance is the training record stored in the model file.
@@ -513,9 +523,10 @@ func (r *runner) run(ctx context.Context) (*Result, error) {
 			split          string
 			l1, l2, l4, h1 **float64
 			spikes         **SpikeStats
+			feats          *map[string]FeatureError
 		}{
-			{SplitTestHeld, &m.HeldL1, &m.HeldL2, &m.HeldL4, &m.HeldH1, &m.HeldSpikes},
-			{SplitTestSeen, &m.SeenL1, &m.SeenL2, &m.SeenL4, &m.SeenH1, &m.SeenSpikes},
+			{SplitTestHeld, &m.HeldL1, &m.HeldL2, &m.HeldL4, &m.HeldH1, &m.HeldSpikes, &m.HeldFeatures},
+			{SplitTestSeen, &m.SeenL1, &m.SeenL2, &m.SeenL4, &m.SeenH1, &m.SeenSpikes, &m.SeenFeatures},
 		} {
 			ev, err := r.evaluate(ctx, sp.split, true)
 			if err != nil {
@@ -526,6 +537,7 @@ func (r *runner) run(ctx context.Context) (*Result, error) {
 			}
 			if ev.n > 0 {
 				*sp.l1, *sp.l2, *sp.l4, *sp.h1, *sp.spikes = &ev.l1, &ev.l2, &ev.l4, &ev.h1, &ev.spikes
+				*sp.feats = ev.feats
 			}
 			if r.set.PlateauOn == PlateauTestL4 && sp.split == r.selectSplit() {
 				plateau = ev.sum4

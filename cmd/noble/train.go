@@ -89,8 +89,9 @@ held-out relative L4 instead of the training loss. --preset finetune is the
 reference's fine-tuning recipe (AdamW lr 0.0005, plateau factor 0.4 patience
 12, batch 64, feature loss sag_amplitude=25) and needs --init; --feature-loss
 and --feature-loss-form set its feature terms (a feature loss always needs
---init). Each of these is fixed for a run; metrics.jsonl has the relative L1,
-L2, L4 and H1 of the evaluated test traces.`,
+--init). Each of these is fixed for a run. metrics.jsonl has the relative L1,
+L2, L4 and H1 of the evaluated test traces and, as the reference code logs
+them, their feature errors (test_held_features, test_seen_features).`,
 		Flags: fs,
 	}
 	c.Run = func(ctx context.Context, args []string) error {
