@@ -41,10 +41,8 @@ type SplitResult struct {
 // the mean of the feature's values on a trace (most features have one), over
 // the traces on which simulator and surrogate both fire or both stay silent,
 // both define the feature and the simulator's value is not zero: the
-// definition of NOBLE's reference code (update_feature_errors in
-// src/training/neuro/extract_features.py of neuraloperator/noble, whose
-// denominator |f + 1e-6| differs from |f| by 1e-6 in the feature's unit),
-// which gives the paper's Tables 1 and 2.
+// definition of NOBLE's reference code, which gives the paper's Tables 1
+// and 2 (features.Comparison, where it is computed).
 type FeatureError struct {
 	Name      string `json:"name"`
 	N         int    `json:"n"`              // traces compared
@@ -77,11 +75,7 @@ func (e *evaluator) accuracy(ctx context.Context) error {
 			continue
 		}
 		e.logf("accuracy on %s: %d traces", split, total)
-		perFeat := make(map[string]*FeatureError)
-		rels := make(map[string][]float64)
-		for _, n := range ErrorFeatures {
-			perFeat[n] = &FeatureError{Name: n}
-		}
+		cmp := features.Comparison{FiringNames: ErrorFeatures, SilentNames: ErrorFeatures}
 		ys := make([]float32, 0, e.set.Batch*l)
 		var sts []surrogate.Stimulus
 		var meta []dataset.Trace
@@ -105,7 +99,7 @@ func (e *evaluator) accuracy(ctx context.Context) error {
 			for i := range sts {
 				y, yh := ys[i*l:(i+1)*l], v[i*l:(i+1)*l]
 				sr.l2 = append(sr.l2, relL2(yh, y))
-				compareTrace(&sr, perFeat, rels, tv[i], pv[i])
+				cmp.Add(tv[i], pv[i])
 				e.recs = append(e.recs, record{split: split, model: meta[i].Model, amp: meta[i].Amp, rateSim: e.rate(tv[i]), rateSu: e.rate(pv[i])})
 				if sr.Traces+i < e.set.Examples {
 					p := newPlot(fmt.Sprintf("%s: %s, %.3g nA", split, e.d.Manifest.Models[meta[i].Model].Name, meta[i].Amp), "time (ms)", "V (mV)")
@@ -147,11 +141,13 @@ func (e *evaluator) accuracy(ctx context.Context) error {
 			return err
 		}
 		sr.VoltageL2, sr.VoltageL2Med = Num(mean(sr.l2)), Num(median(sr.l2))
+		sr.Firing, sr.MissedFiring, sr.MissedNonFiring = cmp.Firing, cmp.MissedFiring, cmp.MissedNonFiring
 		for _, n := range ErrorFeatures {
-			fe := perFeat[n]
-			fe.N = len(rels[n])
-			fe.Mean, fe.Median = Num(mean(rels[n])), Num(median(rels[n]))
-			sr.Features = append(sr.Features, *fe)
+			r := cmp.Rel[n]
+			sr.Features = append(sr.Features, FeatureError{
+				Name: n, N: len(r), Mean: Num(mean(r)), Median: Num(median(r)),
+				OnlySim: cmp.OnlyTruth[n], OnlySurr: cmp.OnlyPred[n], ZeroTruth: cmp.ZeroTruth[n],
+			})
 		}
 		e.res.Splits = append(e.res.Splits, sr)
 	}
@@ -181,59 +177,4 @@ func (e *evaluator) accuracy(ctx context.Context) error {
 		return writeGrid(e.figure("voltage_error.png"), []*plot.Plot{p}, 1, 5*vg.Inch, 3*vg.Inch)
 	}
 	return nil
-}
-
-// compareTrace adds the feature errors of one trace's surrogate values pv
-// against the simulator's tv (FeatureError), or counts a miss when only one
-// of them fires.
-func compareTrace(sr *SplitResult, perFeat map[string]*FeatureError, rels map[string][]float64, tv, pv features.Values) {
-	firesT, firesP := fires(tv), fires(pv)
-	if firesT {
-		sr.Firing++
-	}
-	switch {
-	case firesT && !firesP:
-		sr.MissedFiring++
-		return
-	case firesP && !firesT:
-		sr.MissedNonFiring++
-		return
-	}
-	for _, n := range ErrorFeatures {
-		compareFeature(perFeat[n], rels, tv, pv)
-	}
-}
-
-// fires reports whether a trace's Spikecount is positive.
-func fires(v features.Values) bool {
-	n, ok := v.First("Spikecount")
-	return ok && n > 0
-}
-
-// meanValue is the mean of a feature's values on one trace, false if it
-// has none or it is not finite.
-func meanValue(v features.Values, name string) (float64, bool) {
-	xs := v[name]
-	if len(xs) == 0 {
-		return 0, false
-	}
-	m := mean(xs)
-	return m, finite(m)
-}
-
-func compareFeature(fe *FeatureError, rels map[string][]float64, tv, pv features.Values) {
-	t, okT := meanValue(tv, fe.Name)
-	p, okP := meanValue(pv, fe.Name)
-	switch {
-	case okT && !okP:
-		fe.OnlySim++
-	case okP && !okT:
-		fe.OnlySurr++
-	case okT && okP:
-		if t == 0 {
-			fe.ZeroTruth++
-			return
-		}
-		rels[fe.Name] = append(rels[fe.Name], math.Abs(p-t)/math.Abs(t))
-	}
 }

@@ -34,8 +34,9 @@ type job struct {
 	dst, x []float32
 	y, dy  []float32
 	lo, hi int
-	l, p   int
+	l      int
 	chunk  int
+	fn     Loss // opTrain's loss
 	loss   float64
 }
 
@@ -250,8 +251,7 @@ func (w *worker) run() {
 			yh := grow(w.ws.pred, n)
 			w.ws.pred = yh
 			w.net.forward(&w.ws, yh, xs(lo, hi), hi-lo, l, true)
-			loss, _ := relLp(w.dy, j.p, yh, ys(j.y, lo, hi), hi-lo, out*l)
-			j.loss += loss
+			j.loss += j.fn.Eval(w.dy, yh, ys(j.y, lo, hi), lo, hi-lo, l)
 			w.net.backward(&w.ws, w.dy)
 		}
 	}
@@ -342,23 +342,47 @@ func (m *Model) Backward(dy []float32) {
 // over the batch. Each worker processes its traces Chunk at a time, so the
 // memory does not grow with the batch; the loss being a sum over traces,
 // the result equals one ForwardTrain, RelLpLoss and Backward on the whole
-// batch up to float32 rounding. It does not allocate after the first call
-// at a given (batch, length).
+// batch up to float32 rounding. It is TrainBatchLoss with RelLpLoss as the
+// Loss, bit for bit. It does not allocate after the first call at a given
+// (batch, length).
 func (m *Model) TrainBatch(x, y []float32, batch, length, p int) float64 {
-	m.checkIO(y, x, batch, length)
-	if p != 2 && p != 4 {
+	var loss Loss
+	switch p {
+	case 2:
+		loss = relLp2
+	case 4:
+		loss = relLp4
+	default:
 		panic(fmt.Sprintf("fno: TrainBatch: p = %d, want 2 or 4", p))
+	}
+	return m.TrainBatchLoss(x, y, batch, length, loss)
+}
+
+// TrainBatchLoss is TrainBatch with any loss that is a sum over traces:
+// the workers call loss.Eval concurrently, once per chunk of at most Chunk
+// traces, with the chunk's predictions, targets, the batch index of its
+// first trace and a buffer for ∂loss/∂ŷ (see Loss), and the parameter
+// gradients are accumulated as in TrainBatch. It returns the sum of the
+// values Eval returned, added per worker in chunk order and then in worker
+// order, so it is reproducible for a given Workers, Chunk and batch. It
+// does not allocate after the first call at a given (batch, length) unless
+// loss does.
+func (m *Model) TrainBatchLoss(x, y []float32, batch, length int, loss Loss) float64 {
+	m.checkIO(y, x, batch, length)
+	if loss == nil {
+		panic("fno: TrainBatchLoss: nil loss")
 	}
 	ws := m.workers(batch)
 	m.trained = 0
-	split(ws, job{op: opTrain, x: x, y: y, l: length, p: p, chunk: m.chunk()}, batch)
+	split(ws, job{op: opTrain, x: x, y: y, l: length, fn: loss, chunk: m.chunk()}, batch)
 	dispatch(ws)
 	m.reduce(ws)
-	loss := 0.0
+	sum := 0.0
 	for _, w := range ws {
-		loss += w.job.loss
+		sum += w.job.loss
+		w.job.fn = nil // do not keep the loss alive
 	}
-	return loss
+	return sum
 }
 
 // WorkspaceBytes reports the memory held by the workspaces and private

@@ -154,7 +154,9 @@ func TestNoAllocs(t *testing.T) {
 	const lb = 2000 // long enough for the helper to split products and GELU
 	xb := make([]float32, big.InChannels*lb)
 	yb := make([]float32, lb)
+	var h1 Loss = H1Loss{}
 	for name, f := range map[string]func(){
+		"TrainBatchLoss/H1":        func() { m.TrainBatchLoss(x, y, batch, l, h1) },
 		"Forward/batch1/helper":    func() { mb.Forward(yb, xb, 1, lb) },
 		"TrainBatch/batch1/helper": func() { mb.TrainBatch(xb, yb, 1, lb, 2) },
 		"Forward":                  func() { m.Forward(dst, x, batch, l) },

@@ -88,6 +88,9 @@ type tensorSpec struct {
 	shape []int
 	off   int
 	size  int
+	// complex: the tensor holds complex values as (re, im) pairs (its
+	// last dimension is 2).
+	complex bool
 }
 
 // tensors lists the parameters in state-dict order with their PyTorch names
@@ -103,6 +106,10 @@ func (c Config) tensors() []tensorSpec {
 		ts = append(ts, tensorSpec{name: name, shape: shape, off: off, size: n})
 		off += n
 	}
+	addComplex := func(name string, shape ...int) {
+		add(name, shape...)
+		ts[len(ts)-1].complex = true
+	}
 	in := c.InChannels + 1
 	add("lifting.fcs.0.weight", c.LiftingChannels, in, 1)
 	add("lifting.fcs.0.bias", c.LiftingChannels)
@@ -110,7 +117,7 @@ func (c Config) tensors() []tensorSpec {
 	add("lifting.fcs.1.bias", c.Width)
 	w := c.Width
 	for i := range c.Layers {
-		add(fmt.Sprintf("fno_blocks.convs.%d.weight.tensor", i), w, w, c.Modes, 2)
+		addComplex(fmt.Sprintf("fno_blocks.convs.%d.weight.tensor", i), w, w, c.Modes, 2)
 		add(fmt.Sprintf("fno_blocks.convs.%d.bias", i), w, 1)
 	}
 	for i := range c.Layers {

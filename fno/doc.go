@@ -114,8 +114,14 @@
 // # Training
 //
 // RelLpLoss (p = 2, 4; sum over the batch of ‖ŷ−y‖_p/‖y‖_p, float64
-// accumulation) with its gradient; Adam (torch.optim.Adam, complex
-// parameters as real pairs, as torch's view_as_real), Plateau
+// accumulation) with its gradient is TrainBatch's loss. TrainBatchLoss
+// takes any Loss that is a sum over traces (the workers call it per chunk
+// with the traces' batch indices): LpLoss (p = 1, 2, 4) and H1Loss are
+// neuraloperator's, relative or absolute, with their gradients. Adam is
+// torch.optim.Adam (complex parameters as real pairs, as torch's
+// view_as_real) or, with RuleAdamW (NewAdamW), neuralop's AdamW (eps 1e-6
+// before the bias correction, decoupled weight decay, one second moment
+// |g|² per complex weight, Config.ComplexSpans). Adam, Plateau
 // (ReduceLROnPlateau, mode min, relative threshold) and ClipGradNorm
 // (clip_grad_norm_) keep their state in exported fields so that training
 // can resume.

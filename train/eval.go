@@ -29,9 +29,14 @@ type SpikeStats struct {
 
 // evalResult is the evaluation of one test split.
 type evalResult struct {
-	l2, l4 float64 // mean relative errors
-	n      int     // traces evaluated
-	spikes SpikeStats
+	l1, l2, l4, h1 float64 // mean relative errors
+	sum4           float64 // summed relative L4 (what PlateauTestL4 watches)
+	n              int     // traces evaluated
+	spikes         SpikeStats
+	// feats are the reference code's per-epoch feature errors
+	// (features.Comparison over features.ReferenceFiring and
+	// ReferenceSilent), nil without predictions.
+	feats map[string]FeatureError
 }
 
 // spikeCounter counts eFEL spikes in windows of volts.
@@ -53,20 +58,44 @@ func (r *runner) newSpikeCounter() (*spikeCounter, error) {
 	return &spikeCounter{ex: ex, dt: r.info.DtMS, buf: make([]float64, r.info.WindowSamples)}, nil
 }
 
-// count returns the Spikecount of v (volts).
-func (c *spikeCounter) count(v []float32) (int, error) {
+// values returns the features of v (volts) and its Spikecount.
+func (c *spikeCounter) values(v []float32) (features.Values, int, error) {
 	for i, x := range v {
 		c.buf[i] = float64(x) * 1e3
 	}
 	f, err := c.ex.Compute(c.buf, c.dt)
 	if err != nil {
-		return 0, err
+		return nil, 0, err
 	}
 	n, _ := f.First("Spikecount")
-	return int(n), nil
+	return f, int(n), nil
 }
 
-// evaluate returns the mean relative L2 and L4 errors of the model and the
+// FeatureError is the mean relative error of one feature over N traces
+// (features.Comparison).
+type FeatureError struct {
+	Mean float64 `json:"mean_rel"`
+	N    int     `json:"n"`
+}
+
+// featureErrors are the compared features of c with at least one trace,
+// nil if none.
+func featureErrors(c *features.Comparison) map[string]FeatureError {
+	var m map[string]FeatureError
+	for name := range c.Rel {
+		mean, n := c.Mean(name)
+		if n == 0 {
+			continue
+		}
+		if m == nil {
+			m = make(map[string]FeatureError)
+		}
+		m[name] = FeatureError{Mean: mean, N: n}
+	}
+	return m
+}
+
+// evaluate returns the mean relative L1, L2, L4 and H1 errors of the model and the
 // spike-count comparison on the first Settings.EvalTraces traces of a split
 // (all if negative), each in the fixed test window (DataInfo.TestOffset).
 // Shards are read one at a time, in order. Counting spikes costs two
@@ -85,7 +114,8 @@ func (r *runner) evaluate(ctx context.Context, split string, predict bool) (eval
 	if err != nil {
 		return res, err
 	}
-	var sum2, sum4, sumSC float64
+	var sum1, sum2, sum4, sumH1, sumSC float64
+	cmp := features.Comparison{FiringNames: features.ReferenceFiring, SilentNames: features.ReferenceSilent}
 	for si, size := range sizes {
 		if limit >= 0 && res.n >= limit {
 			break
@@ -127,17 +157,21 @@ func (r *runner) evaluate(ctx context.Context, split string, predict bool) (eval
 				s4, _ := fno.RelLpLoss(r.lossGrad, 4, r.yhat, r.y, k, w)
 				sum2 += s2
 				sum4 += s4
+				sum1 += fno.LpLoss{P: 1}.Eval(nil, r.yhat, r.y, 0, k, w)
+				sumH1 += fno.H1Loss{}.Eval(nil, r.yhat, r.y, 0, k, w)
 			}
 			for j := range k {
-				nt, err := sc.count(r.y[j*w : (j+1)*w])
+				tv, nt, err := sc.values(r.y[j*w : (j+1)*w])
 				if err != nil {
 					return res, fmt.Errorf("%w: %s shard %d, trace %d: %w", ErrData, split, si, it[j].index, err)
 				}
 				np := 0
 				if predict {
-					if np, err = sc.count(r.yhat[j*w : (j+1)*w]); err != nil {
+					var pv features.Values
+					if pv, np, err = sc.values(r.yhat[j*w : (j+1)*w]); err != nil {
 						return res, fmt.Errorf("operator output on %s shard %d, trace %d: %w", split, si, it[j].index, err)
 					}
+					cmp.Add(tv, pv)
 				}
 				sumSC += res.spikes.add(nt, np)
 			}
@@ -147,7 +181,12 @@ func (r *runner) evaluate(ctx context.Context, split string, predict bool) (eval
 	if res.n == 0 {
 		return res, nil
 	}
-	res.l2, res.l4 = sum2/float64(res.n), sum4/float64(res.n)
+	n := float64(res.n)
+	res.l1, res.l2, res.l4, res.h1 = sum1/n, sum2/n, sum4/n, sumH1/n
+	res.sum4 = sum4
+	if predict {
+		res.feats = featureErrors(&cmp)
+	}
 	if res.spikes.Firing > 0 {
 		m := sumSC / float64(res.spikes.Firing)
 		res.spikes.SpikecountRel = &m

@@ -2,8 +2,10 @@ package train
 
 import (
 	"context"
+	"slices"
 	"testing"
 
+	"github.com/noble-neuro/noble/features"
 	"github.com/noble-neuro/noble/fno"
 )
 
@@ -82,6 +84,18 @@ func TestEvaluateSpikes(t *testing.T) {
 		t.Errorf("spikes %+v (spikecount_rel %v), want %+v and 1", ev.spikes, ev.spikes.SpikecountRel, want)
 	}
 
+	// A silent operator: the feature errors come from the two traces on
+	// which the simulator is silent too, over the reference's silent
+	// features only.
+	if len(ev.feats) == 0 {
+		t.Errorf("no feature errors")
+	}
+	for name, fe := range ev.feats {
+		if fe.N < 1 || fe.N > 2 || !slices.Contains(features.ReferenceSilent, name) {
+			t.Errorf("feature %s compared on %d traces, want 1 or 2 of the silent ones", name, fe.N)
+		}
+	}
+
 	// The same traces as the operator's output: every count exact.
 	sc, err := r.newSpikeCounter()
 	if err != nil {
@@ -92,7 +106,7 @@ func TestEvaluateSpikes(t *testing.T) {
 	for i, n := range counts {
 		sh := d.shards[SplitTestSeen][0]
 		toVolts(y, sh.Voltage[i*sh.Samples+d.info.TestOffset:][:w])
-		got, err := sc.count(y)
+		_, got, err := sc.values(y)
 		if err != nil || got != n {
 			t.Errorf("trace %d: Spikecount %d (%v), want %d", i, got, err, n)
 		}

@@ -22,9 +22,40 @@ var ErrSettings = errors.New("train: invalid settings")
 
 // Presets.
 const (
-	PresetPaper = "paper" // NOBLE's published recipe
-	PresetCPU   = "cpu"   // a budget for the project's 2-core machines
+	PresetPaper    = "paper"    // NOBLE's published recipe
+	PresetCPU      = "cpu"      // a budget for the project's 2-core machines
+	PresetFinetune = "finetune" // the reference code's fine-tuning stage (needs Init)
 )
+
+// Values of Settings.Optimizer.
+const (
+	OptimizerAdam  = "adam"  // torch.optim.Adam (fno.RuleAdam)
+	OptimizerAdamW = "adamw" // neuralop's AdamW (fno.RuleAdamW)
+)
+
+// Values of Settings.Loss.
+const (
+	LossL1 = "l1" // neuralop's LpLoss, p = 1
+	LossL2 = "l2" // p = 2
+	LossL4 = "l4" // p = 4
+	LossH1 = "h1" // neuralop's H1Loss
+)
+
+// Values of Settings.LossForm and Settings.FeatureLossForm.
+const (
+	FormRelative = "relative"
+	FormAbsolute = "absolute"
+)
+
+// Values of Settings.PlateauOn.
+const (
+	PlateauTrain  = "train"   // the epoch's summed training loss (the reference's ReduceLROnPlateauTrain)
+	PlateauTestL4 = "test_l4" // the summed relative L4 of the evaluated test traces (ReduceLROnPlateauTest)
+)
+
+// FeatureLossNone spells "no feature loss" in Settings.FeatureLoss where the
+// preset would give one.
+const FeatureLossNone = "none"
 
 // Values of Settings.SelectBy.
 const (
@@ -39,28 +70,59 @@ const (
 // the same resolved settings, Epochs and SnapshotEvery excepted, and with
 // LRAt merged into the run's (Settings.LRAt).
 //
-// The two presets (Resolved gives every value):
+// The presets (Resolved gives every value):
 //
-//	field              paper    cpu
-//	epochs             300      50
-//	batch_size         64       16
-//	traces_per_epoch   all      1024
-//	eval_traces        all      128 per test split
-//	checkpoint_batches never    16
+//	field              paper    cpu      finetune
+//	epochs             300      50       300
+//	batch_size         64       16       64
+//	traces_per_epoch   all      1024     all
+//	eval_traces        all      128      all
+//	checkpoint_batches never    16       never
+//	optimizer          adam     adam     adamw
+//	lr                 0.004    0.004    0.0005
+//	lr_patience        4        4        12
+//	feature_loss       -        -        sag_amplitude=25
 //
-// and in both: relative L4 loss, Adam (lr 0.004, β = (0.9, 0.999), ε = 1e-8,
-// no weight decay), ReduceLROnPlateau(factor 0.4, patience 4) on the epoch's
+// and in all: relative L4 loss, β = (0.9, 0.999), ε = 1e-8 (Adam) or 1e-6
+// (AdamW), no weight decay, ReduceLROnPlateau(factor 0.4) on the epoch's
 // summed training loss, seed 0, no gradient clipping, a shuffle buffer of 4
-// shards, the published architecture (fno.DefaultConfig).
+// shards, the published architecture (fno.DefaultConfig). The finetune
+// preset is the recipe of the reference code's fine-tuning script
+// (training_scripts/submit_single_finetune_job.sh of neuraloperator/noble):
+// it starts from a trained model, so it needs Init.
+//
+// The optimizer, loss and scheduler options (each fixed for a run; runs
+// and checkpoints from before them resume as they were, with the defaults):
+//
+//	optimizer          "adam" (torch.optim.Adam) or "adamw" (neuralop's AdamW: eps 1e-6 before the bias
+//	                   correction, decoupled weight decay, one |g|² per complex spectral weight) [preset]
+//	weight_decay       Adam: L2 penalty added to the gradient; AdamW: decoupled decay rate, ≥ 0 [0]
+//	loss               training loss: "l1", "l2", "l4" (neuralop's LpLoss, p = 1, 2, 4) or "h1"
+//	                   (neuralop's H1Loss, periodic central difference) ["l4", or "l"+loss_p]
+//	loss_form          "relative" (the losses' __call__) or "absolute" (their .abs) ["relative"]
+//	plateau_on         what ReduceLROnPlateau watches: "train" (the epoch's summed training loss) or
+//	                   "test_l4" (the summed relative L4 of the evaluated traces of the selection split,
+//	                   see SelectBy; refused without a test split) ["train"]
+//	feature_loss       fine-tuning feature terms, "NAME=λ[,NAME=λ...]" (e.g. "sag_amplitude=25"), stored
+//	                   verbatim; needs init; "none" turns the finetune preset's off ["": none; finetune
+//	                   "sag_amplitude=25"]
+//	feature_loss_form  "relative" (Σ(f̂−f)²/(Σf² + 1e-8) over the batch) or "absolute" (Σ(f̂−f)²) ["relative"]
+//
+// The relative "l2" and "l4" train through fno.Model.TrainBatch
+// (fno.RelLpLoss, bit for bit what runs from before these options did),
+// whose denominator ‖y‖_p lacks neuralop's + 1e-8: a relative change of
+// about 1e-8 for voltage traces in volts (‖y‖_4 ≈ 0.7, ‖y‖_2 ≈ 6.5 at
+// L = 8,583). The other losses are fno.LpLoss and fno.H1Loss, neuralop's
+// exactly.
 type Settings struct {
-	Preset string `json:"preset"` // PresetPaper [default] or PresetCPU
+	Preset string `json:"preset"` // PresetPaper [default], PresetCPU or PresetFinetune
 
 	Epochs    int     `json:"epochs"`      // epochs to train in total [300; cpu 50]
 	BatchSize int     `json:"batch_size"`  // traces per optimizer step [64; cpu 16]
 	LR        float64 `json:"lr"`          // initial learning rate [0.004]
 	LRFactor  float64 `json:"lr_factor"`   // ReduceLROnPlateau factor, in (0, 1) [0.4]
 	Patience  int     `json:"lr_patience"` // ReduceLROnPlateau patience, epochs [4]
-	LossP     int     `json:"loss_p"`      // p of the relative Lp training loss, 2 or 4 [4]
+	LossP     int     `json:"loss_p"`      // older spelling of Loss "l1", "l2", "l4": p = 1, 2 or 4 (0 for "h1") [from Loss]
 	ClipNorm  float64 `json:"clip_norm"`   // global gradient-norm bound [0: no clipping]
 	Seed      uint64  `json:"seed"`        // initialisation and data-order seed (0 is a seed) [0]
 
@@ -114,6 +176,22 @@ type Settings struct {
 	// It is fixed for a run [SelectLoss].
 	SelectBy string `json:"select_by"`
 
+	Optimizer   string  `json:"optimizer"`    // OptimizerAdam or OptimizerAdamW [preset: adam; finetune adamw]
+	WeightDecay float64 `json:"weight_decay"` // Adam's L2 penalty or AdamW's decoupled decay, ≥ 0 [0]
+	Loss        string  `json:"loss"`         // LossL1, LossL2, LossL4 or LossH1 [LossL4, or "l"+LossP]
+	LossForm    string  `json:"loss_form"`    // FormRelative or FormAbsolute [FormRelative]
+	PlateauOn   string  `json:"plateau_on"`   // PlateauTrain or PlateauTestL4 [PlateauTrain]
+
+	// FeatureLoss is the fine-tuning stage's feature terms, "NAME=λ[,...]"
+	// (the reference's --feature_loss '{"sag_amplitude": 25}' is
+	// "sag_amplitude=25"), stored verbatim and parsed by the feature-loss
+	// code; FeatureLossNone or "" for none. A feature loss needs Init
+	// ["": none; finetune preset "sag_amplitude=25"].
+	FeatureLoss string `json:"feature_loss,omitempty"`
+	// FeatureLossForm is FormRelative, Σ_b (f̂_b − f_b)² / (Σ_b f_b² + 1e-8)
+	// over a batch, or FormAbsolute, Σ_b (f̂_b − f_b)² [FormRelative].
+	FeatureLossForm string `json:"feature_loss_form"`
+
 	// LRAt sets the learning rate at the start of an epoch: from epoch E
 	// on it is LRAt[E], and ReduceLROnPlateau goes on from that rate with
 	// its patience count restarted. It is the manual cut a batch-16 run on
@@ -151,15 +229,22 @@ func (s Settings) Resolved() (Settings, error) {
 	if s.Preset == "" {
 		s.Preset = PresetPaper
 	}
-	type preset struct{ epochs, batch, perEpoch, eval, ckpt int }
+	type preset struct {
+		epochs, batch, perEpoch, eval, ckpt int
+		lr                                  float64
+		patience                            int
+		optimizer, featureLoss              string
+	}
 	var p preset
 	switch s.Preset {
 	case PresetPaper:
-		p = preset{300, 64, -1, -1, -1}
+		p = preset{300, 64, -1, -1, -1, 0.004, 4, OptimizerAdam, ""}
 	case PresetCPU:
-		p = preset{50, 16, 1024, 128, 16}
+		p = preset{50, 16, 1024, 128, 16, 0.004, 4, OptimizerAdam, ""}
+	case PresetFinetune:
+		p = preset{300, 64, -1, -1, -1, 5e-4, 12, OptimizerAdamW, "sag_amplitude=25"}
 	default:
-		return s, fmt.Errorf("%w: preset %q: want %q or %q", ErrSettings, s.Preset, PresetPaper, PresetCPU)
+		return s, fmt.Errorf("%w: preset %q: want %q, %q or %q", ErrSettings, s.Preset, PresetPaper, PresetCPU, PresetFinetune)
 	}
 	def := func(v *int, d int) {
 		if *v == 0 {
@@ -176,11 +261,23 @@ func (s Settings) Resolved() (Settings, error) {
 	def(&s.TracesPerEpoch, p.perEpoch)
 	def(&s.EvalTraces, p.eval)
 	def(&s.CheckpointBatches, p.ckpt)
-	deff(&s.LR, 0.004)
+	deff(&s.LR, p.lr)
 	deff(&s.LRFactor, 0.4)
-	def(&s.Patience, 4)
-	def(&s.LossP, 4)
+	def(&s.Patience, p.patience)
 	def(&s.ShardBuffer, 4)
+	defs := func(v *string, d string) {
+		if *v == "" {
+			*v = d
+		}
+	}
+	defs(&s.Optimizer, p.optimizer)
+	defs(&s.FeatureLoss, p.featureLoss)
+	defs(&s.LossForm, FormRelative)
+	defs(&s.PlateauOn, PlateauTrain)
+	defs(&s.FeatureLossForm, FormRelative)
+	if err := s.resolveLoss(); err != nil {
+		return s, err
+	}
 	for _, v := range []*int{&s.TracesPerEpoch, &s.EvalTraces, &s.CheckpointBatches} {
 		if *v < 0 {
 			*v = -1
@@ -204,6 +301,61 @@ func (s Settings) Resolved() (Settings, error) {
 	return s, s.validate()
 }
 
+// lossP gives the p of each Lp loss (0 for H1).
+var lossP = map[string]int{LossL1: 1, LossL2: 2, LossL4: 4, LossH1: 0}
+
+// resolveLoss sets Loss from LossP when it is empty (LossP is the older
+// spelling, 4 when both are empty) and LossP from Loss, refusing a
+// contradiction.
+func (s *Settings) resolveLoss() error {
+	if s.Loss == "" {
+		switch s.LossP {
+		case 0:
+			s.Loss = LossL4
+		case 1, 2, 4:
+			s.Loss = fmt.Sprintf("l%d", s.LossP)
+		default:
+			return fmt.Errorf("%w: loss_p = %d: must be 1, 2 or 4 (or set loss)", ErrSettings, s.LossP)
+		}
+	}
+	p, ok := lossP[s.Loss]
+	if !ok {
+		return fmt.Errorf("%w: loss = %q: want %q, %q, %q or %q", ErrSettings, s.Loss, LossL1, LossL2, LossL4, LossH1)
+	}
+	if s.LossP != 0 && s.LossP != p {
+		return fmt.Errorf("%w: loss_p = %d contradicts loss = %q (loss_p is its older spelling; leave it 0)", ErrSettings, s.LossP, s.Loss)
+	}
+	s.LossP = p
+	return nil
+}
+
+// HasFeatureLoss reports whether the settings ask for a fine-tuning feature
+// loss (FeatureLoss neither "" nor FeatureLossNone).
+func (s Settings) HasFeatureLoss() bool {
+	return s.FeatureLoss != "" && s.FeatureLoss != FeatureLossNone
+}
+
+// upgrade fills the fields that settings recorded before they existed
+// with the values those runs used, so that such a run resumes: Adam,
+// the relative Lp loss of LossP, the plateau on the training loss,
+// selection by loss.
+func (s *Settings) upgrade() {
+	for _, f := range []struct {
+		v *string
+		d string
+	}{
+		{&s.SelectBy, SelectLoss}, {&s.Optimizer, OptimizerAdam}, {&s.LossForm, FormRelative},
+		{&s.PlateauOn, PlateauTrain}, {&s.FeatureLossForm, FormRelative},
+	} {
+		if *f.v == "" {
+			*f.v = f.d
+		}
+	}
+	if s.Loss == "" && (s.LossP == 2 || s.LossP == 4) {
+		s.Loss = fmt.Sprintf("l%d", s.LossP)
+	}
+}
+
 // validate checks resolved settings.
 func (s Settings) validate() error {
 	bad := func(field string, v any, why string) error {
@@ -221,8 +373,19 @@ func (s Settings) validate() error {
 		return bad("lr_factor", s.LRFactor, "must be in (0, 1)")
 	case s.Patience < 0:
 		return bad("lr_patience", s.Patience, "must not be negative")
-	case s.LossP != 2 && s.LossP != 4:
-		return bad("loss_p", s.LossP, "must be 2 or 4")
+	case s.Optimizer != OptimizerAdam && s.Optimizer != OptimizerAdamW:
+		return bad("optimizer", fmt.Sprintf("%q", s.Optimizer), fmt.Sprintf("want %q or %q", OptimizerAdam, OptimizerAdamW))
+	case s.WeightDecay < 0 || !finite(s.WeightDecay):
+		return bad("weight_decay", s.WeightDecay, "must be 0 or positive and finite")
+	case s.LossForm != FormRelative && s.LossForm != FormAbsolute:
+		return bad("loss_form", fmt.Sprintf("%q", s.LossForm), fmt.Sprintf("want %q or %q", FormRelative, FormAbsolute))
+	case s.PlateauOn != PlateauTrain && s.PlateauOn != PlateauTestL4:
+		return bad("plateau_on", fmt.Sprintf("%q", s.PlateauOn), fmt.Sprintf("want %q or %q", PlateauTrain, PlateauTestL4))
+	case s.FeatureLossForm != FormRelative && s.FeatureLossForm != FormAbsolute:
+		return bad("feature_loss_form", fmt.Sprintf("%q", s.FeatureLossForm), fmt.Sprintf("want %q or %q", FormRelative, FormAbsolute))
+	case s.HasFeatureLoss() && s.Init == "":
+		return bad("feature_loss", fmt.Sprintf("%q", s.FeatureLoss),
+			fmt.Sprintf("fine-tuning needs init (--init), the trained model file to start from; or set feature_loss %q", FeatureLossNone))
 	case s.ClipNorm < 0 || !finite(s.ClipNorm):
 		return bad("clip_norm", s.ClipNorm, "must be 0 (no clipping) or positive")
 	case s.ShardBuffer < 1:
@@ -276,10 +439,11 @@ func ReadSettingsFile(path string) (Settings, error) {
 }
 
 // sameRun reports the first field (JSON name) in which two resolved
-// settings differ, ignoring Epochs, SnapshotEvery and LRAt (see mergeLRAt);
-// "" if they describe the same run.
+// settings differ, ignoring Epochs, SnapshotEvery and LRAt (see mergeLRAt),
+// and LossP, which follows Loss; "" if they describe the same run.
 func sameRun(a, b Settings) string {
 	a.Epochs, b.Epochs = 0, 0
+	a.LossP, b.LossP = 0, 0
 	a.SnapshotEvery, b.SnapshotEvery = 0, 0
 	a.LRAt, b.LRAt = nil, nil
 	va, vb := reflect.ValueOf(a), reflect.ValueOf(b)

@@ -17,6 +17,7 @@ func TestSettingsResolved(t *testing.T) {
 	want := Settings{
 		Preset: "paper", Epochs: 300, BatchSize: 64, LR: 0.004, LRFactor: 0.4, Patience: 4, LossP: 4,
 		TracesPerEpoch: -1, EvalTraces: -1, CheckpointBatches: -1, ShardBuffer: 4, SelectBy: "loss",
+		Optimizer: "adam", Loss: "l4", LossForm: "relative", PlateauOn: "train", FeatureLossForm: "relative",
 		Model: ModelConfig{Width: 24, Layers: 12, Modes: 129, LiftingChannels: 48, ProjectionChannels: 96, MLPHidden: 12},
 	}
 	if !reflect.DeepEqual(p, want) {
@@ -52,7 +53,17 @@ func TestSettingsInvalid(t *testing.T) {
 		{"lr nan", Settings{LR: math.NaN()}, "lr = NaN"},
 		{"factor", Settings{LRFactor: 1.5}, "lr_factor = 1.5"},
 		{"patience", Settings{Patience: -2}, "lr_patience = -2"},
-		{"loss", Settings{LossP: 3}, "loss_p = 3"},
+		{"loss_p", Settings{LossP: 3}, "loss_p = 3"},
+		{"loss", Settings{Loss: "l3"}, `loss = "l3"`},
+		{"loss_p contradicts loss", Settings{Loss: "h1", LossP: 4}, `loss_p = 4 contradicts loss = "h1"`},
+		{"loss_form", Settings{LossForm: "rel"}, `loss_form = "rel"`},
+		{"optimizer", Settings{Optimizer: "sgd"}, `optimizer = "sgd": want "adam" or "adamw"`},
+		{"weight_decay", Settings{WeightDecay: -0.1}, "weight_decay = -0.1"},
+		{"weight_decay inf", Settings{WeightDecay: math.Inf(1)}, "weight_decay = +Inf"},
+		{"plateau_on", Settings{PlateauOn: "test"}, `plateau_on = "test": want "train" or "test_l4"`},
+		{"feature_loss_form", Settings{FeatureLossForm: "squared"}, `feature_loss_form = "squared"`},
+		{"feature_loss without init", Settings{FeatureLoss: "sag_amplitude=25"}, `feature_loss = "sag_amplitude=25": fine-tuning needs init`},
+		{"finetune without init", Settings{Preset: "finetune"}, `feature_loss = "sag_amplitude=25": fine-tuning needs init`},
 		{"clip", Settings{ClipNorm: -1}, "clip_norm = -1"},
 		{"buffer", Settings{ShardBuffer: -1}, "shard_buffer = -1"},
 		{"workers", Settings{Workers: -1}, "workers = -1"},

@@ -43,25 +43,42 @@ const (
 var ErrDiverged = errors.New("train: loss not finite")
 
 // Metrics are the measurements of one finished epoch, written as a JSON
-// line to metrics.jsonl. Losses are relative norms averaged over traces
-// (fno.RelLpLoss divided by the traces): 0.1 means 10 %. Test losses are
-// absent when the dataset has no such split.
+// line to metrics.jsonl. Test losses are relative norms averaged over the
+// evaluated traces: 0.1 means 10 %. L2 and L4 are fno.RelLpLoss, L1 and H1
+// neuraloperator's relative LpLoss(p=1) and H1Loss (fno.LpLoss,
+// fno.H1Loss), as the reference code logs them. Test losses are absent
+// when the dataset has no such split (L1 and H1 also in runs older than
+// them).
 type Metrics struct {
 	Epoch       int      `json:"epoch"`        // 1-based
-	TrainLoss   float64  `json:"train_loss"`   // mean relative L_p (p = Settings.LossP) over the epoch's batches
+	TrainLoss   float64  `json:"train_loss"`   // the training loss (Settings.Loss, LossForm) over the epoch's traces, per trace
 	TrainTraces int      `json:"train_traces"` // traces trained on in the epoch
+	HeldL1      *float64 `json:"test_held_l1,omitempty"`
 	HeldL2      *float64 `json:"test_held_l2,omitempty"`
 	HeldL4      *float64 `json:"test_held_l4,omitempty"`
+	HeldH1      *float64 `json:"test_held_h1,omitempty"`
+	SeenL1      *float64 `json:"test_seen_l1,omitempty"`
 	SeenL2      *float64 `json:"test_seen_l2,omitempty"`
 	SeenL4      *float64 `json:"test_seen_l4,omitempty"`
+	SeenH1      *float64 `json:"test_seen_h1,omitempty"`
 	// Spike counts of the operator against the simulator on the same
 	// traces (absent with the split, or in runs older than this field).
 	HeldSpikes *SpikeStats `json:"test_held_spikes,omitempty"`
 	SeenSpikes *SpikeStats `json:"test_seen_spikes,omitempty"`
-	LR         float64     `json:"lr"`      // learning rate used in the epoch
-	NextLR     float64     `json:"next_lr"` // after the scheduler's step
-	Seconds    float64     `json:"seconds"` // wall time of the epoch (training and evaluation)
-	Best       bool        `json:"best"`    // the epoch's model became model.safetensors
+	// Feature errors of the operator against the simulator on the same
+	// traces, as the reference code logs them per epoch
+	// (features.Comparison over the features it extracts,
+	// features.ReferenceFiring on traces on which both fire and
+	// ReferenceSilent on those on which neither does; the misses are in
+	// the spike statistics): feature name → mean relative error (0.1 is
+	// 10 %) and the traces compared. Features compared on no trace are
+	// left out; absent in runs older than this field.
+	HeldFeatures map[string]FeatureError `json:"test_held_features,omitempty"`
+	SeenFeatures map[string]FeatureError `json:"test_seen_features,omitempty"`
+	LR           float64                 `json:"lr"`      // learning rate used in the epoch
+	NextLR       float64                 `json:"next_lr"` // after the scheduler's step
+	Seconds      float64                 `json:"seconds"` // wall time of the epoch (training and evaluation)
+	Best         bool                    `json:"best"`    // the epoch's model became model.safetensors
 }
 
 // Provenance is the training record stored in the model file.
@@ -131,6 +148,12 @@ func Train(ctx context.Context, data Data, dir string, s *Settings, hooks *Hooks
 	if err != nil {
 		return nil, err
 	}
+	if set.HasFeatureLoss() {
+		// The feature terms are computed by package featloss, not yet part
+		// of this module: refuse rather than train without them.
+		return nil, fmt.Errorf("%w: feature_loss = %q: this build has no feature loss yet; set feature_loss %q to fine-tune on the data loss alone",
+			ErrSettings, set.FeatureLoss, FeatureLossNone)
+	}
 	if hooks == nil {
 		hooks = &Hooks{}
 	}
@@ -174,7 +197,8 @@ type runner struct {
 	hooks *Hooks
 
 	model *fno.Model
-	opt   *fno.Adam
+	opt   *fno.Adam // Adam or AdamW (Settings.Optimizer)
+	loss  fno.Loss  // the training loss, nil for TrainBatch's relative L2/L4
 	sched *fno.Plateau
 	st    state
 	res   Result
@@ -195,7 +219,13 @@ func (r *runner) start() error {
 	}
 	m.Workers, m.Chunk = r.set.Workers, r.set.Chunk
 	r.model = m
-	r.opt = fno.NewAdam(len(m.Params), r.set.LR)
+	if r.set.Optimizer == OptimizerAdamW {
+		r.opt = fno.NewAdamW(len(m.Params), r.set.LR, cfg.ComplexSpans())
+	} else {
+		r.opt = fno.NewAdam(len(m.Params), r.set.LR)
+	}
+	r.opt.WeightDecay = r.set.WeightDecay
+	r.loss = trainingLoss(r.set)
 	r.sched = fno.NewPlateau(r.set.LRFactor, r.set.Patience)
 	r.st = state{Settings: r.set, DataID: r.info.ID, Epoch: 1, BestLoss: jsonFloat(math.Inf(1))}
 	sel, err := r.selection()
@@ -221,9 +251,7 @@ func (r *runner) start() error {
 	case err != nil:
 		return err
 	default:
-		if st.Settings.SelectBy == "" {
-			st.Settings.SelectBy = SelectLoss // a checkpoint from before SelectBy
-		}
+		st.Settings.upgrade() // a checkpoint from before some fields
 		if d := sameRun(r.set, st.Settings); d != "" {
 			return fmt.Errorf("%s: %w: the run was started with other settings (%s); use the same settings or another directory",
 				r.path(CheckpointName), ErrCheckpoint, d)
@@ -282,6 +310,20 @@ func initParams(m *fno.Model, path string) error {
 	return nil
 }
 
+// trainingLoss is the Loss of Settings.Loss and LossForm, nil for the
+// relative L2 and L4, which train through fno.Model.TrainBatch as runs
+// from before Settings.Loss did (see Settings).
+func trainingLoss(s Settings) fno.Loss {
+	abs := s.LossForm == FormAbsolute
+	switch {
+	case s.Loss == LossH1:
+		return fno.H1Loss{Absolute: abs}
+	case abs || s.LossP == 1:
+		return fno.LpLoss{P: s.LossP, Absolute: abs}
+	}
+	return nil
+}
+
 // selectSplit is the test split whose evaluation selects the best model, ""
 // if the data has none.
 func (r *runner) selectSplit() string {
@@ -297,6 +339,8 @@ func (r *runner) selectSplit() string {
 func (r *runner) selection() (string, error) {
 	split := r.selectSplit()
 	switch {
+	case r.set.PlateauOn == PlateauTestL4 && split == "":
+		return "", fmt.Errorf("%w: plateau_on %q needs a test split, and the data has none", ErrSettings, PlateauTestL4)
 	case r.set.SelectBy == SelectSpikecount && split == "":
 		return "", fmt.Errorf("%w: select_by %q needs a test split, and the data has none", ErrSettings, SelectSpikecount)
 	case r.set.SelectBy == SelectSpikecount:
@@ -474,11 +518,16 @@ func (r *runner) run(ctx context.Context) (*Result, error) {
 		}
 		m := Metrics{Epoch: epoch, TrainTraces: r.st.EpochTraces, LR: lr}
 		m.TrainLoss = float64(r.st.EpochLoss) / float64(max(r.st.EpochTraces, 1))
+		plateau := float64(r.st.EpochLoss)
 		for _, sp := range []struct {
-			split  string
-			l2, l4 **float64
-			spikes **SpikeStats
-		}{{SplitTestHeld, &m.HeldL2, &m.HeldL4, &m.HeldSpikes}, {SplitTestSeen, &m.SeenL2, &m.SeenL4, &m.SeenSpikes}} {
+			split          string
+			l1, l2, l4, h1 **float64
+			spikes         **SpikeStats
+			feats          *map[string]FeatureError
+		}{
+			{SplitTestHeld, &m.HeldL1, &m.HeldL2, &m.HeldL4, &m.HeldH1, &m.HeldSpikes, &m.HeldFeatures},
+			{SplitTestSeen, &m.SeenL1, &m.SeenL2, &m.SeenL4, &m.SeenH1, &m.SeenSpikes, &m.SeenFeatures},
+		} {
 			ev, err := r.evaluate(ctx, sp.split, true)
 			if err != nil {
 				if ctx.Err() != nil {
@@ -487,13 +536,17 @@ func (r *runner) run(ctx context.Context) (*Result, error) {
 				return &r.res, err
 			}
 			if ev.n > 0 {
-				*sp.l2, *sp.l4, *sp.spikes = &ev.l2, &ev.l4, &ev.spikes
+				*sp.l1, *sp.l2, *sp.l4, *sp.h1, *sp.spikes = &ev.l1, &ev.l2, &ev.l4, &ev.h1, &ev.spikes
+				*sp.feats = ev.feats
+			}
+			if r.set.PlateauOn == PlateauTestL4 && sp.split == r.selectSplit() {
+				plateau = ev.sum4
 			}
 		}
 		if r.hooks.Eval != nil {
 			r.hooks.Eval(epoch, true)
 		}
-		m.NextLR = r.sched.Step(float64(r.st.EpochLoss), lr)
+		m.NextLR = r.sched.Step(plateau, lr)
 		m.Seconds = elapsed()
 		if sel, ok := r.selectionValue(&m); ok && sel < float64(r.st.BestLoss) {
 			m.Best = true
@@ -540,7 +593,12 @@ func (r *runner) step(items []item, w int) (float64, error) {
 		return 0, err
 	}
 	r.model.ZeroGrad()
-	loss := r.model.TrainBatch(r.x, r.y, b, w, r.set.LossP)
+	var loss float64
+	if r.loss != nil {
+		loss = r.model.TrainBatchLoss(r.x, r.y, b, w, r.loss)
+	} else {
+		loss = r.model.TrainBatch(r.x, r.y, b, w, r.set.LossP)
+	}
 	if math.IsNaN(loss) || math.IsInf(loss, 0) {
 		return loss, fmt.Errorf("%w: %g", ErrDiverged, loss)
 	}

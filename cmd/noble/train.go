@@ -22,7 +22,7 @@ func cmdTrain() *cli.Command {
 	data := fs.String("data", "", "dataset `DIR` made by \"noble dataset\" (required)")
 	out := fs.String("out", "", "run `DIR`: checkpoint, metrics and best model; created if missing (required)")
 	config := fs.String("config", "", "settings `FILE` (JSON, train.Settings; zero fields take the preset's values)")
-	preset := fs.String("preset", "", "recipe preset: paper (the published one) or cpu (a 2-core budget); overrides the file's")
+	preset := fs.String("preset", "", "recipe preset: paper (the published one), cpu (a 2-core budget) or finetune (the reference's fine-tuning stage; needs --init); overrides the file's")
 	epochs := fs.Int("epochs", 0, "epochs in total (0: the settings'); raise it to extend a finished run")
 	workers := fs.Int("workers", -1, "operator worker goroutines (0: one per core; -1: the settings'); results are bitwise reproducible for a given value")
 	init := fs.String("init", "", "start from the parameters of model `FILE` (e.g. another run's model.safetensors) instead of a random initialisation; overrides the file's")
@@ -30,10 +30,17 @@ func cmdTrain() *cli.Command {
 	snapshots := fs.Int("snapshot-every", -1, "also keep the model of every `N`th epoch as epoch-NNNN.safetensors (0: never; -1: the settings'); may change on resume")
 	lrAt := fs.String("lr-at", "", "set the learning rate at the start of epochs, `EPOCH:LR[,EPOCH:LR...]` (e.g. 21:0.0016); joins the run's cuts on resume")
 	selectBy := fs.String("select-by", "", "what model.safetensors is the best of: `loss` (held-out relative L4, the paper's) or spikecount (held-out Spikecount error); fixed for a run")
+	optimizer := fs.String("optimizer", "", "`adam` (torch.optim.Adam) or adamw (neuralop's AdamW); fixed for a run")
+	weightDecay := fs.Float64("weight-decay", -1, "Adam's L2 penalty or AdamW's decoupled decay `RATE` (-1: the settings'); fixed for a run")
+	loss := fs.String("loss", "", "training loss: `l4` (the paper's), l1, l2 (neuralop's LpLoss) or h1 (H1Loss); fixed for a run")
+	lossForm := fs.String("loss-form", "", "`relative` (the paper's) or absolute form of --loss; fixed for a run")
+	plateauOn := fs.String("plateau-on", "", "what the plateau scheduler watches: `train` (the epoch's training loss) or test_l4 (the held-out relative L4); fixed for a run")
+	featureLoss := fs.String("feature-loss", "", "fine-tuning feature terms `NAME=λ[,...]` (e.g. sag_amplitude=25; none: off); needs --init; fixed for a run")
+	featureLossForm := fs.String("feature-loss-form", "", "`relative` or absolute feature loss; fixed for a run")
 	quiet := fs.Bool("quiet", false, "no progress or per-epoch lines on stderr")
 	c := &cli.Command{
 		Name:      "train",
-		UsageLine: "train --data DIR --out DIR [--config FILE] [--preset paper|cpu] [--epochs N] [--workers N] [--init FILE] [--snapshot-every N] [--lr-at EPOCH:LR,...] [--select-by loss|spikecount] [--quiet]\n  noble train --out DIR --export FILE",
+		UsageLine: "train --data DIR --out DIR [--config FILE] [--preset paper|cpu|finetune] [--epochs N] [--workers N] [--init FILE] [--snapshot-every N] [--lr-at EPOCH:LR,...] [--select-by loss|spikecount] [--optimizer adam|adamw] [--weight-decay RATE] [--loss l1|l2|l4|h1] [--loss-form relative|absolute] [--plateau-on train|test_l4] [--feature-loss NAME=λ,...] [--feature-loss-form relative|absolute] [--quiet]\n  noble train --out DIR --export FILE",
 		Short:     "train the NOBLE neural operator on a dataset",
 		Long: `Train fits the NOBLE Fourier neural operator to a dataset's traces with the
 published recipe (relative L4 loss, Adam lr 0.004, ReduceLROnPlateau factor 0.4
@@ -69,9 +76,22 @@ has begun cannot change.
 
 --init starts a new run from a trained model's parameters (fine-tuning, or a
 second stage with another learning rate); Adam and the schedule start afresh.
+
 --export writes the parameters of a run's latest checkpoint, finished epoch or
 not, as a model file usable by predict, synth, eval and serve, while the run
-directory stays as it is (the run may even be going on).`,
+directory stays as it is (the run may even be going on).
+
+The reference code's training options: --optimizer adamw is neuralop's AdamW
+(eps 1e-6, decoupled --weight-decay, one second moment per complex spectral
+weight); --loss l1|l2|l4|h1 with --loss-form relative|absolute are neuralop's
+LpLoss and H1Loss; --plateau-on test_l4 steps the plateau scheduler on the
+held-out relative L4 instead of the training loss. --preset finetune is the
+reference's fine-tuning recipe (AdamW lr 0.0005, plateau factor 0.4 patience
+12, batch 64, feature loss sag_amplitude=25) and needs --init; --feature-loss
+and --feature-loss-form set its feature terms (a feature loss always needs
+--init). Each of these is fixed for a run. metrics.jsonl has the relative L1,
+L2, L4 and H1 of the evaluated test traces and, as the reference code logs
+them, their feature errors (test_held_features, test_seen_features).`,
 		Flags: fs,
 	}
 	c.Run = func(ctx context.Context, args []string) error {
@@ -125,6 +145,26 @@ directory stays as it is (the run may even be going on).`,
 		}
 		if *selectBy != "" {
 			s.SelectBy = *selectBy
+		}
+		if *weightDecay < 0 && *weightDecay != -1 {
+			return cli.Usagef("--weight-decay %g: must be ≥ 0", *weightDecay)
+		}
+		for _, f := range []struct {
+			v   string
+			dst *string
+		}{
+			{*optimizer, &s.Optimizer}, {*lossForm, &s.LossForm}, {*plateauOn, &s.PlateauOn},
+			{*featureLoss, &s.FeatureLoss}, {*featureLossForm, &s.FeatureLossForm},
+		} {
+			if f.v != "" {
+				*f.dst = f.v
+			}
+		}
+		if *loss != "" {
+			s.Loss, s.LossP = *loss, 0 // loss_p is the older spelling of the file's loss
+		}
+		if *weightDecay >= 0 {
+			s.WeightDecay = *weightDecay
 		}
 		if *lrAt != "" {
 			cuts, err := parseLRAt(*lrAt)

@@ -120,6 +120,26 @@ func TestTrainCommand(t *testing.T) {
 		t.Errorf("config.json of the --init run: %+v (%v)", s, err)
 	}
 
+	// The reference code's options are recorded in config.json, and the
+	// metrics have all four relative losses.
+	opts := filepath.Join(dir, "options")
+	if msg, err := runTrainCmd("--data", data, "--out", opts, "--config", cfg, "--epochs", "1", "--optimizer", "adamw", "--weight-decay", "0.001",
+		"--loss", "h1", "--loss-form", "absolute", "--plateau-on", "test_l4", "--quiet"); err != nil {
+		t.Fatalf("options: %v\n%s", err, msg)
+	}
+	s = train.Settings{}
+	b, _ = os.ReadFile(filepath.Join(opts, train.ConfigName))
+	if err := json.Unmarshal(b, &s); err != nil || s.Optimizer != "adamw" || s.WeightDecay != 0.001 || s.Loss != "h1" ||
+		s.LossForm != "absolute" || s.PlateauOn != "test_l4" || s.FeatureLossForm != "relative" {
+		t.Errorf("config.json with the options: %+v (%v)", s, err)
+	}
+	b, _ = os.ReadFile(filepath.Join(opts, train.MetricsName))
+	for _, k := range []string{`"test_held_l1":`, `"test_held_l2":`, `"test_held_l4":`, `"test_held_h1":`} {
+		if !strings.Contains(string(b), k) {
+			t.Errorf("metrics.jsonl lacks %s: %s", k, b)
+		}
+	}
+
 	// This cell never fires, so no epoch could be selected by its spikes.
 	if _, err := runTrainCmd("--data", data, "--out", filepath.Join(dir, "third"), "--config", cfg, "--select-by", "spikecount", "--quiet"); !errors.Is(err, train.ErrSettings) ||
 		!strings.Contains(err.Error(), "none of the 2 evaluated test_held traces fires") {
@@ -152,6 +172,14 @@ func TestTrainCommandUsage(t *testing.T) {
 		{[]string{"--data", dir, "--out", dir, "--lr-at", "2:0.001, 5:-1"}, true, `learning rate "-1" must be a positive number`},
 		{[]string{"--data", dir, "--out", dir, "--lr-at", "2:0.001,2:0.002"}, true, "epoch 2 given twice"},
 		{[]string{"--data", dir, "--out", dir, "--select-by", "best"}, true, `select_by = "best"`},
+		{[]string{"--data", dir, "--out", dir, "--optimizer", "sgd"}, true, `optimizer = "sgd"`},
+		{[]string{"--data", dir, "--out", dir, "--weight-decay", "-0.5"}, true, "--weight-decay -0.5"},
+		{[]string{"--data", dir, "--out", dir, "--loss", "l3"}, true, `loss = "l3"`},
+		{[]string{"--data", dir, "--out", dir, "--loss-form", "abs"}, true, `loss_form = "abs"`},
+		{[]string{"--data", dir, "--out", dir, "--plateau-on", "test"}, true, `plateau_on = "test"`},
+		{[]string{"--data", dir, "--out", dir, "--feature-loss-form", "x"}, true, `feature_loss_form = "x"`},
+		{[]string{"--data", dir, "--out", dir, "--preset", "finetune"}, true, "fine-tuning needs init"},
+		{[]string{"--data", dir, "--out", dir, "--feature-loss", "sag_amplitude=25"}, true, "fine-tuning needs init"},
 		{[]string{"--data", dir, "--out", dir, "--config", bad}, false, `bad.json: train: invalid settings: json: unknown field "batch"`},
 		{[]string{"--data", dir, "--out", dir}, false, "manifest.json"},
 	} {
