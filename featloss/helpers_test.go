@@ -134,3 +134,7 @@ func checkGrad(t *testing.T, got, want []float64, tol float64) {
 		t.Errorf("gradient is identically zero: the case tests nothing")
 	}
 }
+
+// nudge moves sample i of v to thr + x/k, so that it lies where a sigmoid
+// of sharpness k (1/mV) around thr has a gradient.
+func nudge(v []float64, i int, thr, x, k float64) { v[i] = thr + x/k }

@@ -15,6 +15,12 @@ type Workspace struct {
 	x, gx                    []float64 // float32 path: trace (mV) and gradient
 	g                        []float64 // Trace: one feature's gradient
 	pred, term               [numFeatures]float64
+
+	// dvFrom, when set (tests only), is the trace whose steps Δv the AP1
+	// width's interpolation uses: a central difference of the width with
+	// Δv held at dvFrom's is what the reference's gradient (Δv detached)
+	// differentiates.
+	dvFrom []float64
 }
 
 // Reset sizes the workspace for traces of n samples, keeping spare capacity.
@@ -144,6 +150,9 @@ func (w *Workspace) AP1Width(dst, v []float64, thr, k, dt float64) float64 {
 		delta, ddv := 0.0, 0.0
 		if fu[j]+fd[j] > 0 {
 			dv := v[j+1] - v[j]
+			if w.dvFrom != nil {
+				dv = w.dvFrom[j+1] - w.dvFrom[j]
+			}
 			inv := 0.0
 			if dv != 0 {
 				inv = math.Copysign(1, dv) / max(math.Abs(dv), interpEps)
