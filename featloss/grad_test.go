@@ -7,8 +7,8 @@ import (
 
 // Gradient checks against float64 central differences on short synthetic
 // traces (L = 300). The error of a central difference with step h is about
-// h²·|f'''|/6 + ε·|f|/h (ε = 2.2e-16). The features are sigmoids and
-// softmaxes of v with sharpness k (1/mV), so |f'''| ≈ k²·|f'| and the
+// h²·|f”'|/6 + ε·|f|/h (ε = 2.2e-16). The features are sigmoids and
+// softmaxes of v with sharpness k (1/mV), so |f”'| ≈ k²·|f'| and the
 // relative truncation error is about (k·h)²/6: h is chosen so that k·h ≤ 1e-3
 // (truncation ≤ 2e-7 relative) while ε·|f|/h stays below 1e-8 for |f| ≤ 100.
 // The tolerance 1e-5·(1 + max|∂f/∂v|) leaves a margin of 50 over both; an
