@@ -5,6 +5,8 @@ import (
 	"math"
 	"sync"
 	"testing"
+
+	"github.com/noble-neuro/noble/features"
 )
 
 // realBatch returns the real traces and their windows.
@@ -257,5 +259,40 @@ func TestWindows(t *testing.T) {
 		if s, e := StimulusWindow(tc.stim); s != tc.start || e != tc.end {
 			t.Errorf("StimulusWindow(%v) = %d, %d, want %d, %d", tc.stim, s, e, tc.start, tc.end)
 		}
+	}
+}
+
+// TestSagTargetEFEL checks the eFEL sag target (compute_true_sag_amplitude of
+// the reference): eFEL's sag_amplitude on silent targets, 0 on spiking ones
+// and where eFEL leaves it undefined.
+func TestSagTargetEFEL(t *testing.T) {
+	vs, wins, names := realBatch(t)
+	l, err := New(Spec{{SagAmplitude, 1}}, &Settings{SagTargetEFEL: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tg, err := l.Prepare(vs, wins)
+	if err != nil {
+		t.Fatal(err)
+	}
+	nonzero := 0
+	for b, v := range vs {
+		fv, err := features.Compute(v, realDt, &features.Settings{StimStart: realStart * realDt, StimEnd: realEnd * realDt})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, ok := fv.First("sag_amplitude")
+		if n, _ := fv.First("Spikecount"); !ok || n > 0 {
+			want = 0
+		}
+		if got := tg.Target(b, SagAmplitude); got != want {
+			t.Errorf("%s: eFEL sag target %v, want %v", names[b], got, want)
+		}
+		if want != 0 {
+			nonzero++
+		}
+	}
+	if nonzero < 4 {
+		t.Errorf("only %d traces with a non-zero eFEL sag target", nonzero)
 	}
 }
