@@ -1,6 +1,9 @@
 package featloss
 
-import "testing"
+import (
+	"context"
+	"testing"
+)
 
 var sink float64
 
@@ -39,7 +42,7 @@ func BenchmarkTrace(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			tg, err := l.Prepare(vs[idx:idx+1], wins[idx:idx+1])
+			tg, err := l.Prepare(context.Background(), vs[idx:idx+1], wins[idx:idx+1])
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -65,7 +68,7 @@ func BenchmarkPrepare(b *testing.B) {
 	}
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := l.Prepare(vs[:1], wins[:1]); err != nil {
+		if _, err := l.Prepare(context.Background(), vs[:1], wins[:1]); err != nil {
 			b.Fatal(err)
 		}
 	}

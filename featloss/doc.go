@@ -3,16 +3,21 @@
 // stage (Ghafourpour et al., arXiv 2506.04536; reference code
 // neuraloperator/noble, MIT), with gradients w.r.t. the trace.
 //
-// A trainer prepares the targets of a batch once, then evaluates each
-// trace's loss and gradient independently, concurrently if it likes:
+// A trainer prepares the targets once (eFEL features of every target trace),
+// takes each batch's targets with Select, then evaluates each trace's loss
+// and gradient independently, concurrently if it likes:
 //
 //	spec, err := featloss.ParseSpec("sag_amplitude=25,spike_count=1")
-//	loss, err := featloss.New(spec, nil)          // dt 0.06 ms, relative loss
-//	tg, err := loss.Prepare(targetsMV, windows)    // once per batch
-//	var ws featloss.Workspace                      // one per goroutine
+//	loss, err := featloss.New(spec, nil)                // dt 0.06 ms, relative loss
+//	all, err := loss.Prepare(ctx, targetsMV, windows)    // before training
+//	tg := all.Select(batchIndices)                       // per batch: its denominators
+//	var ws featloss.Workspace                            // one per goroutine
 //	ws.Reset(L)
-//	l := tg.TraceVolts32(&ws, grad, predVolts, b)  // Σ λ·L_b; grad = ∂/∂v̂_b per volt
+//	l := tg.TraceVolts32(&ws, grad, predVolts, b)        // Σ λ·L_b; grad = ∂/∂v̂_b per volt
 //	// add grad to the data loss's gradient of trace b; Σ_b l is the batch's feature loss
+//
+// windows[i] is NewWindow(StimulusWindow(stimulus_i)): the first and last
+// non-zero samples of the stimulus, as the reference derives them.
 //
 // # Loss
 //
@@ -23,7 +28,7 @@
 //	L = Σ_b (f̂_b − f_b)²                       (Settings.Absolute)
 //
 // and the combined loss is Σ_terms λ·L. The relative denominator depends on
-// the targets only, so Prepare computes it and the batch loss splits into
+// the targets only, so Prepare (or Select) computes it and the batch loss splits into
 // per-trace terms L_b = (f̂_b − f_b)²/D that Targets.Trace evaluates with
 // their gradient; Σ_b of Trace is the batch loss and the trainer adds each
 // trace's gradient to its data-loss gradient (the weights λ are already in).

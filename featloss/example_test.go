@@ -1,6 +1,7 @@
 package featloss_test
 
 import (
+	"context"
 	"fmt"
 	"math"
 
@@ -42,7 +43,7 @@ func Example() {
 	}
 	target := trace(50, 100, 150, 200, 250, 300, 350, 400)
 	win := featloss.NewWindow(featloss.StimulusWindow(stimulus()))
-	tg, err := loss.Prepare([][]float64{target}, []featloss.Window{win})
+	tg, err := loss.Prepare(context.Background(), [][]float64{target}, []featloss.Window{win})
 	if err != nil {
 		fmt.Println(err)
 		return

@@ -1,6 +1,7 @@
 package featloss
 
 import (
+	"context"
 	"math"
 	"testing"
 )
@@ -181,7 +182,7 @@ func TestTraceGradient(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		tg, err := l.Prepare([][]float64{tgtSag, tgtSpk}, []Window{w0, w1})
+		tg, err := l.Prepare(context.Background(), [][]float64{tgtSag, tgtSpk}, []Window{w0, w1})
 		if err != nil {
 			t.Fatal(err)
 		}

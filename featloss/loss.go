@@ -1,6 +1,7 @@
 package featloss
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"math"
@@ -111,11 +112,6 @@ func New(spec Spec, s *Settings) (*Loss, error) {
 	if _, err := ParseSpec(spec.String()); err != nil {
 		return nil, err
 	}
-	for _, t := range spec {
-		if t.Feature < 0 || t.Feature >= numFeatures {
-			return nil, fmt.Errorf("%w %v", ErrUnknownFeature, t.Feature)
-		}
-	}
 	return &Loss{spec: slices.Clone(spec), s: set}, nil
 }
 
@@ -136,14 +132,18 @@ type Targets struct {
 	value   [][numFeatures]float64
 	thr     []float64
 	spikes  [][]int
+	norm    []float64 // (dt/τ)·Σ f_i² of each target spike train
 	den     [numFeatures]float64
 }
 
 // Prepare computes the targets of a batch: target[b] is trace b's target
 // voltage (mV, Dt ms apart, all of one length) and windows[b] its stimulus
-// window. It fails, wrapping ErrInput, on a length mismatch, a trace shorter
-// than 3 samples, a non-finite sample (*SampleError) or a window outside the
-// trace. The targets are:
+// window. It takes about 2 ms per 8583-sample trace (eFEL's features of the
+// target), so a trainer may prepare its whole training set once, before
+// training, and take each batch with Select. It fails, wrapping ErrInput, on
+// a length mismatch, a trace shorter than 3 samples, a non-finite sample
+// (*SampleError) or a window outside the trace, and returns ctx's error when
+// ctx is done (checked per trace). The targets are:
 //
 //   - sag_amplitude: the soft sag of the target (the reference), or eFEL's
 //     (Settings.SagTargetEFEL);
@@ -156,7 +156,7 @@ type Targets struct {
 //     the maximum is always the second term, so the width stays 0);
 //   - spike_count: eFEL's Spikecount (features, default settings);
 //   - spike_timing: the samples of Spikes(target, CountThreshold).
-func (l *Loss) Prepare(target [][]float64, windows []Window) (*Targets, error) {
+func (l *Loss) Prepare(ctx context.Context, target [][]float64, windows []Window) (*Targets, error) {
 	if len(target) != len(windows) {
 		return nil, fmt.Errorf("%w: %d targets, %d windows", ErrInput, len(target), len(windows))
 	}
@@ -168,9 +168,13 @@ func (l *Loss) Prepare(target [][]float64, windows []Window) (*Targets, error) {
 	t.value = make([][numFeatures]float64, B)
 	t.thr = make([]float64, B)
 	t.spikes = make([][]int, B)
+	t.norm = make([]float64, B)
 	var ws Workspace
 	ws.Reset(t.n)
 	for b, v := range target {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
 		if err := t.check(b, v); err != nil {
 			return nil, err
 		}
@@ -178,24 +182,41 @@ func (l *Loss) Prepare(target [][]float64, windows []Window) (*Targets, error) {
 			return nil, err
 		}
 	}
+	t.denominators()
+	return t, nil
+}
+
+// denominators sets t.den from the traces' targets.
+func (t *Targets) denominators() {
 	for f := range numFeatures {
-		if l.s.Absolute {
+		if t.l.s.Absolute {
 			t.den[f] = 1
 			continue
 		}
 		var s float64
-		for b := range B {
-			s += t.value[b][f] * t.value[b][f]
-		}
-		if f == SpikeTiming {
-			s = 0
-			for b := range B {
-				s += trainNorm(t.spikes[b], t.n, l.s.Dt, l.s.TimingTau)
+		for b := range t.value {
+			if f == SpikeTiming {
+				s += t.norm[b]
+			} else {
+				s += t.value[b][f] * t.value[b][f]
 			}
 		}
 		t.den[f] = s + relEps
 	}
-	return t, nil
+}
+
+// Select returns the targets of traces idx of t, in that order (trace b of
+// the result is trace idx[b] of t), with the denominators of that batch. It
+// shares t's read-only per-trace data and costs O(len(idx)). It panics when
+// an index is out of range.
+func (t *Targets) Select(idx []int) *Targets {
+	s := &Targets{l: t.l, n: t.n, windows: make([]Window, len(idx)), value: make([][numFeatures]float64, len(idx)),
+		thr: make([]float64, len(idx)), spikes: make([][]int, len(idx)), norm: make([]float64, len(idx))}
+	for b, i := range idx {
+		s.windows[b], s.value[b], s.thr[b], s.spikes[b], s.norm[b] = t.windows[i], t.value[i], t.thr[i], t.spikes[i], t.norm[i]
+	}
+	s.denominators()
+	return s
 }
 
 func (t *Targets) check(b int, v []float64) error {
@@ -252,6 +273,7 @@ func (t *Targets) prepare(ws *Workspace, b int, v []float64) error {
 	}
 	if need(SpikeTiming) {
 		t.spikes[b] = Spikes(nil, v, s.CountThreshold)
+		t.norm[b] = trainNorm(t.spikes[b], len(v), s.Dt, s.TimingTau)
 	}
 	return nil
 }

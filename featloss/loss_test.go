@@ -1,6 +1,7 @@
 package featloss
 
 import (
+	"context"
 	"errors"
 	"math"
 	"sync"
@@ -33,7 +34,7 @@ func TestPerfectPrediction(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tg, err := l.Prepare(vs, wins)
+	tg, err := l.Prepare(context.Background(), vs, wins)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -82,7 +83,7 @@ func TestBatchLoss(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			tg, err := l.Prepare(targets, wins)
+			tg, err := l.Prepare(context.Background(), targets, wins)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -120,7 +121,7 @@ func TestConcurrentTrace(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tg, err := l.Prepare(vs, wins)
+	tg, err := l.Prepare(context.Background(), vs, wins)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -168,7 +169,7 @@ func TestTraceAllocs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tg, err := l.Prepare(vs[:2], wins[:2])
+	tg, err := l.Prepare(context.Background(), vs[:2], wins[:2])
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -204,13 +205,13 @@ func TestPrepareErrors(t *testing.T) {
 		{"window outside", [][]float64{good}, []Window{NewWindow(10, 60)}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := l.Prepare(tc.targets, tc.windows)
+			_, err := l.Prepare(context.Background(), tc.targets, tc.windows)
 			if !errors.Is(err, ErrInput) {
 				t.Errorf("Prepare: %v, want ErrInput", err)
 			}
 		})
 	}
-	_, err = l.Prepare([][]float64{nan}, []Window{w})
+	_, err = l.Prepare(context.Background(), [][]float64{nan}, []Window{w})
 	var se *SampleError
 	if !errors.As(err, &se) || se.Trace != 0 || se.Index != 7 {
 		t.Errorf("NaN sample: %v, want *SampleError at trace 0 index 7", err)
@@ -271,7 +272,7 @@ func TestSagTargetEFEL(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tg, err := l.Prepare(vs, wins)
+	tg, err := l.Prepare(context.Background(), vs, wins)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -294,5 +295,63 @@ func TestSagTargetEFEL(t *testing.T) {
 	}
 	if nonzero < 4 {
 		t.Errorf("only %d traces with a non-zero eFEL sag target", nonzero)
+	}
+}
+
+// TestSelect: a batch selected from targets prepared over a larger set gives
+// the same losses and gradients as preparing that batch directly.
+func TestSelect(t *testing.T) {
+	vs, wins, _ := realBatch(t)
+	l, err := New(allSpec, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	all, err := l.Prepare(context.Background(), vs[:8], wins[:8])
+	if err != nil {
+		t.Fatal(err)
+	}
+	idx := []int{6, 1, 3} // 42 spikes, silent, silent; trace 5 (1 spike) left out
+	sel := all.Select(idx)
+	direct, err := l.Prepare(context.Background(), [][]float64{vs[6], vs[1], vs[3]}, []Window{wins[6], wins[1], wins[3]})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range Features() {
+		if sel.Denominator(f) != direct.Denominator(f) {
+			t.Errorf("%v: denominator %v, direct %v", f, sel.Denominator(f), direct.Denominator(f))
+		}
+		if all.Denominator(f) == sel.Denominator(f) {
+			t.Errorf("%v: the selection kept the full set's denominator %v", f, all.Denominator(f))
+		}
+	}
+	var ws Workspace
+	g1, g2 := make([]float64, realLen), make([]float64, realLen)
+	for b, i := range idx {
+		pred := vs[(i+3)%len(vs)]
+		if l1, l2 := sel.Trace(&ws, g1, pred, b), direct.Trace(&ws, g2, pred, b); l1 != l2 || !slicesEqual(g1, g2) {
+			t.Errorf("trace %d: selected loss %v, direct %v (gradients equal: %v)", b, l1, l2, slicesEqual(g1, g2))
+		}
+	}
+}
+
+func slicesEqual(a, b []float64) bool {
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return len(a) == len(b)
+}
+
+func TestPrepareCanceled(t *testing.T) {
+	v, w := synth(100, nil, 1)
+	l, err := New(allSpec, &Settings{Dt: 0.1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := l.Prepare(ctx, [][]float64{v}, []Window{w}); !errors.Is(err, context.Canceled) {
+		t.Errorf("Prepare with a canceled context: %v, want context.Canceled", err)
 	}
 }

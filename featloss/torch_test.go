@@ -1,6 +1,7 @@
 package featloss
 
 import (
+	"context"
 	"encoding/json"
 	"math"
 	"os"
@@ -107,7 +108,7 @@ func TestTorchReference(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			tg, err := l.Prepare(tc.targets, tc.wins)
+			tg, err := l.Prepare(context.Background(), tc.targets, tc.wins)
 			if err != nil {
 				t.Fatal(err)
 			}
