@@ -121,3 +121,29 @@ func slicesMax(v []float64) float64 {
 	}
 	return m
 }
+
+// TestSpikesTies checks Spikes on samples exactly at the threshold, where
+// eFEL's strict comparisons miss a crossing; the expected counts are those
+// of package features run without resampling (InterpStep = dt).
+func TestSpikesTies(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		v    []float64
+	}{
+		{"plain", []float64{-70, 0, -70, 0, -70}},
+		{"tie on the way up", []float64{-70, -20, 0, -70, 0, -70}},
+		{"tie on the way down", []float64{-70, 0, -20, -70, 0, -70}},
+		{"starts above", []float64{0, -70, 0, -70}},
+		{"ends above", []float64{-70, 0, -70, 0}},
+		{"up, missed up, two downs", []float64{-70, 0, -70, -20, 0, -70, 0, -70, -70}},
+	} {
+		fv, err := features.Compute(tc.v, 1, &features.Settings{StimStart: 1, StimEnd: 2, InterpStep: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, _ := fv.First("Spikecount")
+		if got := len(Spikes(nil, tc.v, -20)); float64(got) != want {
+			t.Errorf("%s: len(Spikes) = %d, features' Spikecount %v", tc.name, got, want)
+		}
+	}
+}

@@ -268,22 +268,31 @@ func (*Workspace) SpikeCount(dst, v []float64, thr, k float64) float64 {
 }
 
 // Spikes appends to dst[:0] and returns the samples i at which v (mV)
-// crosses thr (mV) upward, v[i−1] < thr < v[i], keeping only crossings that
-// eFEL pairs with a later downward one (v[i−1] > thr > v[i]): leading
-// downward crossings and trailing unmatched upward ones are dropped, as
-// eFEL's peak_indices does, so len equals eFEL's Spikecount on the same
-// samples. It allocates only when dst is too small.
+// crosses thr (mV) upward, v[i−1] < thr < v[i], that eFEL's peak_indices
+// counts as spikes: downward crossings (v[i−1] > thr > v[i]) before the first
+// upward one are dropped, the k-th upward crossing is paired with the k-th
+// remaining downward one and kept when it does not come after it. So len
+// equals eFEL's Spikecount of v without resampling (interp_step = the
+// sample spacing), including eFEL's handling of samples exactly at thr.
+// It allocates the downward crossings.
 func Spikes(dst []int, v []float64, thr float64) []int {
 	ups := dst[:0]
-	downs := 0
+	var downs []int
 	for i := 1; i < len(v); i++ {
 		if v[i] > thr && v[i-1] < thr {
 			ups = append(ups, i)
-		} else if v[i] < thr && v[i-1] > thr && len(ups) > downs {
-			downs++
+		} else if v[i] < thr && v[i-1] > thr && len(ups) > 0 {
+			downs = append(downs, i)
 		}
 	}
-	return ups[:downs]
+	n := 0
+	for k, u := range ups {
+		if k < len(downs) && u <= downs[k] {
+			ups[n] = u
+			n++
+		}
+	}
+	return ups[:n]
 }
 
 // SpikeTiming returns the van Rossum distance between the soft spike train
@@ -320,13 +329,13 @@ func (w *Workspace) SpikeTiming(dst, v []float64, target []int, thr, k, dt, tau 
 			next++
 		}
 		if next < len(target) && target[next] < i {
-			panic(fmt.Sprintf("featloss: target spikes %v unsorted or outside %d samples", target, n))
+			panic(fmt.Sprintf("featloss: target spike %d at sample %d: unsorted", next, target[next]))
 		}
 		e[i] = fh - f
 		dist += e[i] * e[i]
 	}
 	if next != len(target) {
-		panic(fmt.Sprintf("featloss: target spikes %v outside %d samples", target, n))
+		panic(fmt.Sprintf("featloss: target spike %d at sample %d outside %d samples", next, target[next], n))
 	}
 	c := dt / tau
 	if dst == nil {

@@ -433,7 +433,9 @@ def fl_target_spikes(v, thr):
             downs.append(i)
     while downs and ups and downs[0] < ups[0]:
         downs.pop(0)
-    return ups[:len(downs)]
+    # eFEL pairs the k-th up with the k-th down; a pair whose down comes
+    # first (possible with samples exactly at thr) has no peak.
+    return [u for u, d in zip(ups, downs) if u <= d]
 
 
 def fl_filter(x, alpha):
