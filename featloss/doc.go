@@ -72,7 +72,11 @@
 //     adds 1 whatever the sampling, so N equals eFEL's Spikecount on real
 //     traces; a bump stopping x mV short of threshold adds σ(−0.5·x), whose
 //     gradient pulls it up (k = 0.5 keeps that gradient alive some 10 mV
-//     below threshold; k = 200 would leave none). The gradient lives on the
+//     below threshold; k = 200 would leave none). k = 0.5 is the softest
+//     that keeps the count on the reference traces within 0.01 of
+//     Spikecount: the worst trace is off by 0.11 at k = 0.3, 0.82 at 0.2,
+//     below 1e-4 at k = 1 (troughs between fast spikes and spikes peaking
+//     just above −20 mV are what a soft k blurs). The gradient lives on the
 //     local extrema of a, i.e. on the peaks and troughs. Target: eFEL's
 //     Spikecount (package features). A firing rate is this count over a fixed
 //     duration: the relative loss is the same.
