@@ -148,7 +148,8 @@ type Targets struct {
 //   - sag_amplitude: the soft sag of the target (the reference), or eFEL's
 //     (Settings.SagTargetEFEL);
 //   - AP1_width: eFEL's AP1_width with stim_start Start·Dt, stim_end End·Dt and
-//     interp_step Dt, as the reference asks eFEL, or 0 where undefined; the
+//     interp_step Dt, as the reference asks eFEL, or 0 where undefined (or
+//     NaN, which would make the reference's loss NaN); the
 //     threshold is the mean of the target's voltage at eFEL's first
 //     min_AHP index and first peak index, and where AP1_width, min_AHP_indices
 //     or peak_indices is undefined or empty, max((q10 + q90)/2, max v + 1 mV)
@@ -288,7 +289,9 @@ func ap1Target(v []float64, w Window, dt float64) (width, thr float64, err error
 	wd, ok1 := fv.First("AP1_width")
 	ahp, ok2 := fv.First("min_AHP_indices")
 	pk, ok3 := fv.First("peak_indices")
-	if ok1 && ok2 && ok3 {
+	// A NaN AP1_width (eFEL's, where an interpolation has no previous
+	// sample) would make the reference's loss NaN; it counts as undefined.
+	if ok1 && ok2 && ok3 && !math.IsNaN(wd) {
 		ia, ip := min(max(int(ahp), 0), len(v)-1), min(max(int(pk), 0), len(v)-1)
 		return wd, (v[ia] + v[ip]) / 2, nil
 	}
