@@ -138,8 +138,8 @@ type Targets struct {
 
 // Prepare computes the targets of a batch: target[b] is trace b's target
 // voltage (mV, Dt ms apart, all of one length) and windows[b] its stimulus
-// window. It takes about 2 ms per 8583-sample trace (eFEL's features of the
-// target), so a trainer may prepare its whole training set once, before
+// window. It takes about 0.7 ms per 8583-sample trace (eFEL's features of
+// the target), so a trainer may prepare its whole training set once, before
 // training, and take each batch with Select. It fails, wrapping ErrInput, on
 // a length mismatch, a trace shorter than 3 samples, a non-finite sample
 // (*SampleError) or a window outside the trace, and returns ctx's error when
