@@ -56,6 +56,19 @@ Usage (Debian: apt-get install python3-torch; run with /usr/bin/python3):
       trace; prints one line per batch size. Meaningful only on an idle
       machine (measure with nothing else running).
 
+  noble_torch.py --featloss IN.json --out OUT.json
+      Evaluates the fine-tuning feature losses of package featloss with torch
+      autograd in float64, written from the reference definitions (NOBLE's
+      neuro/differentiable_sagamplitude.py, differentiable_ap1width.py of
+      commit 298bba3, neuro_losses.py, engine/noble_finetune.py) and from
+      featloss's documented spike count and van Rossum timing terms. IN holds
+      the settings, the spec [[name, weight], ...], the stimulus, target and
+      predicted traces (mV, [B][L]) and what needs eFEL (AP1 thresholds and
+      widths, Spikecount of the targets); OUT gets each trace's combined loss,
+      each feature's predicted and target values, and the gradient of the
+      batch loss w.r.t. the predictions ([B][L]). Used by featloss's
+      TestTorchReference.
+
 Tested with torch 1.13 (Debian bookworm python3-torch) and numpy 1.24.
 """
 
@@ -340,6 +353,153 @@ def bench(batches, threads):
               f"({fwdc*1e3:.1f} CPU), training step {step*1e3:.1f} ms/trace ({stepc*1e3:.1f} CPU)")
 
 
+# ---------------------------------------------------------------------------
+# Feature losses of the fine-tuning stage (package featloss).
+
+def fl_stimulus_window(stim):
+    """First and last non-zero samples of each row; 0 and T-1 when all zero."""
+    nz = stim != 0
+    T = stim.shape[1]
+    first = nz.double().argmax(dim=1)
+    last = T - 1 - torch.flip(nz, dims=[1]).double().argmax(dim=1)
+    none = ~nz.any(dim=1)
+    first[none] = 0
+    last[none] = T - 1
+    return first, last
+
+
+def fl_sag(v, stim, dt, temperature):
+    """Soft sag: mean over the last 10 % of the step minus a softmin over it.
+
+    Time axis t_i = i*dt and stimulus times first*dt, last*dt (featloss's
+    NewWindow; the reference's linspace(0, 515, L) differs from it by
+    0.0009 %, see featloss.ReferenceWindow)."""
+    B, T = v.shape
+    first, last = fl_stimulus_window(stim)
+    t = (torch.arange(T, dtype=torch.float64) * dt).unsqueeze(0).expand(B, -1)
+    # float64 explicitly: long * float would give float32 stimulus times (as
+    # in the reference, whose time axis is float32 too), which would drop the
+    # last stimulus sample from t <= t1.
+    t0, t1 = (first.double() * dt).unsqueeze(1), (last.double() * dt).unsqueeze(1)
+    begin = t1 - 0.1 * (t1 - t0)
+    steady_mask = ((t >= begin) & (t < t1)).double()
+    steady = (v * steady_mask).sum(1) / steady_mask.sum(1).clamp(min=1.0)
+    inside = (t >= t0) & (t <= t1)
+    weights = F.softmax(-temperature * (v + (~inside).double() * 1e6), dim=1)
+    return steady - (weights * v).sum(1)
+
+
+def fl_ap1_width(v, thr, k, dt):
+    """Soft AP1 width of commit 298bba3: first soft up- and down-crossings of
+    the (detached) per-trace threshold, sub-sample times with the step dv
+    detached, width relu(t_down - t_up)*dt where both crossings exist."""
+    B, T = v.shape
+    thr = thr.unsqueeze(1)
+    above = torch.sigmoid(k * (v - thr))
+    step = above[:, 1:] - above[:, :-1]
+    rise, fall = torch.relu(step), torch.relu(-step)
+    first_rise = rise * torch.sigmoid(-k * (torch.cumsum(rise, dim=1) - 1.5))
+    first_fall = fall * torch.sigmoid(-k * (torch.cumsum(fall, dim=1) - 1.5))
+    v0 = v[:, :-1]
+    dv = (v[:, 1:] - v0).detach()
+    used = (first_rise + first_fall) > 0
+    slope_inv = torch.zeros_like(dv)
+    slope_inv[used] = torch.sign(dv[used]) / dv[used].abs().clamp(min=1e-4)
+    frac_raw = (thr - v0) * slope_inv
+    frac = torch.zeros_like(frac_raw)
+    frac[used] = frac_raw[used].clamp(0.0, 1.0)
+    times = torch.arange(T - 1, dtype=torch.float64).unsqueeze(0) + frac
+    n_rise, n_fall = first_rise.sum(1), first_fall.sum(1)
+    t_up = (first_rise * times).sum(1) / (n_rise + 1e-9)
+    t_down = (first_fall * times).sum(1) / (n_fall + 1e-9)
+    both = ((n_rise > 0) & (n_fall > 0)).double()
+    return torch.relu(t_down - t_up) * both * dt
+
+
+def fl_soft_mass(v, thr, k):
+    """Soft spike mass at each sample: relu of the rise of sigmoid(k(v-thr))
+    from the previous sample (0 at sample 0)."""
+    above = torch.sigmoid(k * (v - thr))
+    return F.pad(torch.relu(above[:, 1:] - above[:, :-1]), (1, 0))
+
+
+def fl_spike_count(v, thr, k):
+    return fl_soft_mass(v, thr, k).sum(1)
+
+
+def fl_target_spikes(v, thr):
+    """Samples of eFEL-paired upward crossings (v[i-1] < thr < v[i])."""
+    ups, downs = [], []
+    for i in range(1, len(v)):
+        if v[i] > thr and v[i - 1] < thr:
+            ups.append(i)
+        elif v[i] < thr and v[i - 1] > thr:
+            downs.append(i)
+    while downs and ups and downs[0] < ups[0]:
+        downs.pop(0)
+    # eFEL pairs the k-th up with the k-th down; a pair whose down comes
+    # first (possible with samples exactly at thr) has no peak.
+    return [u for u, d in zip(ups, downs) if u <= d]
+
+
+def fl_filter(x, alpha):
+    """Causal exponential filter y_i = sum_{j<=i} alpha^(i-j) x_j, as one
+    full-length convolution (exact, no truncation)."""
+    B, T = x.shape
+    kernel = alpha ** torch.arange(T, dtype=torch.float64)
+    y = F.conv1d(F.pad(x, (T - 1, 0)).unsqueeze(1), torch.flip(kernel, [0]).view(1, 1, T))
+    return y.squeeze(1)
+
+
+def fl_van_rossum(v, target_trains, thr, k, dt, tau):
+    """(dt/tau) sum_i (filtered soft train - filtered target train)^2 per
+    trace, and the same for an empty train (the relative denominator)."""
+    alpha = math.exp(-dt / tau)
+    pred = fl_filter(fl_soft_mass(v, thr, k), alpha)
+    tgt = fl_filter(target_trains, alpha)
+    return dt / tau * ((pred - tgt) ** 2).sum(1), dt / tau * (tgt ** 2).sum(1)
+
+
+def featloss(cfg):
+    dt, absolute = cfg["dt"], cfg["absolute"]
+    stim = torch.tensor(cfg["stimulus"], dtype=torch.float64)
+    target = torch.tensor(cfg["target"], dtype=torch.float64)
+    pred = torch.tensor(cfg["pred"], dtype=torch.float64, requires_grad=True)
+    B, T = pred.shape
+    per_trace = torch.zeros(B, dtype=torch.float64)
+    values, targets = {}, {}
+    for name, weight in cfg["spec"]:
+        if name == "spike_timing":
+            trains = torch.zeros(B, T, dtype=torch.float64)
+            for b in range(B):
+                for i in fl_target_spikes(target[b].tolist(), cfg["count_threshold"]):
+                    trains[b, i] += 1
+            dist, empty = fl_van_rossum(pred, trains, cfg["count_threshold"], cfg["count_sharpness"], dt, cfg["timing_tau"])
+            terms = dist if absolute else dist / (empty.sum() + 1e-8)
+            f_pred, f_true = dist, trains.sum(1)
+        else:
+            if name == "sag_amplitude":
+                f_pred = fl_sag(pred, stim, dt, cfg["sag_temperature"])
+                f_true = fl_sag(target, stim, dt, cfg["sag_temperature"])
+            elif name == "AP1_width":
+                thr = torch.tensor(cfg["ap1_threshold"], dtype=torch.float64)
+                f_pred = fl_ap1_width(pred, thr, cfg["width_sharpness"], dt)
+                f_true = torch.tensor(cfg["ap1_target"], dtype=torch.float64)
+            elif name == "spike_count":
+                f_pred = fl_spike_count(pred, cfg["count_threshold"], cfg["count_sharpness"])
+                f_true = torch.tensor(cfg["count_target"], dtype=torch.float64)
+            else:
+                raise ValueError("unknown feature " + name)
+            sq = (f_pred - f_true) ** 2
+            terms = sq if absolute else sq / ((f_true ** 2).sum() + 1e-8)
+        per_trace = per_trace + weight * terms
+        values[name] = f_pred.detach().tolist()
+        targets[name] = f_true.detach().tolist()
+    per_trace.sum().backward()
+    return {"loss": per_trace.detach().tolist(), "pred_values": values, "target_values": targets,
+            "grad": pred.grad.tolist()}
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--golden", metavar="OUTDIR")
@@ -353,7 +513,17 @@ def main():
     ap.add_argument("--bench", action="store_true")
     ap.add_argument("--batch", default="1,8,64", help="--bench batch sizes")
     ap.add_argument("--threads", type=int, default=2, help="--bench torch threads")
+    ap.add_argument("--featloss", metavar="IN.json", help="feature losses of package featloss")
     a = ap.parse_args()
+    if a.featloss:
+        if not a.out:
+            ap.error("--featloss needs --out OUT.json")
+        torch.set_num_threads(1)
+        with open(a.featloss) as f:
+            res = featloss(json.load(f))
+        with open(a.out, "w") as f:
+            json.dump(res, f)
+        return
     if a.bench:
         bench([int(b) for b in a.batch.split(",")], a.threads)
         return

@@ -27,6 +27,7 @@ var layer = map[string]int{
 	"cable":     1,
 	"sim":       1,
 	"features":  1,
+	"featloss":  1,
 	"fi":        1,
 	"dsp":       1,
 	"fno":       1,
