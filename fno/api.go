@@ -8,6 +8,7 @@ import (
 	"unsafe"
 
 	"github.com/noble-neuro/noble/internal/gemm"
+	"github.com/noble-neuro/noble/internal/kernels"
 )
 
 func unsafeSizeof[T float](z T) uintptr { return unsafe.Sizeof(z) }
@@ -259,12 +260,8 @@ func (w *worker) run() {
 
 // reduce adds the workers' gradients to m.Grad in worker order.
 func (m *Model) reduce(ws []*worker) {
-	g := m.Grad
 	for _, w := range ws {
-		wg := w.g[:len(g)]
-		for i, v := range wg {
-			g[i] += v
-		}
+		kernels.Add(m.Grad, w.g)
 	}
 }
 

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"math"
 	"slices"
+
+	"github.com/noble-neuro/noble/internal/kernels"
 )
 
 // ErrOptimState is wrapped by errors decoding optimizer state.
@@ -136,94 +138,43 @@ func (a *Adam) Update(params, grads []float32) {
 	t := float64(a.Step)
 	bc1 := 1 - math.Pow(a.Beta1, t)
 	bc2 := 1 - math.Pow(a.Beta2, t)
-	stepSize := float32(a.LR / bc1)
-	bc2Sqrt := float32(math.Sqrt(bc2))
-	w1 := float32(1 - a.Beta1)
-	b2, w2 := float32(a.Beta2), float32(1-a.Beta2)
-	eps, wd := float32(a.Eps), float32(a.WeightDecay)
-	m, v := a.M, a.V
-	grads = grads[:len(params)]
-	for i, p := range params {
-		g := grads[i]
-		if wd != 0 {
-			g += wd * p
-		}
-		m[i] += w1 * (g - m[i])
-		v[i] = v[i]*b2 + w2*g*g
-		den := float32(math.Sqrt(float64(v[i])))/bc2Sqrt + eps
-		params[i] = p - stepSize*(m[i]/den)
-	}
-}
-
-// adamwCoef are the float32 constants of one AdamW step.
-type adamwCoef struct {
-	b1, w1, b2, w2, eps, step, decay float32
-	wd                               bool
+	kernels.Adam(params, grads, a.M, a.V, kernels.AdamCoef{
+		Step:    float32(a.LR / bc1),
+		BC2Sqrt: float32(math.Sqrt(bc2)),
+		W1:      float32(1 - a.Beta1),
+		B2:      float32(a.Beta2),
+		W2:      float32(1 - a.Beta2),
+		Eps:     float32(a.Eps),
+		WD:      float32(a.WeightDecay),
+	})
 }
 
 // updateW is Update under RuleAdamW: the real stretches between the
-// complex spans elementwise, the spans pairwise.
+// complex spans elementwise, the spans pairwise (internal/kernels has the
+// loops, vectorised, with the same float32 rounding as a scalar loop).
 func (a *Adam) updateW(params, grads []float32) {
 	t := float64(a.Step)
 	bc1 := 1 - math.Pow(a.Beta1, t)
 	bc2 := 1 - math.Pow(a.Beta2, t)
-	c := adamwCoef{
-		b1: float32(a.Beta1), w1: float32(1 - a.Beta1),
-		b2: float32(a.Beta2), w2: float32(1 - a.Beta2),
-		eps:  float32(a.Eps),
-		step: float32(a.LR * math.Sqrt(bc2) / bc1),
+	c := kernels.AdamWCoef{
+		B1: float32(a.Beta1), W1: float32(1 - a.Beta1),
+		B2: float32(a.Beta2), W2: float32(1 - a.Beta2),
+		Eps:  float32(a.Eps),
+		Step: float32(a.LR * math.Sqrt(bc2) / bc1),
 		// p.add_(p, alpha=−lr·wd): the factor rounds to float32 as torch's
 		// alpha does for a float32 tensor.
-		decay: float32(-a.LR * a.WeightDecay),
-		wd:    a.WeightDecay > 0,
+		Decay: float32(-a.LR * a.WeightDecay),
+		WD:    a.WeightDecay > 0,
 	}
 	grads = grads[:len(params)]
 	at := 0
 	for _, s := range a.Complex {
-		c.real(params[at:s.Off], grads[at:s.Off], a.M[at:s.Off], a.V[at:s.Off])
+		kernels.AdamW(params[at:s.Off], grads[at:s.Off], a.M[at:s.Off], a.V[at:s.Off], c)
 		e := s.Off + s.Len
-		c.complex(params[s.Off:e], grads[s.Off:e], a.M[s.Off:e], a.V[s.Off:e])
+		kernels.AdamWComplex(params[s.Off:e], grads[s.Off:e], a.M[s.Off:e], a.V[s.Off:e], c)
 		at = e
 	}
-	c.real(params[at:], grads[at:], a.M[at:], a.V[at:])
-}
-
-func (c *adamwCoef) real(p, g, m, v []float32) {
-	g, m, v = g[:len(p)], m[:len(p)], v[:len(p)]
-	for i, x := range p {
-		gi := g[i]
-		m[i] = float32(m[i]*c.b1) + float32(c.w1*gi)
-		// addcmul_(g, g, value=1−β2) evaluates value·g·g left to right.
-		v[i] = float32(v[i]*c.b2) + float32(float32(c.w2*gi)*gi)
-		den := float32(math.Sqrt(float64(v[i]))) + c.eps
-		x -= c.step * (m[i] / den)
-		if c.wd {
-			x += c.decay * x
-		}
-		p[i] = x
-	}
-}
-
-func (c *adamwCoef) complex(p, g, m, v []float32) {
-	g, m, v = g[:len(p)], m[:len(p)], v[:len(p)]
-	for i := 0; i+1 < len(p); i += 2 {
-		re, im := g[i], g[i+1]
-		m[i] = float32(m[i]*c.b1) + float32(c.w1*re)
-		m[i+1] = float32(m[i+1]*c.b1) + float32(c.w1*im)
-		// (value·g)·conj(g): real part (w·re)·re + (w·im)·im, imaginary
-		// part exactly 0, so v stays real.
-		sq := float32(float32(c.w2*re)*re) + float32(float32(c.w2*im)*im)
-		vv := float32(v[i]*c.b2) + sq
-		v[i], v[i+1] = vv, vv
-		den := float32(math.Sqrt(float64(vv))) + c.eps
-		for k := i; k < i+2; k++ {
-			x := p[k] - c.step*(m[k]/den)
-			if c.wd {
-				x += c.decay * x
-			}
-			p[k] = x
-		}
-	}
+	kernels.AdamW(params[at:], grads[at:], a.M[at:], a.V[at:], c)
 }
 
 // Optimizer state blobs: version 1 is Adam under RuleAdam without a rule

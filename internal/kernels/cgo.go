@@ -4,6 +4,7 @@ package kernels
 
 /*
 #cgo CFLAGS: -O3
+#cgo LDFLAGS: -lm
 void noble_gelu(float *dst, const float *x, long n);
 void noble_gelu_inplace(float *x, long n);
 void noble_gelu_back(float *d, const float *x, long n);
@@ -12,6 +13,10 @@ void noble_axpb(float *y, const float *x, float a, float b, long n);
 void noble_fold(float *e, float *o, const float *x, long rows, long l, long h, long ne);
 void noble_unfold(float *y, const float *e, const float *o, long rows, long l, long h, long ne, int add, const float *bias, long per);
 void noble_gelu_both(float *g, float *x, long n);
+void noble_adam(float *p, const float *g, float *m, float *v, long n, float step, float bc2sqrt, float w1, float b2, float w2, float eps, float wd);
+void noble_adamw_real(float *p, const float *g, float *m, float *v, long n, float b1, float w1, float b2, float w2, float eps, float step, float decay, int wd);
+void noble_adamw_complex(float *p, const float *g, float *m, float *v, long n, float b1, float w1, float b2, float w2, float eps, float step, float decay, int wd);
+void noble_add(float *d, const float *x, long n);
 void noble_mul(float *d, const float *x, long n);
 void noble_mix(float *ys, const float *xs, const float *wre, const float *wim, long width, long batch, long m);
 void noble_mixback(float *dxs, float *dw, const float *dys, const float *xs, const float *wre, const float *wim, long width, long batch, long m, long modes);
@@ -145,4 +150,53 @@ func Axpb(y, x []float32, a, b float32) {
 	}
 	y = y[:len(x)]
 	C.noble_axpb(ptr(y), ptr(x), C.float(a), C.float(b), C.long(len(x)))
+}
+
+// Adam is one torch.optim.Adam step over p with gradients g and moments m,
+// v (all of one length; g, m and v are checked): the loop of fno.Adam.Update,
+// whose documentation has the formulas. It does not allocate.
+func Adam(p, g, m, v []float32, c AdamCoef) {
+	if len(p) == 0 {
+		return
+	}
+	g, m, v = g[:len(p)], m[:len(p)], v[:len(p)]
+	C.noble_adam(ptr(p), ptr(g), ptr(m), ptr(v), C.long(len(p)), C.float(c.Step), C.float(c.BC2Sqrt),
+		C.float(c.W1), C.float(c.B2), C.float(c.W2), C.float(c.Eps), C.float(c.WD))
+}
+
+// AdamW is one step of neuralop's AdamW over real parameters (fno.Adam.Update).
+func AdamW(p, g, m, v []float32, c AdamWCoef) {
+	if len(p) == 0 {
+		return
+	}
+	g, m, v = g[:len(p)], m[:len(p)], v[:len(p)]
+	C.noble_adamw_real(ptr(p), ptr(g), ptr(m), ptr(v), C.long(len(p)), C.float(c.B1), C.float(c.W1), C.float(c.B2),
+		C.float(c.W2), C.float(c.Eps), C.float(c.Step), C.float(c.Decay), cflag(c.WD))
+}
+
+// AdamWComplex is AdamW over (re, im) pairs sharing one second moment; an
+// odd last element is left alone.
+func AdamWComplex(p, g, m, v []float32, c AdamWCoef) {
+	if len(p) == 0 {
+		return
+	}
+	g, m, v = g[:len(p)], m[:len(p)], v[:len(p)]
+	C.noble_adamw_complex(ptr(p), ptr(g), ptr(m), ptr(v), C.long(len(p)), C.float(c.B1), C.float(c.W1), C.float(c.B2),
+		C.float(c.W2), C.float(c.Eps), C.float(c.Step), C.float(c.Decay), cflag(c.WD))
+}
+
+// Add sets d[i] += x[i]. It panics if len(x) < len(d).
+func Add(d, x []float32) {
+	if len(d) == 0 {
+		return
+	}
+	x = x[:len(d)]
+	C.noble_add(ptr(d), ptr(x), C.long(len(d)))
+}
+
+func cflag(b bool) C.int {
+	if b {
+		return 1
+	}
+	return 0
 }

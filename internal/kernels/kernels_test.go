@@ -162,3 +162,84 @@ func TestUnfoldBias(t *testing.T) {
 		}
 	}
 }
+
+// TestAdamExact: the optimizer loops give the bits of plain scalar Go
+// float32 code (each operation rounded, no fused multiply-add) for both
+// rules, with and without weight decay, on lengths that leave vector tails.
+func TestAdamExact(t *testing.T) {
+	for _, n := range []int{1, 7, 8, 17, 64, 333} {
+		mk := func(seed float32) []float32 {
+			s := make([]float32, n)
+			for i := range s {
+				s[i] = float32(math.Sin(float64(seed)+float64(i)*0.37)) * 0.1
+			}
+			return s
+		}
+		for _, wd := range []float32{0, 0.01} {
+			p, g, m, v := mk(1), mk(2), mk(3), mk(4)
+			for i := range v {
+				v[i] *= v[i]
+			}
+			c := AdamCoef{Step: 0.0042, BC2Sqrt: 0.0316, W1: 0.1, B2: 0.999, W2: 0.001, Eps: 1e-8, WD: wd}
+			wp, wm, wv := append([]float32(nil), p...), append([]float32(nil), m...), append([]float32(nil), v...)
+			for i := range wp {
+				gi := g[i]
+				if wd != 0 {
+					gi = gi + float32(wd*wp[i])
+				}
+				wm[i] = wm[i] + float32(c.W1*float32(gi-wm[i]))
+				wv[i] = float32(wv[i]*c.B2) + float32(float32(c.W2*gi)*gi)
+				den := float32(float32(math.Sqrt(float64(wv[i])))/c.BC2Sqrt) + c.Eps
+				wp[i] = wp[i] - float32(c.Step*float32(wm[i]/den))
+			}
+			Adam(p, g, m, v, c)
+			for i := range p {
+				if p[i] != wp[i] || m[i] != wm[i] || v[i] != wv[i] {
+					t.Fatalf("Adam n=%d wd=%g: [%d] p %g m %g v %g, want %g %g %g", n, wd, i, p[i], m[i], v[i], wp[i], wm[i], wv[i])
+				}
+			}
+			cw := AdamWCoef{B1: 0.9, W1: 0.1, B2: 0.999, W2: 0.001, Eps: 1e-6, Step: 0.0001, Decay: -4e-5, WD: wd != 0}
+			for _, pairs := range []bool{false, true} {
+				p, g, m, v := mk(5), mk(6), mk(7), mk(8)
+				for i := range v {
+					v[i] *= v[i]
+					if pairs && i%2 == 1 {
+						v[i] = v[i-1]
+					}
+				}
+				wp, wm, wv := append([]float32(nil), p...), append([]float32(nil), m...), append([]float32(nil), v...)
+				step := func(i int, den float32) {
+					x := wp[i] - float32(cw.Step*float32(wm[i]/den))
+					if cw.WD {
+						x = x + float32(cw.Decay*x)
+					}
+					wp[i] = x
+				}
+				if pairs {
+					for i := 0; i+1 < n; i += 2 {
+						wm[i] = float32(wm[i]*cw.B1) + float32(cw.W1*g[i])
+						wm[i+1] = float32(wm[i+1]*cw.B1) + float32(cw.W1*g[i+1])
+						vv := float32(wv[i]*cw.B2) + float32(float32(float32(cw.W2*g[i])*g[i])+float32(float32(cw.W2*g[i+1])*g[i+1]))
+						wv[i], wv[i+1] = vv, vv
+						den := float32(math.Sqrt(float64(vv))) + cw.Eps
+						step(i, den)
+						step(i+1, den)
+					}
+					AdamWComplex(p, g, m, v, cw)
+				} else {
+					for i := range wp {
+						wm[i] = float32(wm[i]*cw.B1) + float32(cw.W1*g[i])
+						wv[i] = float32(wv[i]*cw.B2) + float32(float32(cw.W2*g[i])*g[i])
+						step(i, float32(math.Sqrt(float64(wv[i])))+cw.Eps)
+					}
+					AdamW(p, g, m, v, cw)
+				}
+				for i := range p {
+					if p[i] != wp[i] || m[i] != wm[i] || v[i] != wv[i] {
+						t.Fatalf("AdamW pairs=%v n=%d wd=%g: [%d] p %g m %g v %g, want %g %g %g", pairs, n, wd, i, p[i], m[i], v[i], wp[i], wm[i], wv[i])
+					}
+				}
+			}
+		}
+	}
+}

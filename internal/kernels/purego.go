@@ -234,3 +234,69 @@ func Axpb(y, x []float32, a, b float32) {
 		y[i] = a*v + b
 	}
 }
+
+// Adam is one torch.optim.Adam step over p with gradients g and moments m,
+// v (all of one length; g, m and v are checked): the loop of fno.Adam.Update,
+// whose documentation has the formulas. It does not allocate.
+func Adam(p, g, m, v []float32, c AdamCoef) {
+	g, m, v = g[:len(p)], m[:len(p)], v[:len(p)]
+	for i, x := range p {
+		gi := g[i]
+		if c.WD != 0 {
+			gi += c.WD * x
+		}
+		m[i] += c.W1 * (gi - m[i])
+		v[i] = v[i]*c.B2 + c.W2*gi*gi
+		den := float32(math.Sqrt(float64(v[i])))/c.BC2Sqrt + c.Eps
+		p[i] = x - c.Step*(m[i]/den)
+	}
+}
+
+// AdamW is one step of neuralop's AdamW over real parameters (fno.Adam.Update).
+func AdamW(p, g, m, v []float32, c AdamWCoef) {
+	g, m, v = g[:len(p)], m[:len(p)], v[:len(p)]
+	for i, x := range p {
+		gi := g[i]
+		m[i] = float32(m[i]*c.B1) + float32(c.W1*gi)
+		// addcmul_(g, g, value=1−β2) evaluates value·g·g left to right.
+		v[i] = float32(v[i]*c.B2) + float32(float32(c.W2*gi)*gi)
+		den := float32(math.Sqrt(float64(v[i]))) + c.Eps
+		x -= c.Step * (m[i] / den)
+		if c.WD {
+			x += c.Decay * x
+		}
+		p[i] = x
+	}
+}
+
+// AdamWComplex is AdamW over (re, im) pairs sharing one second moment; an
+// odd last element is left alone.
+func AdamWComplex(p, g, m, v []float32, c AdamWCoef) {
+	g, m, v = g[:len(p)], m[:len(p)], v[:len(p)]
+	for i := 0; i+1 < len(p); i += 2 {
+		re, im := g[i], g[i+1]
+		m[i] = float32(m[i]*c.B1) + float32(c.W1*re)
+		m[i+1] = float32(m[i+1]*c.B1) + float32(c.W1*im)
+		// (value·g)·conj(g): real part (w·re)·re + (w·im)·im, imaginary
+		// part exactly 0, so v stays real.
+		sq := float32(float32(c.W2*re)*re) + float32(float32(c.W2*im)*im)
+		vv := float32(v[i]*c.B2) + sq
+		v[i], v[i+1] = vv, vv
+		den := float32(math.Sqrt(float64(vv))) + c.Eps
+		for k := i; k < i+2; k++ {
+			x := p[k] - c.Step*(m[k]/den)
+			if c.WD {
+				x += c.Decay * x
+			}
+			p[k] = x
+		}
+	}
+}
+
+// Add sets d[i] += x[i]. It panics if len(x) < len(d).
+func Add(d, x []float32) {
+	x = x[:len(d)]
+	for i := range d {
+		d[i] += x[i]
+	}
+}
