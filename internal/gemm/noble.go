@@ -1,4 +1,4 @@
-//go:build cgo && !openblas && !purego
+//go:build cgo && amd64 && !openblas && !purego
 
 package gemm
 

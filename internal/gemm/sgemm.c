@@ -1,4 +1,4 @@
-//go:build cgo && !openblas && !purego
+//go:build cgo && amd64 && !openblas && !purego
 
 // Dispatch, scratch and the portable kernels of the float32 product (see
 // doc.go for the design and sgemm_avx512.c, sgemm_avx2.c for the vector

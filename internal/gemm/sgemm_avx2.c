@@ -1,4 +1,4 @@
-//go:build cgo && !openblas && !purego
+//go:build cgo && amd64 && !openblas && !purego
 
 // AVX2 + FMA kernels of the float32 product (doc.go): the same two kernels
 // as sgemm_avx512.c on 8-lane vectors and 16 registers. Compiled for

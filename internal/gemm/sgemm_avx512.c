@@ -1,4 +1,4 @@
-//go:build cgo && !openblas && !purego
+//go:build cgo && amd64 && !openblas && !purego
 
 // AVX-512 kernels of the float32 product (doc.go). Compiled for AVX-512
 // whatever the build machine; called only where the CPU has it.
