@@ -77,13 +77,13 @@ func benchRunner(b *testing.B, n int) (*runner, *plan) {
 func BenchmarkTrainStep(b *testing.B) {
 	r, p := benchRunner(b, 16)
 	items := p.batch(0, 16)
-	if _, err := r.step(items, r.info.WindowSamples); err != nil {
+	if _, _, err := r.step(context.Background(), items, r.info.WindowSamples); err != nil {
 		b.Fatal(err)
 	}
 	c0 := cpuSeconds()
 	b.ResetTimer()
 	for b.Loop() {
-		if _, err := r.step(items, r.info.WindowSamples); err != nil {
+		if _, _, err := r.step(context.Background(), items, r.info.WindowSamples); err != nil {
 			b.Fatal(err)
 		}
 	}

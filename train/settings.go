@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/noble-neuro/noble/featloss"
 	"github.com/noble-neuro/noble/fno"
 	"github.com/noble-neuro/noble/surrogate"
 )
@@ -362,6 +363,17 @@ func (s Settings) validate() error {
 		return fmt.Errorf("%w: %s = %v: %s", ErrSettings, field, v, why)
 	}
 	finite := func(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
+	// The spec first: a misspelt feature is what to fix, not the missing
+	// init.
+	if s.HasFeatureLoss() {
+		spec, err := featloss.ParseSpec(s.FeatureLoss)
+		if err != nil {
+			return fmt.Errorf("%w: feature_loss = %q: %w", ErrSettings, s.FeatureLoss, err)
+		}
+		if len(spec) == 0 {
+			return bad("feature_loss", fmt.Sprintf("%q", s.FeatureLoss), fmt.Sprintf("no terms; spell no feature loss %q", FeatureLossNone))
+		}
+	}
 	switch {
 	case s.Epochs < 1:
 		return bad("epochs", s.Epochs, "must be at least 1")
