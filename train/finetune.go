@@ -68,7 +68,8 @@ func newFineTune(s Settings, dt float64) (*fineTune, error) {
 // samples are the stimulus window, as the reference derives it) and its
 // targets y ([n, 1, w], volts). It allocates the targets (featloss.Prepare,
 // about 0.7 ms per trace of 8583 samples) and returns ctx's error when ctx
-// is done.
+// is done. The targets cannot be prepared once for the dataset, as
+// featloss suggests, since every epoch crops each trace differently.
 func (f *fineTune) prepare(ctx context.Context, x, y []float32, n, w int) error {
 	c := surrogate.Channels * w
 	f.stim = growF64(f.stim, w)

@@ -405,4 +405,11 @@ func TestFineTuneInit(t *testing.T) {
 	if _, err := Train(context.Background(), d, dir, s, nil); !errors.Is(err, ErrSettings) || !strings.Contains(err.Error(), "init") {
 		t.Errorf("missing init: %v", err)
 	}
+	// The features need 3 samples (featloss.Prepare).
+	short := newMemData(2, 0, 1, 4)
+	short.info.WindowSamples = 2
+	s = finetuneSettings(1, init, "sag_amplitude=25")
+	if _, err := Train(context.Background(), short, dir, s, nil); !errors.Is(err, ErrData) || !strings.Contains(err.Error(), "at least 3 samples") {
+		t.Errorf("2-sample windows: %v", err)
+	}
 }

@@ -605,8 +605,8 @@ func (r *runner) run(ctx context.Context) (*Result, error) {
 
 // step trains on one batch: encodes the inputs, evaluates the loss and its
 // gradient and applies the optimizer. It returns the batch's summed data
-// loss and, with a feature loss, its summed feature loss (adding the
-// terms' to the epoch's).
+// loss and, with a feature loss, its summed feature loss, and adds each
+// feature term's batch sum to the epoch's (state.EpochFeatureTerms).
 func (r *runner) step(ctx context.Context, items []item, w int) (data, feat float64, err error) {
 	b := len(items)
 	r.x = grow(r.x, b*surrogate.Channels*w)
