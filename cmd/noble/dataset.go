@@ -185,6 +185,9 @@ embeddings once before its shard jobs start.`,
 				set.Stimulus = &st
 			}
 			gen, err := dataset.NewGeneration(src.Cell(), src.Models(), emb, set)
+			if errors.Is(err, dataset.ErrTooLarge) {
+				return cli.Usagef("--traces %d, --traces-per-shard %d: %w", *traces, *perShard, err)
+			}
 			if err != nil {
 				return err
 			}
@@ -202,6 +205,13 @@ embeddings once before its shard jobs start.`,
 				},
 			})
 			prog.Done()
+			switch {
+			case errors.Is(err, dataset.ErrNoSpace):
+				return fmt.Errorf("--traces %d: %w", *traces, err)
+			case errors.Is(err, context.Canceled):
+				// As train does: say what is left and how to go on.
+				fmt.Fprintf(os.Stderr, "noble dataset: interrupted; finished shards are kept, run the same command to resume\n")
+			}
 			if err != nil {
 				return err
 			}
