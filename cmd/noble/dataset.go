@@ -98,7 +98,7 @@ give the same bytes for any --workers and --shard. With --embed-only it stops
 after writing DIR/embeddings.csv, so that a multi-job run computes the
 embeddings once before its shard jobs start.`,
 		Flags: fs,
-		Run: func(ctx context.Context, args []string) error {
+		Run: func(ctx context.Context, args []string) (err error) {
 			if len(args) > 0 {
 				return cli.Usagef("unexpected arguments %q", args)
 			}
@@ -138,9 +138,17 @@ embeddings once before its shard jobs start.`,
 			if err != nil {
 				return err
 			}
-			if err := os.MkdirAll(*out, 0o755); err != nil {
+			od, err := prepareOutDir(*out)
+			if err != nil {
 				return err
 			}
+			// A failed run removes the directory only if it made it and
+			// nothing was written: embeddings and shards are kept to resume.
+			defer func() {
+				if err != nil {
+					od.Undo()
+				}
+			}()
 			emb, err := loadEmbeddings(ctx, src, set.Protocol, *embFile, *out, *workers, *quiet)
 			if err != nil {
 				return err

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"math"
@@ -39,7 +40,7 @@ one sample per dt including t = 0 (round(tstop/dt) + 1 samples; 25,751 by
 default), with <A> in Go's shortest form (0.1, -0.05, 0). Files are written
 atomically; on any error the command exits non-zero and leaves no partial file.`,
 		Flags: fs,
-		Run: func(ctx context.Context, args []string) error {
+		Run: func(ctx context.Context, args []string) (err error) {
 			if len(args) > 0 {
 				return cli.Usagef("unexpected arguments %q", args)
 			}
@@ -118,15 +119,20 @@ atomically; on any error the command exits non-zero and leaves no partial file.`
 				}
 			}
 
-			if err := os.MkdirAll(*out, 0o755); err != nil {
+			od, err := prepareOutDir(*out)
+			if err != nil {
 				return err
 			}
-			probe, err := os.CreateTemp(*out, ".noble-simulate-*")
-			if err != nil {
-				return fmt.Errorf("output directory not writable: %w", err)
+			for _, p := range paths {
+				od.New(p)
 			}
-			probe.Close()
-			os.Remove(probe.Name())
+			// On failure (a diverged simulation, an interrupt) remove what
+			// this run created: no empty or half-filled directory stays.
+			defer func() {
+				if err != nil {
+					od.Undo()
+				}
+			}()
 
 			prog := cli.NewProgress(os.Stderr, *quiet, "simulate", "traces", len(jobs))
 			set := &sim.RunSettings{
@@ -144,5 +150,70 @@ atomically; on any error the command exits non-zero and leaves no partial file.`
 			prog.Done()
 			return err
 		},
+	}
+}
+
+// outDir is a command's output directory, prepared before any work.
+type outDir struct {
+	path    string
+	made    []string // directories created by prepareOutDir, innermost first
+	files   []string // files the command created there (not ones it replaced)
+	existed map[string]bool
+}
+
+// prepareOutDir creates dir and its missing parents and checks that a file
+// can be created in it (a probe, removed at once), so that an unwritable
+// path fails before the work, with an error naming it. Use New before
+// writing each output file and Undo when the command fails.
+func prepareOutDir(dir string) (*outDir, error) {
+	o := &outDir{path: dir, existed: map[string]bool{}}
+	for d := filepath.Clean(dir); ; d = filepath.Dir(d) {
+		if _, err := os.Lstat(d); err == nil || !errors.Is(err, os.ErrNotExist) {
+			break
+		}
+		o.made = append(o.made, d)
+		if filepath.Dir(d) == d {
+			break
+		}
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		o.Undo()
+		return nil, fmt.Errorf("output directory %s: %w", dir, err)
+	}
+	probe, err := os.CreateTemp(dir, ".noble-probe-*")
+	if err != nil {
+		o.Undo()
+		return nil, fmt.Errorf("output directory %s not writable: %w", dir, err)
+	}
+	probe.Close()
+	os.Remove(probe.Name())
+	return o, nil
+}
+
+// New records that the command is about to write path, so that Undo
+// removes it if it did not exist before. It returns path.
+func (o *outDir) New(path string) string {
+	if _, seen := o.existed[path]; !seen {
+		_, err := os.Lstat(path)
+		o.existed[path] = err == nil
+		if err != nil {
+			o.files = append(o.files, path)
+		}
+	}
+	return path
+}
+
+// Undo removes what the command created: the files recorded by New that
+// did not exist before, then the directories prepareOutDir made, each only
+// if empty. Files that were replaced stay (with their new content, written
+// atomically); anything else in the directories stays, and so do they.
+func (o *outDir) Undo() {
+	for _, f := range o.files {
+		os.Remove(f)
+	}
+	for _, d := range o.made {
+		if os.Remove(d) != nil {
+			break
+		}
 	}
 }

@@ -139,3 +139,40 @@ func TestSimulateCommandErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestSimulateDivergedLeavesNothing reproduces issue 20: --amps 1e6 made the
+// simulation diverge and left an empty output directory. The error stands;
+// what the command created (the directory, its parents, the files of
+// finished jobs) is removed, what was there before is kept.
+func TestSimulateDivergedLeavesNothing(t *testing.T) {
+	tmp := t.TempDir()
+	for _, c := range []struct {
+		name  string
+		out   string
+		exist []string // files there before the run
+	}{
+		{"new dir", filepath.Join(tmp, "a", "b"), nil},
+		{"existing dir", filepath.Join(tmp, "c"), []string{"keep.txt"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			for _, f := range c.exist {
+				os.MkdirAll(c.out, 0o755)
+				os.WriteFile(filepath.Join(c.out, f), []byte("x"), 0o644)
+			}
+			err := runSimulate("--cell", mouseCell, "--params", "hof_param_318331342_0", "--amps", "0.1,1e6",
+				"--tstop", "5", "--delay", "1", "--dur", "3", "--workers", "1", "--out", c.out)
+			var de *sim.DivergenceError
+			if !errors.As(err, &de) {
+				t.Fatalf("simulate --amps 1e6: %v, want a divergence error", err)
+			}
+			if got := listDir(t, c.out); strings.Join(got, " ") != strings.Join(c.exist, " ") {
+				t.Errorf("left %v in --out, want %v", got, c.exist)
+			}
+			if c.exist == nil {
+				if _, err := os.Stat(filepath.Join(tmp, "a")); !errors.Is(err, os.ErrNotExist) {
+					t.Errorf("created parent left behind (%v)", err)
+				}
+			}
+		})
+	}
+}
