@@ -119,7 +119,7 @@ func (p Protocol) validate(factor int) error {
 		return fmt.Errorf("%w: protocol: %v", ErrSettings, err)
 	}
 	if p.Dur < 0 || p.Delay < 0 || p.Delay+p.Dur > p.Window {
-		return fmt.Errorf("%w: protocol: step %v → %v ms not inside the %v ms window", ErrSettings, p.Delay, p.Delay+p.Dur, p.Window)
+		return fmt.Errorf("%w: protocol: step %v → %.10g ms not inside the %v ms window", ErrSettings, p.Delay, p.Delay+p.Dur, p.Window)
 	}
 	l := p.Layout(factor)
 	if l.WindowSamples < 1 || l.Samples < l.WindowSamples+l.MaxOffset || l.TestOffset > l.MaxOffset {

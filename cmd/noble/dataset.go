@@ -339,7 +339,8 @@ manifest.json it describes the part manifests of the shard jobs found there.`,
 			st := s.Stimulus
 			fmt.Fprintf(w, "stimulus\tskew-normal mode %.4g nA, scale %.4g nA, shape %g, support [%.4g, %.4g] nA\n", st.Mode, st.Scale, st.Shape, st.Lo, st.Hi)
 			p, l := s.Protocol, m.Layout
-			fmt.Fprintf(w, "protocol\t%g ms at dt %g ms, step %g → %g ms\n", p.Window+p.Margin, p.Dt, l.StimOnset, l.StimEnd)
+			// Sums of settings: 10 digits, not float64's rounding tail.
+			fmt.Fprintf(w, "protocol\t%.10g ms at dt %g ms, step %.10g → %.10g ms\n", p.Window+p.Margin, p.Dt, l.StimOnset, l.StimEnd)
 			fmt.Fprintf(w, "filter\tdecimate by %d, passband %.2g of the new Nyquist, %g dB, %d taps\n", s.Filter.Factor, s.Filter.Passband, s.Filter.Attenuation, m.FilterTaps)
 			fmt.Fprintf(w, "layout\t%d samples at %.4g ms; windows of %d samples start at 0 … %d, test window at %d\n", l.Samples, l.Dt, l.WindowSamples, l.MaxOffset, l.TestOffset)
 			var bytes int64

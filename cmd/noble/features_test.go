@@ -163,3 +163,20 @@ func TestFeaturesUnit(t *testing.T) {
 		})
 	}
 }
+
+// TestFeaturesMessageNumbers reproduces issue 20: a trace shorter than the
+// stimulus window was reported as ending at "171.64000000000001 ms"
+// (8582 steps × 0.02 ms in float64). Computed numbers in messages are
+// rounded to 10 significant digits.
+func TestFeaturesMessageNumbers(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "short.npy")
+	v := make([]float32, 8583)
+	for i := range v {
+		v[i] = -70
+	}
+	npy.WriteFileFloat32(path, []int{len(v)}, v)
+	err := run(context.Background(), []string{"features", "--trace", path, "--dt", "0.02"}, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "171.64 ms") || strings.Contains(err.Error(), "0000000") {
+		t.Errorf("error %v, want the trace's end as 171.64 ms", err)
+	}
+}
