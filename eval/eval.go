@@ -154,6 +154,12 @@ func Run(ctx context.Context, sur *synth.Surrogate, d *dataset.Dataset, out stri
 	// it and it is empty). So out holds either its previous report or the
 	// complete new one, never figures without their report (issue 20).
 	// Only a kill during the final renames (milliseconds) can mix the two.
+	// A staging directory left by a killed run (kill -9) holds nothing of
+	// value: remove it.
+	old, _ := filepath.Glob(filepath.Join(out, ".eval-staging-*"))
+	for _, d := range old {
+		os.RemoveAll(d)
+	}
 	stage, err := os.MkdirTemp(out, ".eval-staging-*")
 	if err != nil {
 		return nil, fmt.Errorf("eval: report directory %s: %w", out, err)
@@ -197,7 +203,12 @@ func Run(ctx context.Context, sur *synth.Surrogate, d *dataset.Dataset, out stri
 		return nil, err
 	}
 	names := append(slices.Clone(e.res.Figures), ResultsName, ReportName)
+	moved := map[string]bool{}
 	for _, name := range names {
+		if moved[name] {
+			continue
+		}
+		moved[name] = true
 		if err := os.Rename(filepath.Join(stage, name), filepath.Join(out, name)); err != nil {
 			return nil, fmt.Errorf("eval: %w", err)
 		}
