@@ -108,11 +108,10 @@ func TestDatasetGenerateInterrupted(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	// 1e6 traces: under the shard limit and (at 9084 samples, 40 GB) maybe
-	// over the free disk; either way no manifest may appear.
-	err := cmdDataset().Execute(ctx, args("1000000"), io.Discard)
-	if err == nil || cli.ExitCode(err) != 1 {
-		t.Errorf("interrupted generate: %v (exit %d), want an error and exit 1", err, cli.ExitCode(err))
+	// 1000 traces of 9084 samples: 36 MB, within any test machine's disk.
+	err := cmdDataset().Execute(ctx, args("1000"), io.Discard)
+	if !errors.Is(err, context.Canceled) || cli.ExitCode(err) != 1 {
+		t.Errorf("interrupted generate: %v (exit %d), want context.Canceled and exit 1", err, cli.ExitCode(err))
 	}
 	if _, err := os.Stat(filepath.Join(out, dataset.ManifestName)); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("interrupted generate left %s (%v)", dataset.ManifestName, err)
