@@ -307,7 +307,7 @@ func TestCurrents(t *testing.T) {
 				if math.Abs(fd-g0[n]) > 1e-9*max(math.Abs(g0[n]), 1e-12) {
 					t.Errorf("node %d: g = %.15g, finite difference %.15g", n, g0[n], fd)
 				}
-				e := map[string]float64{"pas": -70, "Ih": -45, "NaV": 53, "Ca_HVA": 131, "Ca_LVA": 131}[k.Name]
+				e := map[string]float64{"pas": -70, "Ih": -45, "NaV": 53, "NaTs2_t": 53, "Nap_Et2": 53, "Ca_HVA": 131, "Ca_LVA": 131}[k.Name]
 				if e == 0 {
 					e = -107
 				}
