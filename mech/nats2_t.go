@@ -1,5 +1,7 @@
 package mech
 
+import "math"
+
 // naTs2t is the transient sodium current of NaTs2_t.mod (Hay et al. 2011:
 // NaTa_t of Colbert & Pan 2002 with activation and inactivation shifted by
 // 6 mV), the fast sodium channel of the excitatory all-active models:
@@ -37,15 +39,15 @@ func naTs2tRates(v float64) (mInf, mTau, hInf, hTau float64) {
 	if v == -32 {
 		v += 0.0001
 	}
-	ma := (0.182 * (v - -32)) / (1 - exp1(-(v - -32)/6))
-	mb := (0.124 * (-v - 32)) / (1 - exp1(-(-v-32)/6))
+	ma := (0.182 * (v - -32)) / (1 - math.Exp(-(v - -32)/6))
+	mb := (0.124 * (-v - 32)) / (1 - math.Exp(-(-v-32)/6))
 	mInf = ma / (ma + mb)
 	mTau = (1 / (ma + mb)) / qt
 	if v == -60 {
 		v += 0.0001
 	}
-	ha := (-0.015 * (v - -60)) / (1 - exp1((v - -60)/6))
-	hb := (-0.015 * (-v - 60)) / (1 - exp1((-v-60)/6))
+	ha := (-0.015 * (v - -60)) / (1 - math.Exp((v - -60)/6))
+	hb := (-0.015 * (-v - 60)) / (1 - math.Exp((-v-60)/6))
 	hInf = ha / (ha + hb)
 	hTau = (1 / (ha + hb)) / qt
 	return
@@ -79,62 +81,54 @@ func (c *naTs2t) Current(s *State, i, g []float64) {
 	}
 }
 
-// Advance is naTs2tRates and cnexp, batched (see expInPlace). The two
-// exponentials of each gate are reciprocal, exp(−(−v − 32)/6) =
-// 1/exp(−(v + 32)/6) and exp((−v − 60)/6) = 1/exp((v + 60)/6), so one pass
-// computes two exponentials per instance instead of four; with
-// x = v + 32, e = exp(−x/6) and y = v + 60, f = exp(y/6):
+// Advance is naTs2tRates and cnexp, batched (see expInPlace), with the
+// rate expressions rearranged to need one exponential and four divisions
+// per instance instead of four and eight. With x = v + 32, e = exp(−x/6),
+// y = v + 60 and K = exp(28/6), the file's other exponentials are
+// exp(−(−v − 32)/6) = 1/e and exp((v + 60)/6) = K/e, exp((−v − 60)/6) =
+// e/K (−v − 32 = −(v + 32) exactly in floating point), so
 //
-//	mα = 0.182·x/(1 − e),   mβ = −0.124·x/(1 − 1/e)
-//	hα = −0.015·y/(1 − f),  hβ = 0.015·y/(1 − 1/f)
+//	mα + mβ = x·(0.182 + 0.124·e)/(1 − e),  m∞ = 0.182/(0.182 + 0.124·e)
+//	hα + hβ = −0.015·y·(e + K)/(e − K),     h∞ = e/(e + K)
 //
-// (−v − 32 = −(v + 32) exactly in floating point). Then x∞ = xα/(xα + xβ)
-// and dt·(−1/τx) = −dt·qt·(xα + xβ), their decay factors in a second pass
-// and the gate updates (gate). The reciprocals and the folded τ change the
-// results by rounding only (TestBatchedGates compares with naTs2tRates).
+// and dt·(−1/τx) = −dt·qt·(xα + xβ). The decay factor of m, whose
+// argument reaches −0.3 at rest, is taken with expInPlace, that of h, small,
+// with expSmallInPlace. At the file's singular voltages (v = −32 or −60
+// exactly, where it moves its copy of v) the instance takes naTs2tRates.
+// The results differ from the file's expressions by rounding only
+// (TestNaTs2tBatched: 1e-13 absolute on the gates, also near the
+// singularities, where both forms lose digits to 1 − e as NEURON does).
 func (c *naTs2t) Advance(s *State, dt float64) {
 	n := len(c.nodes)
 	nodes, m, h := c.nodes[:n], c.m[:n], c.h[:n]
 	e1, e2, e3, e4 := c.tmp[:n], c.tmp[n:2*n], c.tmp[2*n:3*n], c.tmp[3*n:4*n]
 	v := s.V
 	for k, nd := range nodes {
-		vk := v[nd]
-		if vk == -32 {
-			vk += 0.0001
-		}
-		e1[k] = -(vk - -32) * (1. / 6)
-		if vk == -60 {
-			vk += 0.0001
-		}
-		e2[k] = (vk - -60) * (1. / 6)
+		e1[k] = (v[nd] - -32) * (-1. / 6)
 	}
-	expInPlace(c.tmp[:2*n])
+	expInPlace(e1)
 	qdt := kPstQt * dt
 	for k, nd := range nodes {
 		vk := v[nd]
-		if vk == -32 {
-			vk += 0.0001
+		if vk == -32 || vk == -60 {
+			mi, mt, hi, ht := naTs2tRates(vk)
+			e1[k], e2[k], e3[k], e4[k] = mi, hi, dt*(-1/mt), dt*(-1/ht)
+			continue
 		}
-		x := vk - -32
-		e := e1[k]
-		ma := (0.182 * x) / (1 - e)
-		mb := (-0.124 * x) / (1 - 1/e)
-		if vk == -60 {
-			vk += 0.0001
-		}
-		y := vk - -60
-		f := e2[k]
-		ha := (-0.015 * y) / (1 - f)
-		hb := (0.015 * y) / (1 - 1/f)
-		sm, sh := ma+mb, ha+hb
-		e1[k] = ma / sm   // m∞
-		e2[k] = ha / sh   // h∞
-		e3[k] = -qdt * sm // dt·(−1/τm)
-		e4[k] = -qdt * sh // dt·(−1/τh)
+		x, y, e := vk - -32, vk - -60, e1[k]
+		den := 0.182 + 0.124*e
+		e1[k] = 0.182 / den                                       // m∞
+		e2[k] = e / (e + naTs2tK)                                 // h∞
+		e3[k] = -qdt * (x * den / (1 - e))                        // dt·(−1/τm)
+		e4[k] = qdt * (0.015 * y * (e + naTs2tK) / (e - naTs2tK)) // dt·(−1/τh)
 	}
-	expSmallInPlace(c.tmp[2*n : 4*n]) // |dt/τ| is small
+	expInPlace(e3)
+	expSmallInPlace(e4) // |dt/τh| is small
 	for k := range m {
 		m[k] = gate(m[k], e1[k], e3[k])
 		h[k] = gate(h[k], e2[k], e4[k])
 	}
 }
+
+// naTs2tK is exp(28/6): exp((v + 60)/6) = naTs2tK·exp((v + 32)/6).
+var naTs2tK = math.Exp(28. / 6)
