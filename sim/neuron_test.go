@@ -33,13 +33,12 @@ type referenceCell struct {
 // shipped mouse cell always, the human cells when ../shared is present.
 //
 // Tolerances: the PVALB cells keep the bounds they were first accepted
-// with (0.01 mV, 0.05 ms). The VIP and ITL23 cells, added with issue 18,
-// are held to what the references can resolve: they are float32 (spacing
-// 7.6e-6 mV between 64 and 128 mV, so rounding the trace costs ≤ 3.8e-6
-// mV), and noble differs from NEURON by rounding only (different exp, pow
-// and summation order, ~1e-13 relative per step), which grows to ~1e-6 mV
-// over a trace at rest; 1e-4 mV leaves a factor ~25 above both while any
-// error in an equation, a parameter or the geometry shows at ≥ 1e-3 mV.
+// with (0.01 mV, 0.05 ms). The VIP and ITL23 cells are held to what the
+// references resolve: the traces are float32, whose spacing between 64
+// and 128 mV is 7.6e-6 mV, so storing them costs up to 3.8e-6 mV, and
+// noble differs from NEURON by rounding only (its exp, pow and order of
+// sums), which stays below that: every sample of all 34 traces agrees to
+// 3.8e-6 mV. 1e-4 mV leaves a factor 25 for other platforms' rounding.
 // Spike peaks must fall on NEURON's sample.
 func referenceCells(t testing.TB) []referenceCell {
 	root := testutil.RepoRoot(t)
@@ -144,7 +143,7 @@ func toFloat32(v []float64) []float32 {
 // referenceCells). -run selects cells: -run 'TestNEURONReference/human_itl23'.
 func TestNEURONReference(t *testing.T) {
 	if testing.Short() {
-		t.Skip("simulates 16–32 full traces (about 1 s each)")
+		t.Skip("simulates up to 66 full traces (0.2–1.4 s each)")
 	}
 	const dt = 0.02 // ms, the references' step
 	type summary struct {
