@@ -5,10 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"runtime"
 	"slices"
 	"sort"
 
 	"github.com/noble-neuro/noble/features"
+	"golang.org/x/sync/errgroup"
 )
 
 // Scale converts the operator's output (volts) to the features' unit (mV):
@@ -170,16 +172,33 @@ func (l *Loss) Prepare(ctx context.Context, target [][]float64, windows []Window
 	t.thr = make([]float64, B)
 	t.spikes = make([][]int, B)
 	t.norm = make([]float64, B)
-	var ws Workspace
-	ws.Reset(t.n)
-	for b, v := range target {
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
-		if err := t.check(b, v); err != nil {
-			return nil, err
-		}
-		if err := t.prepare(&ws, b, v); err != nil {
+	// Traces are independent (each writes its own slots): on all cores, so
+	// that preparing a batch stays a small part of a training step. The
+	// error reported is the first trace's, whatever the timing.
+	errs := make([]error, B)
+	parts := min(runtime.GOMAXPROCS(0), max(B, 1))
+	var g errgroup.Group
+	for p := range parts {
+		g.Go(func() error {
+			var ws Workspace
+			ws.Reset(t.n)
+			for b := p; b < B; b += parts {
+				if err := ctx.Err(); err != nil {
+					return err
+				}
+				errs[b] = t.check(b, target[b])
+				if errs[b] == nil {
+					errs[b] = t.prepare(&ws, b, target[b])
+				}
+			}
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	for _, err := range errs {
+		if err != nil {
 			return nil, err
 		}
 	}
