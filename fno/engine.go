@@ -31,9 +31,9 @@ type workspace[T float] struct {
 	// GroupNorm only (Config.GroupNorm). In training z[k] holds the
 	// normalized x̂ of the second norm of every layer instead of the
 	// pre-activation (which backward recomputes as γ·x̂ + β).
-	xh1  [][]T      // x̂ of each layer's first norm [Width][n] (training)
-	rstd []float64  // 1/σ per layer slot, norm and sample [slots][2][batch]
-	nacc []float64  // backward accumulators of dγ, dβ [2·Width] (training)
+	xh1  [][]T     // x̂ of each layer's first norm [Width][n] (training)
+	rstd []float64 // 1/σ per layer slot, norm and sample [slots][2][batch]
+	nacc []float64 // backward accumulators of dγ, dβ [2·Width] (training)
 }
 
 // reset sizes the workspace for (batch, l), keeping buffers when possible.
