@@ -129,11 +129,12 @@ func TestDeterministic(t *testing.T) {
 }
 
 // TestNoAllocs asserts that Forward, ForwardTrain, Backward and TrainBatch
-// allocate nothing after the first call at a given (batch, length). The
-// pure-Go gonum Sgemm (purego builds) starts goroutines per product, so
-// the guarantee holds for the OpenBLAS build only.
+// allocate nothing after the first call at a given (batch, length), with
+// and without GroupNorm. The pure-Go gonum Sgemm (CGO_ENABLED=0 builds)
+// starts goroutines per product, so the guarantee holds for the default
+// and OpenBLAS builds only.
 func TestNoAllocs(t *testing.T) {
-	if gemm.Backend != "openblas" {
+	if gemm.Backend == "gonum" {
 		t.Skipf("gemm backend %s allocates per product", gemm.Backend)
 	}
 	cfg := smallConfigs[0].cfg
@@ -155,7 +156,18 @@ func TestNoAllocs(t *testing.T) {
 	xb := make([]float32, big.InChannels*lb)
 	yb := make([]float32, lb)
 	var h1 Loss = H1Loss{}
+	gcfg := cfg
+	gcfg.GroupNorm = true
+	mg, _ := New(gcfg, 1)
+	defer mg.Close()
+	mg.Workers, mg.Chunk = 2, 3
 	for name, f := range map[string]func(){
+		"Forward/groupnorm":    func() { mg.Forward(dst, x, batch, l) },
+		"TrainBatch/groupnorm": func() { mg.TrainBatch(x, y, batch, l, 4) },
+		"ForwardTrain+Backward/groupnorm": func() {
+			mg.ForwardTrain(dst, x, batch, l)
+			mg.Backward(y)
+		},
 		"TrainBatchLoss/H1":        func() { m.TrainBatchLoss(x, y, batch, l, h1) },
 		"Forward/batch1/helper":    func() { mb.Forward(yb, xb, 1, lb) },
 		"TrainBatch/batch1/helper": func() { mb.TrainBatch(xb, yb, 1, lb, 2) },
@@ -190,6 +202,12 @@ func TestFLOPs(t *testing.T) {
 	f, _ = DefaultConfig().FLOPs(8583)
 	if f < 1.5e9 || f > 1.7e9 {
 		t.Fatalf("default forward FLOPs = %g", f)
+	}
+	// GroupNorm: 14·W·L forward and 18·W·L backward per layer.
+	cfg.GroupNorm = true
+	fg, bg := cfg.FLOPs(16)
+	if fg != wantF+2*14*4*16 || bg != wantB+2*18*4*16 {
+		t.Fatalf("GroupNorm FLOPs(16) = %g, %g, want %g, %g", fg, bg, wantF+2*14*4*16, wantB+2*18*4*16)
 	}
 }
 
