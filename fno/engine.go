@@ -294,30 +294,30 @@ func (nt *net[T]) backward(ws *workspace[T], dy []T) {
 	for li := nl - 1; li >= 0; li-- {
 		ly := &nt.layers[li]
 		last := li == nl-1
-		xin := ws.xs[0]
-		if li > 0 {
-			// Recompute the layer input GELU(z) of the previous layer
-			// instead of keeping it (xs[1] is free once the projection
-			// is done); with GroupNorm GELU(γ·x̂ + β), bit for bit as the
-			// forward pass computed it.
-			xin = ws.xs[1]
-			pre := ws.z[li-1]
-			if gn {
-				nt.layers[li-1].norm[1].affine(xin, pre, batch, l)
-				pre = xin
-			}
-			gelu(ws.help, xin, pre)
-		}
 		// z → (GroupNorm →) GELU.
 		dz := dout
 		if gn {
 			if !last {
-				ly.norm[1].affine(ws.a1, ws.z[li], batch, l) // a1 is free until the MLP
-				geluBack(ws.help, dz, ws.a1)
+				geluBack(ws.help, dz, ws.xs[2]) // γ·x̂ + β of this layer, from the previous iteration
 			}
 			ly.norm[1].backward(dz, ws.z[li], ws.rstdOf(li, 1), ws.nacc, batch, l)
 		} else if !last {
 			geluBack(ws.help, dz, ws.z[li])
+		}
+		xin := ws.xs[0]
+		if li > 0 {
+			// Recompute the layer input GELU(z) of the previous layer
+			// instead of keeping it (xs[1] and xs[2] are free once the
+			// projection is done); with GroupNorm GELU(γ·x̂ + β), bit for
+			// bit as the forward pass computed it, keeping γ·x̂ + β in
+			// xs[2] for the next iteration's GELU'.
+			xin = ws.xs[1]
+			pre := ws.z[li-1]
+			if gn {
+				pre = ws.xs[2]
+				nt.layers[li-1].norm[1].affine(pre, ws.z[li-1], batch, l)
+			}
+			gelu(ws.help, xin, pre)
 		}
 		// Soft gating: z = gate ⊙ x + MLP(a1).
 		for c := range w {

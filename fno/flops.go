@@ -14,9 +14,9 @@ package fno
 //   - complex mixing: 8·Width²·M forward, twice that backward;
 //   - with GroupNorm, although elementwise, its two norms per layer:
 //     14·Width·L forward (per norm and value: the sums of x and x², x̂ and
-//     γ·x̂ + β, 7) and 18·Width·L backward (the sums of d and d·x̂ and
+//     γ·x̂ + β, 7) and 16·Width·L backward (the sums of d and d·x̂ and
 //     d = a·d + b·x̂ + c, 7 per norm, plus the second norm's γ·x̂ + β
-//     recomputed twice, 4).
+//     recomputed, 2).
 func (c Config) FLOPs(length int) (forward, backward float64) {
 	l := float64(length)
 	m := float64(min(c.Modes, length/2+1))
@@ -65,7 +65,7 @@ func (c Config) FLOPs(length int) (forward, backward float64) {
 	backward += layers * (2*dftOne + 2*mix)
 	if c.GroupNorm {
 		forward += layers * 14 * w * l
-		backward += layers * 18 * w * l
+		backward += layers * 16 * w * l
 	}
 	return forward, backward
 }
