@@ -118,10 +118,11 @@
 // loss is a sum over traces), so a training step at any batch holds at
 // most Workers·Chunk traces (≈ 0.7 GB with 2 workers). GroupNorm keeps in
 // training, per layer, the normalized x̂ of the first norm (Width·L values:
-// 9.9 MB per trace at the published size, so ≈ 51.4 MB in all) and 1/σ per
-// trace and norm; the second norm's x̂ takes the place of its input z
-// (γ·x̂ + β is recomputed in the backward pass). Inference normalizes in
-// place and needs 8 bytes per trace and norm more.
+// 9.9 MB per trace at the published size; BenchmarkTrainStep's workspaces
+// go from 41.3 to 51.2 MB per trace) and 1/σ per trace and norm; the
+// second norm's x̂ takes the place of its input z (γ·x̂ + β is recomputed
+// in the backward pass). Inference normalizes in place and needs only
+// 8 bytes per trace and norm more.
 //
 // # Gradients
 //
