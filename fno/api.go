@@ -122,7 +122,8 @@ type Model struct {
 // complex normal with standard deviation sqrt(2/(in+out)) (real and
 // imaginary parts each sqrt(1/(in+out)), as torch's complex normal_), the
 // spectral bias real normal with the same standard deviation sqrt(2/(in+out));
-// soft-gating weights 1. Each tensor draws from its own PCG stream
+// soft-gating weights 1; GroupNorm weights γ 1 and biases β 0 (as
+// nn.GroupNorm). Each tensor draws from its own PCG stream
 // (seed, tensor index), so the draw does not depend on evaluation order.
 func New(cfg Config, seed uint64) (*Model, error) {
 	if err := cfg.Validate(); err != nil {

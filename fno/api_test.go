@@ -2,6 +2,7 @@ package fno
 
 import (
 	"math"
+	"strings"
 	"testing"
 
 	"github.com/noble-neuro/noble/internal/gemm"
@@ -30,15 +31,36 @@ func rel(a []float32, b []float64) float64 {
 // (OpenBLAS, vectorized GELU) and in float64 (math.Erf) on the same
 // parameters at an odd length: outputs and gradients agree to 1e-5
 // relative (float32 rounding over 12 layers and ~L-term DFT sums is
-// ~1e-6; the GELU approximation adds ≤ 1.5e-7 per activation).
+// ~1e-6; the GELU approximation adds ≤ 1.5e-7 per activation); also with
+// GroupNorm, its weights and biases moved away from 1 and 0.
 func TestFloat32MatchesFloat64(t *testing.T) {
+	for _, gn := range []bool{false, true} {
+		name := "published"
+		if gn {
+			name = "groupnorm"
+		}
+		t.Run(name, func(t *testing.T) { testFloat32MatchesFloat64(t, gn) })
+	}
+}
+
+func testFloat32MatchesFloat64(t *testing.T, gn bool) {
 	cfg := DefaultConfig()
+	cfg.GroupNorm = gn
 	const batch, l = 3, 301
 	m, err := New(cfg, 5)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer m.Close()
+	if gn {
+		for _, s := range cfg.tensors() {
+			if strings.HasPrefix(s.name, "fno_blocks.norm.") {
+				for i := range s.size {
+					m.Params[s.off+i] += float32(0.3 * math.Sin(float64(s.off+i)))
+				}
+			}
+		}
+	}
 	p64 := widen(m.Params)
 	n64 := newNet(cfg, p64, make([]float64, len(p64)))
 	x64 := randomSlice(batch*cfg.InChannels*l, 6)
@@ -129,11 +151,12 @@ func TestDeterministic(t *testing.T) {
 }
 
 // TestNoAllocs asserts that Forward, ForwardTrain, Backward and TrainBatch
-// allocate nothing after the first call at a given (batch, length). The
-// pure-Go gonum Sgemm (purego builds) starts goroutines per product, so
-// the guarantee holds for the OpenBLAS build only.
+// allocate nothing after the first call at a given (batch, length), with
+// and without GroupNorm. The pure-Go gonum Sgemm (CGO_ENABLED=0 builds)
+// starts goroutines per product, so the guarantee holds for the default
+// and OpenBLAS builds only.
 func TestNoAllocs(t *testing.T) {
-	if gemm.Backend != "openblas" {
+	if gemm.Backend == "gonum" {
 		t.Skipf("gemm backend %s allocates per product", gemm.Backend)
 	}
 	cfg := smallConfigs[0].cfg
@@ -155,7 +178,18 @@ func TestNoAllocs(t *testing.T) {
 	xb := make([]float32, big.InChannels*lb)
 	yb := make([]float32, lb)
 	var h1 Loss = H1Loss{}
+	gcfg := cfg
+	gcfg.GroupNorm = true
+	mg, _ := New(gcfg, 1)
+	defer mg.Close()
+	mg.Workers, mg.Chunk = 2, 3
 	for name, f := range map[string]func(){
+		"Forward/groupnorm":    func() { mg.Forward(dst, x, batch, l) },
+		"TrainBatch/groupnorm": func() { mg.TrainBatch(x, y, batch, l, 4) },
+		"ForwardTrain+Backward/groupnorm": func() {
+			mg.ForwardTrain(dst, x, batch, l)
+			mg.Backward(y)
+		},
 		"TrainBatchLoss/H1":        func() { m.TrainBatchLoss(x, y, batch, l, h1) },
 		"Forward/batch1/helper":    func() { mb.Forward(yb, xb, 1, lb) },
 		"TrainBatch/batch1/helper": func() { mb.TrainBatch(xb, yb, 1, lb, 2) },
@@ -190,6 +224,12 @@ func TestFLOPs(t *testing.T) {
 	f, _ = DefaultConfig().FLOPs(8583)
 	if f < 1.5e9 || f > 1.7e9 {
 		t.Fatalf("default forward FLOPs = %g", f)
+	}
+	// GroupNorm: 14·W·L forward and 16·W·L backward per layer.
+	cfg.GroupNorm = true
+	fg, bg := cfg.FLOPs(16)
+	if fg != wantF+2*14*4*16 || bg != wantB+2*16*4*16 {
+		t.Fatalf("GroupNorm FLOPs(16) = %g, %g, want %g, %g", fg, bg, wantF+2*14*4*16, wantB+2*16*4*16)
 	}
 }
 

@@ -73,8 +73,16 @@ func cpuSeconds() float64 {
 // BenchmarkTrainStep is a training step at batch 16 (the cpu preset's),
 // L = 8583: TrainBatch (forward, relative L4 loss, backward, chunked per
 // worker) and Adam.
-func BenchmarkTrainStep(b *testing.B) {
+func BenchmarkTrainStep(b *testing.B) { benchTrainStep(b, DefaultConfig()) }
+
+// BenchmarkTrainStepGroupNorm is BenchmarkTrainStep with Config.GroupNorm.
+func BenchmarkTrainStepGroupNorm(b *testing.B) {
 	cfg := DefaultConfig()
+	cfg.GroupNorm = true
+	benchTrainStep(b, cfg)
+}
+
+func benchTrainStep(b *testing.B, cfg Config) {
 	fwd, bwd := cfg.FLOPs(benchLength)
 	const batch = 16
 	m, _ := New(cfg, 1)

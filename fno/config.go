@@ -22,6 +22,14 @@ type Config struct {
 	ProjectionChannels int // hidden channels of the projection MLP (96)
 	MLPHidden          int // hidden channels of each layer's channel MLP (12)
 	OutChannels        int // output channels (1)
+
+	// GroupNorm adds two GroupNorm(1, Width) per layer, as neuraloperator's
+	// FNOBlocks with norm="group_norm": after the spectral convolution
+	// (bias included) before the linear skip is added, and after the
+	// channel-MLP sum before its GELU; each with a per-channel affine
+	// weight γ and bias β (see the package documentation). False is the
+	// published model.
+	GroupNorm bool
 }
 
 // DefaultConfig returns the published NOBLE architecture: 23 input channels
@@ -61,6 +69,9 @@ func (c Config) Validate() error {
 	// allocates it (float64: the int product could overflow).
 	w := float64(c.Width)
 	n := float64(c.Layers) * (2*w*w*float64(c.Modes) + w*w + 2*w*float64(c.MLPHidden))
+	if c.GroupNorm {
+		n += float64(c.Layers) * 4 * w
+	}
 	n += float64(c.InChannels+1)*float64(c.LiftingChannels) + float64(c.LiftingChannels)*w + w*float64(c.ProjectionChannels) + float64(c.ProjectionChannels)*float64(c.OutChannels)
 	if n > MaxParams {
 		return fmt.Errorf("%w: about %.3g parameters, more than %d", ErrConfig, n, MaxParams)
@@ -131,6 +142,15 @@ func (c Config) tensors() []tensorSpec {
 	}
 	for i := range c.Layers {
 		add(fmt.Sprintf("fno_blocks.channel_mlp_skips.%d.weight", i), 1, w, 1)
+	}
+	// FNOBlocks registers its ModuleList norm after channel_mlp_skips, so
+	// the norms follow them in the state dict: norm 2i after the spectral
+	// convolution of layer i, 2i+1 after its channel MLP.
+	if c.GroupNorm {
+		for j := range 2 * c.Layers {
+			add(fmt.Sprintf("fno_blocks.norm.%d.weight", j), w)
+			add(fmt.Sprintf("fno_blocks.norm.%d.bias", j), w)
+		}
 	}
 	add("projection.fcs.0.weight", c.ProjectionChannels, w, 1)
 	add("projection.fcs.0.bias", c.ProjectionChannels)

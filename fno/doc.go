@@ -31,13 +31,31 @@
 // one real bias per output channel. GELU is the exact erf form. Any L ≥ 1
 // is computed exactly: nothing is padded.
 //
+// With Config.GroupNorm (neuraloperator's norm="group_norm"; off in the
+// published model) each layer has two GroupNorm(1, Width), N_2i and
+// N_2i+1, as FNOBlocks.forward_with_postactivation applies them:
+//
+//	layer i:     h = N_2i(irfft(W_i ⊙ rfft(v)[:M]) + c_i) + S_i·v
+//	             a = GELU(h)                              (not on the last layer)
+//	             v = N_2i+1(U_i·GELU(P_i·a + p_i) + u_i + g_i ⊙ v)
+//	             v = GELU(v)                              (not on the last layer)
+//
+// N(x) = γ ⊙ (x − μ)/sqrt(σ² + 1e-5) + β, as torch.nn.GroupNorm with one
+// group: μ and the biased variance σ² per trace over all Width·L values
+// (float64 sums), γ and β one per channel (initialised to 1 and 0). The
+// spectral bias c_i is added before N_2i normalizes it, so its gradient is
+// that of the norm's input.
+//
 // # Parameters and interchange
 //
 // Model.Params and Model.Grad are flat float32 vectors in state-dict order;
 // StateDict, LoadStateDict and GradStateDict exchange them as Tensor values
 // named and shaped as the PyTorch state dict (complex weights with a
-// trailing dimension 2). New draws the published initialisation from a
-// seed. The tests of the interchange files (golden_test.go) compare this
+// trailing dimension 2). The GroupNorm parameters
+// fno_blocks.norm.{j}.{weight,bias} follow the soft gates, where
+// FNOBlocks registers its norm ModuleList (after channel_mlp_skips), so
+// that a state dict loads into the reference FNO by name. New draws the
+// published initialisation from a seed. The tests of the interchange files (golden_test.go) compare this
 // package with the PyTorch reference at the published size: output
 // relative error 2e-7, gradients 6e-7.
 //
@@ -98,7 +116,13 @@
 // in flight, plus 7.2 MB of private gradients per worker. TrainBatch
 // evaluates a batch Chunk traces at a time per worker (the relative Lp
 // loss is a sum over traces), so a training step at any batch holds at
-// most Workers·Chunk traces (≈ 0.7 GB with 2 workers).
+// most Workers·Chunk traces (≈ 0.7 GB with 2 workers). GroupNorm keeps in
+// training, per layer, the normalized x̂ of the first norm (Width·L values:
+// 9.9 MB per trace at the published size; BenchmarkTrainStep's workspaces
+// go from 41.3 to 51.2 MB per trace) and 1/σ per trace and norm; the
+// second norm's x̂ takes the place of its input z (γ·x̂ + β is recomputed
+// in the backward pass). Inference normalizes in place and needs only
+// 8 bytes per trace and norm more.
 //
 // # Gradients
 //
@@ -107,8 +131,11 @@
 // skip, soft gating, channel MLP, projection, through each GELU and the
 // relative L2 and L4 losses) against central differences in float64 on
 // small configurations at L = 16, 15, 8 (Nyquist mode kept) and 5 (modes
-// clipped); TestForwardReference compares the forward pass with a direct
-// complex-sum implementation of rfft/irfft. The engine is generic over
+// clipped), each also with GroupNorm (worst difference 2e-9);
+// TestForwardReference compares the forward pass with a direct
+// complex-sum implementation of rfft/irfft and of GroupNorm.
+// TestGoldenGroupNorm compares a small GroupNorm model with the PyTorch
+// reference (F.group_norm): output relative error 1e-7, gradients 3e-6. The engine is generic over
 // float32 and float64 for this purpose.
 //
 // # Training

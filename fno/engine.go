@@ -27,6 +27,13 @@ type workspace[T float] struct {
 	out         []T     // [Out][n] output before transposition (Out > 1)
 	pred        []T     // predictions of a TrainBatch chunk
 	help        *helper // nil, or the helper of a lone worker
+
+	// GroupNorm only (Config.GroupNorm). In training z[k] holds the
+	// normalized x̂ of the second norm of every layer instead of the
+	// pre-activation (which backward recomputes as γ·x̂ + β).
+	xh1  [][]T     // x̂ of each layer's first norm [Width][n] (training)
+	rstd []float64 // 1/σ per layer slot, norm and sample [slots][2][batch]
+	nacc []float64 // backward accumulators of dγ, dβ [2·Width] (training)
 }
 
 // reset sizes the workspace for (batch, l), keeping buffers when possible.
@@ -67,6 +74,19 @@ func (ws *workspace[T]) reset(cfg Config, batch, l int, train bool) {
 	if cfg.OutChannels > 1 {
 		ws.out = grow(ws.out, cfg.OutChannels*n)
 	}
+	if cfg.GroupNorm {
+		ws.rstd = grow(ws.rstd, nl*2*batch)
+		if train {
+			ws.xh1 = growBufs(ws.xh1, nl, w*n)
+			ws.nacc = grow(ws.nacc, 2*w)
+		}
+	}
+}
+
+// rstdOf returns the 1/σ of each sample of norm j (0, 1) of layer slot k.
+func (ws *workspace[T]) rstdOf(k, j int) []float64 {
+	o := (2*k + j) * ws.batch
+	return ws.rstd[o : o+ws.batch]
 }
 
 func growBufs[T float](b [][]T, k, n int) [][]T {
@@ -119,12 +139,12 @@ func (ws *workspace[T]) bytes() int {
 	n := len(ws.grid) + len(ws.a0) + len(ws.h0) + len(ws.big) + len(ws.p) + len(ws.ys) + len(ws.dxs) +
 		len(ws.wre) + len(ws.wim) + len(ws.a1) + len(ws.g) + len(ws.d1) + len(ws.d2) + len(ws.out) +
 		len(ws.dft.e) + len(ws.dft.o)
-	for _, bs := range [][][]T{ws.xs, ws.spec, ws.h1, ws.mh, ws.z} {
+	for _, bs := range [][][]T{ws.xs, ws.spec, ws.h1, ws.mh, ws.z, ws.xh1} {
 		for _, b := range bs {
 			n += len(b)
 		}
 	}
-	return n * sz
+	return n*sz + 8*(len(ws.rstd)+len(ws.nacc))
 }
 
 // forward runs the network on x ([batch][In][L]) into dst ([batch][Out][L]).
@@ -151,6 +171,7 @@ func (nt *net[T]) forward(ws *workspace[T], dst, x []T, batch, l int, train bool
 	nt.lift1.apply(ws.help, ws.xs[0], post, n, false)
 
 	invL := T(1) / T(l)
+	gn := cfg.GroupNorm
 	for li := range nt.layers {
 		ly := &nt.layers[li]
 		last := li == len(nt.layers)-1
@@ -165,6 +186,14 @@ func (nt *net[T]) forward(ws *workspace[T], dst, x []T, batch, l int, train bool
 		ws.dft.analysis(spec, xin, w*batch, ws.dft.c, ws.dft.s, invL)
 		mix(ws.ys, spec, ws.wre, ws.wim, w, batch, m)
 		ws.dft.synthesis(h1, ws.ys, w*batch, ws.dft.ca, ws.dft.sa, 1, false, ly.sbias, batch)
+		if gn {
+			// GroupNorm of the spectral convolution (its bias included).
+			xh := h1
+			if train {
+				xh = ws.xh1[k]
+			}
+			ly.norm[0].forward(h1, xh, h1, ws.rstdOf(k, 0), batch, l)
+		}
 		// + linear skip, GELU.
 		ly.skip.apply(ws.help, h1, xin, n, true)
 		a1 := h1
@@ -181,7 +210,7 @@ func (nt *net[T]) forward(ws *workspace[T], dst, x []T, batch, l int, train bool
 		}
 		ly.mlp0.applyGelu(ws.help, mh, g, a1, n)
 		zz := xout
-		if train && !last {
+		if train && (!last || gn) {
 			zz = ws.z[k]
 		}
 		// z = gate ⊙ x + b (the second MLP bias) + U·g.
@@ -189,6 +218,12 @@ func (nt *net[T]) forward(ws *workspace[T], dst, x []T, batch, l int, train bool
 			axpb(zz[c*n:(c+1)*n], xin[c*n:(c+1)*n], ly.gate[c], ly.mlp1.b[c])
 		}
 		mm(ws.help, false, false, w, n, cfg.MLPHidden, 1, ly.mlp1.w, cfg.MLPHidden, g, n, 1, zz, n)
+		if gn {
+			// GroupNorm: x̂ replaces z (kept in training), γ·x̂ + β
+			// goes to xout.
+			ly.norm[1].forward(xout, zz, zz, ws.rstdOf(k, 1), batch, l)
+			zz = xout
+		}
 		if !last {
 			gelu(ws.help, xout, zz)
 		}
@@ -255,21 +290,34 @@ func (nt *net[T]) backward(ws *workspace[T], dy []T) {
 	dout, dxin := ws.d1, ws.d2
 	nt.proj0.backward(ws.help, dout, ws.layerIn(nl), q, n, false)
 
+	gn := cfg.GroupNorm
 	for li := nl - 1; li >= 0; li-- {
 		ly := &nt.layers[li]
 		last := li == nl-1
+		// z → (GroupNorm →) GELU.
+		dz := dout
+		if gn {
+			if !last {
+				geluBack(ws.help, dz, ws.xs[2]) // γ·x̂ + β of this layer, from the previous iteration
+			}
+			ly.norm[1].backward(dz, ws.z[li], ws.rstdOf(li, 1), ws.nacc, batch, l)
+		} else if !last {
+			geluBack(ws.help, dz, ws.z[li])
+		}
 		xin := ws.xs[0]
 		if li > 0 {
 			// Recompute the layer input GELU(z) of the previous layer
-			// instead of keeping it (xs[1] is free once the projection
-			// is done).
+			// instead of keeping it (xs[1] and xs[2] are free once the
+			// projection is done); with GroupNorm GELU(γ·x̂ + β), bit for
+			// bit as the forward pass computed it, keeping γ·x̂ + β in
+			// xs[2] for the next iteration's GELU'.
 			xin = ws.xs[1]
-			gelu(ws.help, xin, ws.z[li-1])
-		}
-		// z → GELU.
-		dz := dout
-		if !last {
-			geluBack(ws.help, dz, ws.z[li])
+			pre := ws.z[li-1]
+			if gn {
+				pre = ws.xs[2]
+				nt.layers[li-1].norm[1].affine(pre, ws.z[li-1], batch, l)
+			}
+			gelu(ws.help, xin, pre)
 		}
 		// Soft gating: z = gate ⊙ x + MLP(a1).
 		for c := range w {
@@ -294,8 +342,12 @@ func (nt *net[T]) backward(ws *workspace[T], dy []T) {
 		if !last {
 			mul(dh1, ws.h1[li])
 		}
-		// Linear skip and spectral bias.
+		// Linear skip, GroupNorm, spectral bias: the bias's gradient is
+		// that of the norm's input.
 		ly.skip.backward(ws.help, dxin, xin, dh1, n, true)
+		if gn {
+			ly.norm[0].backward(dh1, ws.xh1[li], ws.rstdOf(li, 0), ws.nacc, batch, l)
+		}
 		for o := range w {
 			ly.dsbias[o] += T(sum64(dh1[o*n : (o+1)*n]))
 		}

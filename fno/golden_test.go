@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -356,5 +357,123 @@ func checkConverted(t *testing.T, golden, conv string) {
 	}
 	if meta.Extra["source"] != "test" {
 		t.Errorf("extra metadata = %v", meta.Extra)
+	}
+}
+
+// TestGoldenGroupNorm compares a small configuration with Config.GroupNorm
+// with tools/noble_torch.py (F.group_norm, written from neuraloperator's
+// FNOBlocks norm="group_norm") on the fly: outputs, the relative L4 loss
+// and every gradient within goldenTol, at L = 63 (modes truncated) and 32
+// (Nyquist mode kept). The GroupNorm weights and biases and the soft gates
+// are random so that the comparison is sensitive to them, and the norms'
+// state-dict names and places are checked against neuraloperator's
+// (FNOBlocks.norm, a ModuleList of nn.GroupNorm registered after
+// channel_mlp_skips inside fno_blocks). It needs PyTorch and is skipped
+// without it.
+func TestGoldenGroupNorm(t *testing.T) {
+	t.Parallel()
+	py := torchPython(t)
+	script := filepath.Join(testutil.RepoRoot(t), "tools", "noble_torch.py")
+	cfg := smallConfig()
+	cfg.GroupNorm = true
+	m, err := New(cfg, 11)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	// The reference's names, in the reference's order within fno_blocks.
+	sd := m.StateDict()
+	var names []string
+	for _, ts := range sd {
+		if strings.HasPrefix(ts.Name, "fno_blocks.") {
+			names = append(names, ts.Name)
+		}
+	}
+	var want []string
+	for _, kind := range []string{"convs", "fno_skips", "channel_mlp", "channel_mlp_skips", "norm"} {
+		for _, n := range names {
+			if strings.HasPrefix(n, "fno_blocks."+kind+".") {
+				want = append(want, n)
+			}
+		}
+	}
+	if !slices.Equal(names, want) {
+		t.Errorf("fno_blocks tensors in the order %v, want FNOBlocks' registration order %v", names, want)
+	}
+	rng := rand.New(rand.NewPCG(11, 1))
+	norms := 0
+	for i := range sd {
+		name := sd[i].Name
+		if rest, ok := strings.CutPrefix(name, "fno_blocks.norm."); ok {
+			j := norms / 2
+			if wantName := fmt.Sprintf("%d.%s", j, map[bool]string{true: "weight", false: "bias"}[norms%2 == 0]); rest != wantName {
+				t.Errorf("norm tensor %d is %q, want fno_blocks.norm.%s", norms, name, wantName)
+			}
+			if !slices.Equal(sd[i].Shape, []int{cfg.Width}) {
+				t.Errorf("%s: shape %v, want [%d]", name, sd[i].Shape, cfg.Width)
+			}
+			init := float32(0)
+			if strings.HasSuffix(name, ".weight") {
+				init = 1
+			}
+			for j := range sd[i].Data {
+				if sd[i].Data[j] != init {
+					t.Fatalf("New: %s[%d] = %g, want %g (nn.GroupNorm's initialisation)", name, j, sd[i].Data[j], init)
+				}
+				sd[i].Data[j] = float32(init + 0.5*float32(rng.NormFloat64()))
+			}
+			norms++
+		}
+		if strings.Contains(name, "channel_mlp_skips") {
+			for j := range sd[i].Data {
+				sd[i].Data[j] = float32(0.5 + rng.Float64())
+			}
+		}
+	}
+	if norms != 4*cfg.Layers {
+		t.Errorf("%d GroupNorm tensors, want %d", norms, 4*cfg.Layers)
+	}
+	if err := m.LoadStateDict(sd); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	wpath := filepath.Join(dir, "w.safetensors")
+	if err := SaveFile(wpath, m, Metadata{}); err != nil {
+		t.Fatal(err)
+	}
+	for _, length := range []int{63, 32} {
+		t.Run(fmt.Sprintf("L%d", length), func(t *testing.T) {
+			const batch = 2
+			x := make([]float32, batch*cfg.InChannels*length)
+			y := make([]float32, batch*length)
+			for i := range x {
+				x[i] = float32(rng.NormFloat64())
+			}
+			for i := range y {
+				y[i] = float32(-0.065 + 0.02*rng.NormFloat64())
+			}
+			base := filepath.Join(dir, fmt.Sprintf("L%d", length))
+			if err := npy.WriteFileFloat32(base+"_x.npy", []int{batch, cfg.InChannels, length}, x); err != nil {
+				t.Fatal(err)
+			}
+			if err := npy.WriteFileFloat32(base+"_y.npy", []int{batch, 1, length}, y); err != nil {
+				t.Fatal(err)
+			}
+			cmd := exec.Command(py, script, "--eval", "--weights", wpath, "--input", base+"_x.npy",
+				"--out", base+"_out.npy", "--target", base+"_y.npy", "--grad", base+"_g.safetensors")
+			if out, err := cmd.CombinedOutput(); err != nil {
+				t.Fatalf("%s: %v\n%s", script, err, out)
+			}
+			ref, err := npy.ReadFile(base + "_out.npy")
+			if err != nil {
+				t.Fatal(err)
+			}
+			grads, gmeta, err := safetensors.ReadFile(base + "_g.safetensors")
+			if err != nil {
+				t.Fatal(err)
+			}
+			loss, _ := strconv.ParseFloat(gmeta["loss"], 64)
+			checkAgainst(t, m, x, y, batch, length, ref.F64, loss, grads)
+		})
 	}
 }

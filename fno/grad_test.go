@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/cmplx"
 	"math/rand/v2"
+	"slices"
 	"testing"
 )
 
@@ -22,6 +23,22 @@ var smallConfigs = []struct {
 	{"L2", Config{InChannels: 2, Width: 3, Layers: 2, Modes: 5, LiftingChannels: 5, ProjectionChannels: 4, MLPHidden: 2, OutChannels: 1}, 2},
 	{"L1", Config{InChannels: 2, Width: 3, Layers: 2, Modes: 5, LiftingChannels: 5, ProjectionChannels: 4, MLPHidden: 2, OutChannels: 1}, 1},
 }
+
+// exactConfigs are smallConfigs and, with GroupNorm, those at L = 16, 15,
+// 8 and 5.
+var exactConfigs = func() []struct {
+	name string
+	cfg  Config
+	l    int
+} {
+	cs := slices.Clone(smallConfigs)
+	for _, tc := range smallConfigs[:4] {
+		tc.name += "/groupnorm"
+		tc.cfg.GroupNorm = true
+		cs = append(cs, tc)
+	}
+	return cs
+}()
 
 // randomNet returns a float64 network with all parameters (gates and
 // biases included) drawn at random so that no term of the gradient
@@ -48,7 +65,8 @@ func randomSlice(n int, seed uint64) []float64 {
 // refForward is an independent, direct implementation of the FNO forward
 // pass in float64 on [batch][channel][L] arrays, with the spectral
 // convolution written from the definitions of torch.fft.rfft and irfft
-// (norm="forward") as complex sums.
+// (norm="forward") as complex sums, and GroupNorm(1, C) from the
+// definition of torch.nn.GroupNorm (two-pass mean and biased variance).
 func refForward(nt *net[float64], x []float64, batch, l int) []float64 {
 	cfg := nt.cfg
 	gelu1 := func(v float64) float64 { return 0.5 * v * (1 + math.Erf(v/math.Sqrt2)) }
@@ -68,6 +86,27 @@ func refForward(nt *net[float64], x []float64, batch, l int) []float64 {
 			}
 		}
 		return y
+	}
+	// norm applies GroupNorm(1, C) with parameters gn to x in place.
+	norm := func(gn groupNorm[float64], x [][]float64) {
+		var s, v float64
+		for _, r := range x {
+			for _, u := range r {
+				s += u
+			}
+		}
+		mu := s / float64(len(x)*l)
+		for _, r := range x {
+			for _, u := range r {
+				v += (u - mu) * (u - mu)
+			}
+		}
+		sd := math.Sqrt(v/float64(len(x)*l) + 1e-5)
+		for c, r := range x {
+			for t := range r {
+				r[t] = (r[t]-mu)/sd*gn.w[c] + gn.b[c]
+			}
+		}
 	}
 	act := func(x [][]float64) [][]float64 {
 		y := make([][]float64, len(x))
@@ -130,6 +169,9 @@ func refForward(nt *net[float64], x []float64, batch, l int) []float64 {
 					spec[o][t] = s + ly.sbias[o]
 				}
 			}
+			if cfg.GroupNorm {
+				norm(ly.norm[0], spec)
+			}
 			skip := conv1(ly.skip, h)
 			for o := range w {
 				for t := range l {
@@ -144,6 +186,9 @@ func refForward(nt *net[float64], x []float64, batch, l int) []float64 {
 				for t := range l {
 					z[o][t] += ly.gate[o] * h[o][t]
 				}
+			}
+			if cfg.GroupNorm {
+				norm(ly.norm[1], z)
 			}
 			if !last {
 				z = act(z)
@@ -162,7 +207,7 @@ func refForward(nt *net[float64], x []float64, batch, l int) []float64 {
 // matrix products, channel-major layout) with the direct implementation,
 // in float64: they agree to rounding, 1e-11 relative.
 func TestForwardReference(t *testing.T) {
-	for _, tc := range smallConfigs {
+	for _, tc := range exactConfigs {
 		t.Run(tc.name, func(t *testing.T) {
 			const batch = 2
 			nt := randomNet(tc.cfg, 1)
@@ -187,12 +232,13 @@ func TestForwardReference(t *testing.T) {
 
 // TestGradient checks every parameter gradient of the whole model (lifting,
 // spectral weights and bias, linear skip, channel MLP, soft gating,
-// projection, through every GELU and the relative L4 loss) against central
+// projection, the GroupNorm weights and biases, through every GELU and
+// GroupNorm and the relative L2 and L4 losses) against central
 // differences in float64. With h = 1e-5 the truncation error is O(h²)·(third derivative)
 // ≈ 1e-10 and the rounding error ε·|loss|/h ≈ 1e-11, so agreement within
 // 1e-7 absolute + 1e-6 relative would expose any wrong term.
 func TestGradient(t *testing.T) {
-	for _, tc := range smallConfigs {
+	for _, tc := range exactConfigs {
 		for _, p := range []int{2, 4} {
 			t.Run(fmt.Sprintf("%s/p%d", tc.name, p), func(t *testing.T) {
 				const batch = 2

@@ -49,6 +49,9 @@ type configJSON struct {
 	ProjectionChannels int `json:"projection_channels"`
 	MLPHidden          int `json:"mlp_hidden"`
 	OutChannels        int `json:"out_channels"`
+	// GroupNorm is left out when false, so that files of the published
+	// architecture are unchanged and older files load as false.
+	GroupNorm bool `json:"group_norm,omitempty"`
 }
 
 // Save writes m and meta to w as a model file: a safetensors file (package
@@ -60,7 +63,9 @@ type configJSON struct {
 //	"noble.format"   "noble-fno/1"
 //	"noble.config"   the Config: {"in_channels":23,"width":24,"layers":12,
 //	                 "modes":129,"lifting_channels":48,"projection_channels":96,
-//	                 "mlp_hidden":12,"out_channels":1}
+//	                 "mlp_hidden":12,"out_channels":1}, with
+//	                 "group_norm":true appended when Config.GroupNorm
+//	                 (absent: false)
 //	"noble.protocol" the input protocol (surrogate.Protocol), if given
 //	"noble.scaling"  the F-I embedding's min-max scaling (surrogate.Scaling),
 //	                 if given
@@ -211,7 +216,8 @@ func strictJSON(s string, v any) error {
 // and LiftingChannels, fno_blocks.convs.0.weight[.tensor] for Width and
 // Modes, the highest fno_blocks.convs.{i}.bias for Layers,
 // fno_blocks.channel_mlp.0.fcs.0.weight for MLPHidden, projection.fcs.0.weight
-// and projection.fcs.1.weight for the projection). Errors name the missing
+// and projection.fcs.1.weight for the projection, the presence of
+// fno_blocks.norm.0.weight for GroupNorm). Errors name the missing
 // or malformed tensor and wrap ErrStateDict. It does not check the other
 // tensors (LoadStateDict does).
 func InferConfig(ts []Tensor) (Config, error) {
@@ -264,6 +270,7 @@ func InferConfig(ts []Tensor) (Config, error) {
 		return Config{}, err
 	}
 	c.ProjectionChannels, c.OutChannels = p0[0], p1[0]
+	_, c.GroupNorm = byName["fno_blocks.norm.0.weight"]
 	if err := c.Validate(); err != nil {
 		return Config{}, fmt.Errorf("%w: shapes imply %w", ErrStateDict, err)
 	}
@@ -292,6 +299,10 @@ func checkConfig(cfg Config, ts []Tensor) error {
 		if f.want != f.got {
 			return fmt.Errorf("%w: config %s = %d but tensor %q implies %d", ErrStateDict, f.field, f.want, f.tensor, f.got)
 		}
+	}
+	if cfg.GroupNorm != got.GroupNorm {
+		return fmt.Errorf("%w: config group_norm = %v but tensor \"fno_blocks.norm.0.weight\" is %s",
+			ErrStateDict, cfg.GroupNorm, map[bool]string{true: "present", false: "absent"}[got.GroupNorm])
 	}
 	if cfg.Layers != got.Layers {
 		return fmt.Errorf("%w: config layers = %d but the highest layer tensor is \"fno_blocks.convs.%d.bias\" (%d layers)",

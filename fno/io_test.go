@@ -125,6 +125,21 @@ func TestLoadErrors(t *testing.T) {
 			md[MetaConfig] = strings.Replace(md[MetaConfig], `"layers":3`, `"layers":12`, 1)
 			return ts
 		}, `config layers = 12 but the highest layer tensor is "fno_blocks.convs.2.bias"`},
+		{"group_norm without norm tensors", func(ts []safetensors.Tensor, md map[string]string) []safetensors.Tensor {
+			md[MetaConfig] = strings.Replace(md[MetaConfig], `}`, `,"group_norm":true}`, 1)
+			return ts
+		}, `config group_norm = true but tensor "fno_blocks.norm.0.weight" is absent`},
+		{"norm tensors without group_norm", func(ts []safetensors.Tensor, md map[string]string) []safetensors.Tensor {
+			g := smallConfig()
+			g.GroupNorm = true
+			m, _ := New(g, 1)
+			for _, t := range m.StateDict() {
+				if strings.HasPrefix(t.Name, "fno_blocks.norm.") {
+					ts = append(ts, safetensors.Tensor(t))
+				}
+			}
+			return ts
+		}, `config group_norm = false but tensor "fno_blocks.norm.0.weight" is present`},
 		{"in channels mismatch", func(ts []safetensors.Tensor, md map[string]string) []safetensors.Tensor {
 			md[MetaConfig] = strings.Replace(md[MetaConfig], `"in_channels":23`, `"in_channels":22`, 1)
 			return ts
@@ -225,9 +240,58 @@ func TestSaveLoadFile(t *testing.T) {
 	}
 }
 
+// TestSaveLoadGroupNorm: a model with GroupNorm round-trips through a
+// model file, whose config records "group_norm":true; files without the
+// field (all older ones) load as GroupNorm false.
+func TestSaveLoadGroupNorm(t *testing.T) {
+	t.Parallel()
+	cfg := smallConfig()
+	cfg.GroupNorm = true
+	m, err := New(cfg, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range m.Params {
+		m.Params[i] += float32(i%7) * 0.01 // norm parameters away from 1, 0
+	}
+	var b bytes.Buffer
+	if err := Save(&b, m, Metadata{}); err != nil {
+		t.Fatal(err)
+	}
+	_, md, err := safetensors.Read(bytes.NewReader(b.Bytes()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `{"in_channels":23,"width":6,"layers":3,"modes":20,"lifting_channels":8,"projection_channels":10,"mlp_hidden":3,"out_channels":1,"group_norm":true}`
+	if md[MetaConfig] != want {
+		t.Errorf("config metadata = %s, want %s", md[MetaConfig], want)
+	}
+	m2, _, err := Load(bytes.NewReader(b.Bytes()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m2.Config() != cfg {
+		t.Errorf("config = %+v, want %+v", m2.Config(), cfg)
+	}
+	for i := range m.Params {
+		if math.Float32bits(m.Params[i]) != math.Float32bits(m2.Params[i]) {
+			t.Fatalf("parameter %d = %g, want %g", i, m2.Params[i], m.Params[i])
+		}
+	}
+	old, _, err := LoadFile(filepath.Join("testdata", "golden_small.safetensors"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if old.Config().GroupNorm {
+		t.Error("a file without group_norm loads with GroupNorm true")
+	}
+}
+
 func TestInferConfig(t *testing.T) {
 	t.Parallel()
-	for _, cfg := range []Config{smallConfig(), DefaultConfig()} {
+	gn := smallConfig()
+	gn.GroupNorm = true
+	for _, cfg := range []Config{smallConfig(), DefaultConfig(), gn} {
 		m, err := New(cfg, 1)
 		if err != nil {
 			t.Fatal(err)

@@ -36,6 +36,15 @@ type layer[T float] struct {
 	skip          conv[T]
 	mlp0, mlp1    conv[T]
 	gate, dgate   []T // [Width] soft-gating weights
+	// GroupNorm (nil without): norm[0] after the spectral convolution,
+	// norm[1] after the channel MLP.
+	norm [2]groupNorm[T]
+}
+
+// groupNorm holds the affine parameters of one GroupNorm(1, Width).
+type groupNorm[T float] struct {
+	w, b   []T // γ, β [Width]
+	dw, db []T
 }
 
 // net is the model over element type T: parameters p and gradients g are
@@ -84,6 +93,15 @@ func newNet[T float](cfg Config, p, g []T) *net[T] {
 	for i := range n.layers {
 		n.layers[i].gate, n.layers[i].dgate = next()
 	}
+	if cfg.GroupNorm {
+		for i := range n.layers {
+			for j := range n.layers[i].norm {
+				gn := &n.layers[i].norm[j]
+				gn.w, gn.dw = next()
+				gn.b, gn.db = next()
+			}
+		}
+	}
 	n.proj0 = mk(w, cfg.ProjectionChannels, true)
 	n.proj1 = mk(cfg.ProjectionChannels, cfg.OutChannels, true)
 	if idx != len(n.specs) {
@@ -108,10 +126,13 @@ func initParams[T float](n *net[T], seed uint64) {
 			for j := range dst {
 				dst[j] = T(rng.NormFloat64() * std)
 			}
-		case strings.HasPrefix(name, "fno_blocks.channel_mlp_skips."):
+		case strings.HasPrefix(name, "fno_blocks.channel_mlp_skips."),
+			strings.HasPrefix(name, "fno_blocks.norm.") && strings.HasSuffix(name, ".weight"):
 			for j := range dst {
 				dst[j] = 1
 			}
+		case strings.HasPrefix(name, "fno_blocks.norm."): // GroupNorm bias
+			clear(dst)
 		default: // Conv1d weight [out, in, 1] or bias [out]: fan_in = in
 			fanIn := 0
 			if strings.HasSuffix(name, ".weight") {
@@ -135,7 +156,9 @@ func (m *Model) Config() Config { return m.cfg }
 // fno_blocks.convs.{i}.weight.tensor [Width, Width, Modes, 2] and
 // fno_blocks.convs.{i}.bias [Width, 1]; fno_blocks.fno_skips.{i}.conv.weight
 // [Width, Width, 1]; fno_blocks.channel_mlp.{i}.fcs.{0,1}.{weight,bias};
-// fno_blocks.channel_mlp_skips.{i}.weight [1, Width, 1];
+// fno_blocks.channel_mlp_skips.{i}.weight [1, Width, 1]; with
+// Config.GroupNorm, fno_blocks.norm.{j}.{weight,bias} [Width] for
+// j = 0 … 2·Layers−1 (2i and 2i+1 are layer i's two norms);
 // projection.fcs.{0,1}.{weight,bias}. 1×1 convolution weights are
 // [out, in, 1], biases [out]. It allocates.
 func (m *Model) StateDict() []Tensor { return m.dict(m.Params) }

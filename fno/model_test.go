@@ -3,6 +3,7 @@ package fno
 import (
 	"errors"
 	"math"
+	"strings"
 	"testing"
 )
 
@@ -22,6 +23,52 @@ func TestNumParams(t *testing.T) {
 	}
 	if n != 1803001 {
 		t.Fatalf("state dict holds %d values, want 1803001", n)
+	}
+}
+
+// TestNumParamsGroupNorm: GroupNorm adds γ and β [Width] to each of the
+// 2·Layers norms (1,803,001 + 12·2·2·24), initialised to 1 and 0, and the
+// parameter bound of Validate counts them.
+func TestNumParamsGroupNorm(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.GroupNorm = true
+	const want = 1803001 + 12*2*2*24
+	if got := cfg.NumParams(); got != want {
+		t.Fatalf("NumParams() = %d, want %d", got, want)
+	}
+	m, err := New(cfg, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, norms := 0, 0
+	for _, ts := range m.StateDict() {
+		n += len(ts.Data)
+		if strings.HasPrefix(ts.Name, "fno_blocks.norm.") {
+			norms++
+			init := float32(0)
+			if strings.HasSuffix(ts.Name, ".weight") {
+				init = 1
+			}
+			for _, v := range ts.Data {
+				if v != init {
+					t.Fatalf("%s = %g, want %g", ts.Name, v, init)
+				}
+			}
+		}
+	}
+	if n != want || norms != 4*cfg.Layers {
+		t.Fatalf("state dict holds %d values in %d norm tensors, want %d in %d", n, norms, want, 4*cfg.Layers)
+	}
+	// A configuration just under MaxParams without the norms is over it
+	// with them: Layers·(2W²M + W² + 2WH + 4W) with W = 1, H = 1.
+	c := Config{InChannels: 1, Width: 1, Layers: 1 << 16, Modes: 1, LiftingChannels: 1, ProjectionChannels: 1, MLPHidden: 1, OutChannels: 1}
+	c.Modes = (MaxParams/c.Layers - 5) / 2 // 2M + 1 + 2 ≤ MaxParams/Layers − 2
+	if err := c.Validate(); err != nil {
+		t.Fatalf("Validate without GroupNorm: %v", err)
+	}
+	c.GroupNorm = true
+	if err := c.Validate(); !errors.Is(err, ErrConfig) {
+		t.Errorf("Validate with GroupNorm = %v, want ErrConfig", err)
 	}
 }
 

@@ -53,6 +53,8 @@ type ModelConfig struct {
 	ProjectionChannels int `json:"projection_channels"`
 	MLPHidden          int `json:"mlp_hidden"`
 	OutChannels        int `json:"out_channels"`
+
+	GroupNorm bool `json:"group_norm,omitempty"` // absent: false
 }
 
 // Limits are the request limits a client must respect.

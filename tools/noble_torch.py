@@ -19,6 +19,14 @@ this script are two independent readings of the same specification:
   projection: 1x1 conv 24->96 (bias), GELU, 1x1 conv 96->1 (bias)
   GELU is the exact erf form. Loss: relative Lp summed over the batch.
 
+  Option group_norm (noble.config "group_norm": true; fno.Config.GroupNorm),
+  neuraloperator's norm="group_norm": two GroupNorm(1, W) per layer,
+  F.group_norm with eps 1e-5 and affine weight/bias [W] named
+  fno_blocks.norm.{2i,2i+1}.{weight,bias} (after the soft gates in the
+  state dict):
+      x = norm_{2i}(spec) + skip_fno; GELU unless last
+      x = norm_{2i+1}(fc1(GELU(fc0(x))) + skip_mlp); GELU unless last
+
 Parameters are held by their PyTorch state-dict names (lifting.fcs.0.weight,
 fno_blocks.convs.3.weight.tensor, ...); complex spectral weights are stored as
 real tensors [in, out, modes, 2] (real, imaginary), as the model files of
@@ -47,9 +55,10 @@ Usage (Debian: apt-get install python3-torch; run with /usr/bin/python3):
       ([B, 23, L] float32), writes the output as float64 npy, and with a
       target the relative Lp loss gradient as an F32 safetensors file. Used by
       the default-configuration golden test, which generates its data on the
-      fly because the full model's files are too large to commit.
+      fly because the full model's files are too large to commit, and by the
+      GroupNorm golden test.
 
-  noble_torch.py --bench [--batch 1,8,64] [--threads 2]
+  noble_torch.py --bench [--batch 1,8,64] [--threads 2] [--group-norm]
       Times this implementation on the default configuration at L = 8583 in
       float32 (the speed reference of the issue): forward per trace without
       autograd, and a training step (forward, relative L4 loss, backward) per
@@ -172,6 +181,9 @@ def param_shapes(cfg):
               (f"fno_blocks.channel_mlp.{i}.fcs.1.bias", [W])]
     for i in range(cfg["layers"]):
         s += [(f"fno_blocks.channel_mlp_skips.{i}.weight", [1, W, 1])]
+    if cfg.get("group_norm"):
+        for j in range(2 * cfg["layers"]):
+            s += [(f"fno_blocks.norm.{j}.weight", [W]), (f"fno_blocks.norm.{j}.bias", [W])]
     s += [("projection.fcs.0.weight", [cfg["projection_channels"], W, 1]),
           ("projection.fcs.0.bias", [cfg["projection_channels"]]),
           ("projection.fcs.1.weight", [cfg["out_channels"], cfg["projection_channels"], 1]),
@@ -184,7 +196,8 @@ def init_params(cfg, seed, random_gates=False):
     (uniform +-1/sqrt(fan_in) for weight and bias), spectral weights complex
     normal with std sqrt(2/(in+out)) (each part std sqrt(1/(in+out))), spectral
     bias normal with the same std, gates 1 (or U(0.5, 1.5) with random_gates,
-    so that a test is sensitive to them). Returned as float32 numpy arrays."""
+    so that a test is sensitive to them), GroupNorm weights 1 and biases 0.
+    Returned as float32 numpy arrays."""
     g = torch.Generator().manual_seed(seed)
     W = cfg["width"]
     std = math.sqrt(2.0 / (W + W))
@@ -194,6 +207,9 @@ def init_params(cfg, seed, random_gates=False):
             t = torch.randn(shape, generator=g, dtype=torch.float64) * (std / math.sqrt(2))
         elif ".convs." in name:  # spectral bias
             t = torch.randn(shape, generator=g, dtype=torch.float64) * std
+        elif ".norm." in name:
+            t = torch.ones(shape, dtype=torch.float64) if name.endswith(".weight") \
+                else torch.zeros(shape, dtype=torch.float64)
         elif "channel_mlp_skips" in name:
             if random_gates:
                 t = 0.5 + torch.rand(shape, generator=g, dtype=torch.float64)
@@ -220,7 +236,8 @@ def infer_config(params):
                 lifting_channels=params["lifting.fcs.0.weight"].shape[0],
                 projection_channels=params["projection.fcs.0.weight"].shape[0],
                 mlp_hidden=params["fno_blocks.channel_mlp.0.fcs.0.weight"].shape[0],
-                out_channels=params["projection.fcs.1.weight"].shape[0])
+                out_channels=params["projection.fcs.1.weight"].shape[0],
+                group_norm="fno_blocks.norm.0.weight" in params)
 
 
 def conv1x1(x, w, b=None):
@@ -251,8 +268,15 @@ def spectral(x, wri, bias, modes):
     return torch.fft.irfft(o, n=L, dim=-1, norm="forward") + bias[None]
 
 
+def group_norm(x, P, j):
+    """GroupNorm with one group: per sample, mean and biased variance over
+    all channels and positions, eps 1e-5, per-channel affine."""
+    return F.group_norm(x, 1, P[f"fno_blocks.norm.{j}.weight"], P[f"fno_blocks.norm.{j}.bias"], eps=1e-5)
+
+
 def forward(P, cfg, x):
     B, C, L = x.shape
+    gn = cfg.get("group_norm", False)
     grid = torch.linspace(0, 1, L + 1, dtype=torch.float32)[:-1].to(x.dtype)
     x = torch.cat([x, grid[None, None, :].expand(B, 1, L)], dim=1)
     x = conv1x1(x, P["lifting.fcs.0.weight"], P["lifting.fcs.0.bias"])
@@ -262,12 +286,17 @@ def forward(P, cfg, x):
         b = "fno_blocks."
         skip_fno = conv1x1(x, P[f"{b}fno_skips.{i}.conv.weight"])
         skip_mlp = P[f"{b}channel_mlp_skips.{i}.weight"] * x
-        x = spectral(x, P[f"{b}convs.{i}.weight.tensor"], P[f"{b}convs.{i}.bias"], cfg["modes"]) + skip_fno
+        spec = spectral(x, P[f"{b}convs.{i}.weight.tensor"], P[f"{b}convs.{i}.bias"], cfg["modes"])
+        if gn:
+            spec = group_norm(spec, P, 2 * i)
+        x = spec + skip_fno
         if i < n - 1:
             x = gelu(x)
         h = conv1x1(x, P[f"{b}channel_mlp.{i}.fcs.0.weight"], P[f"{b}channel_mlp.{i}.fcs.0.bias"])
         h = conv1x1(gelu(h), P[f"{b}channel_mlp.{i}.fcs.1.weight"], P[f"{b}channel_mlp.{i}.fcs.1.bias"])
         x = h + skip_mlp
+        if gn:
+            x = group_norm(x, P, 2 * i + 1)
         if i < n - 1:
             x = gelu(x)
     x = conv1x1(x, P["projection.fcs.0.weight"], P["projection.fcs.0.bias"])
@@ -297,8 +326,11 @@ def evaluate(params, cfg, x, y=None, p=4):
 
 
 def config_meta(cfg):
+    c = {k: cfg[k] for k in CONFIG_KEYS}
+    if cfg.get("group_norm"):
+        c["group_norm"] = True
     return {"format": "pt", "noble.format": "noble-fno/1",
-            "noble.config": json.dumps({k: cfg[k] for k in CONFIG_KEYS}, separators=(",", ":"))}
+            "noble.config": json.dumps(c, separators=(",", ":"))}
 
 
 def golden(outdir):
@@ -321,10 +353,10 @@ def golden(outdir):
         print(f"L={L}: loss {loss:.17g}, |out| {np.linalg.norm(out):.6g}", file=sys.stderr)
 
 
-def bench(batches, threads):
+def bench(batches, threads, gn=False):
     import time
     torch.set_num_threads(threads)
-    cfg = DEFAULT_CONFIG
+    cfg = dict(DEFAULT_CONFIG, group_norm=gn)
     L = 8583
     params = init_params(cfg, seed=0)
     P = {k: torch.tensor(v, requires_grad=True) for k, v in params}
@@ -349,7 +381,7 @@ def bench(batches, threads):
             n += 1
         step = (time.perf_counter() - t0) / n / B
         stepc = (time.process_time() - c0) / n / B
-        print(f"torch {torch.__version__} threads {threads} batch {B}: forward {fwd*1e3:.1f} ms/trace "
+        print(f"torch {torch.__version__} threads {threads}{' group_norm' if gn else ''} batch {B}: forward {fwd*1e3:.1f} ms/trace "
               f"({fwdc*1e3:.1f} CPU), training step {step*1e3:.1f} ms/trace ({stepc*1e3:.1f} CPU)")
 
 
@@ -513,6 +545,7 @@ def main():
     ap.add_argument("--bench", action="store_true")
     ap.add_argument("--batch", default="1,8,64", help="--bench batch sizes")
     ap.add_argument("--threads", type=int, default=2, help="--bench torch threads")
+    ap.add_argument("--group-norm", action="store_true", help="--bench with two GroupNorms per layer")
     ap.add_argument("--featloss", metavar="IN.json", help="feature losses of package featloss")
     a = ap.parse_args()
     if a.featloss:
@@ -525,7 +558,7 @@ def main():
             json.dump(res, f)
         return
     if a.bench:
-        bench([int(b) for b in a.batch.split(",")], a.threads)
+        bench([int(b) for b in a.batch.split(",")], a.threads, a.group_norm)
         return
     torch.set_num_threads(1)
     if a.golden:

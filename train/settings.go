@@ -217,7 +217,9 @@ type Settings struct {
 }
 
 // ModelConfig is fno.Config with JSON names; zero fields mean the published
-// architecture's value.
+// architecture's value. Like the rest of the architecture, GroupNorm is
+// fixed for a run; config.json leaves it out when false, so runs from
+// before it resume unchanged.
 type ModelConfig struct {
 	Width              int `json:"width"`               // [24]
 	Layers             int `json:"layers"`              // [12]
@@ -225,6 +227,9 @@ type ModelConfig struct {
 	LiftingChannels    int `json:"lifting_channels"`    // [48]
 	ProjectionChannels int `json:"projection_channels"` // [96]
 	MLPHidden          int `json:"mlp_hidden"`          // [12]
+	// GroupNorm adds two GroupNorm(1, Width) per Fourier layer
+	// (fno.Config.GroupNorm, neuraloperator's norm="group_norm") [false].
+	GroupNorm bool `json:"group_norm,omitempty"`
 }
 
 // FNO returns the operator configuration (23 input channels, 1 output).
@@ -232,7 +237,7 @@ func (c ModelConfig) FNO() fno.Config {
 	return fno.Config{
 		InChannels: surrogate.Channels, Width: c.Width, Layers: c.Layers, Modes: c.Modes,
 		LiftingChannels: c.LiftingChannels, ProjectionChannels: c.ProjectionChannels,
-		MLPHidden: c.MLPHidden, OutChannels: 1,
+		MLPHidden: c.MLPHidden, OutChannels: 1, GroupNorm: c.GroupNorm,
 	}
 }
 

@@ -34,6 +34,10 @@ func TestSettingsResolved(t *testing.T) {
 		c.CheckpointBatches != 16 || c.LR != 0.004 || c.Model.Width != 8 || c.Model.Layers != 12 {
 		t.Errorf("cpu preset with epochs 7, width 8 = %+v", c)
 	}
+	g, err := Settings{Model: ModelConfig{GroupNorm: true}}.Resolved()
+	if f := g.Model.FNO(); err != nil || !f.GroupNorm || f.NumParams() != 1803001+12*2*2*24 {
+		t.Errorf("group_norm: %+v (%v)", g.Model, err)
+	}
 	a, err := Settings{TracesPerEpoch: -5, Preset: "cpu"}.Resolved()
 	if err != nil || a.TracesPerEpoch != -1 {
 		t.Errorf("traces_per_epoch -5 → %d (%v), want -1 (all)", a.TracesPerEpoch, err)

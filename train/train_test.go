@@ -304,6 +304,11 @@ func TestResumeOtherSettings(t *testing.T) {
 	if !errors.Is(err, ErrCheckpoint) || !strings.Contains(err.Error(), "batch_size: 2, was 4") {
 		t.Errorf("other batch size: %v", err)
 	}
+	s = tinySettings(2)
+	s.Model.GroupNorm = true
+	if _, err := Train(context.Background(), d, dir, s, nil); !errors.Is(err, ErrCheckpoint) || !strings.Contains(err.Error(), "model:") {
+		t.Errorf("group_norm on a run without it: %v", err)
+	}
 	other := newMemData(2, 0, 0, 4)
 	other.info.ID = "other"
 	if _, err := Train(context.Background(), other, dir, tinySettings(2), nil); !errors.Is(err, ErrCheckpoint) || !strings.Contains(err.Error(), `"other"`) {

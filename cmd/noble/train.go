@@ -37,10 +37,11 @@ func cmdTrain() *cli.Command {
 	plateauOn := fs.String("plateau-on", "", "what the plateau scheduler watches: `train` (the epoch's training loss) or test_l4 (the held-out relative L4); fixed for a run")
 	featureLoss := fs.String("feature-loss", "", "fine-tuning feature terms `NAME=λ[,...]`, NAME sag_amplitude, AP1_width, spike_count or spike_timing (e.g. sag_amplitude=25,spike_count=1; none: off); needs --init; fixed for a run")
 	featureLossForm := fs.String("feature-loss-form", "", "`relative` or absolute feature loss; fixed for a run")
+	groupNorm := fs.Bool("group-norm", false, "two GroupNorm(1, width) per Fourier layer (neuraloperator's norm=\"group_norm\"; not in the published architecture); fixed for a run")
 	quiet := fs.Bool("quiet", false, "no progress or per-epoch lines on stderr")
 	c := &cli.Command{
 		Name:      "train",
-		UsageLine: "train --data DIR --out DIR [--config FILE] [--preset paper|cpu|finetune] [--epochs N] [--workers N] [--init FILE] [--snapshot-every N] [--lr-at EPOCH:LR,...] [--select-by loss|spikecount] [--optimizer adam|adamw] [--weight-decay RATE] [--loss l1|l2|l4|h1] [--loss-form relative|absolute] [--plateau-on train|test_l4] [--feature-loss NAME=λ,...] [--feature-loss-form relative|absolute] [--quiet]\n  noble train --out DIR --export FILE",
+		UsageLine: "train --data DIR --out DIR [--config FILE] [--preset paper|cpu|finetune] [--epochs N] [--workers N] [--init FILE] [--snapshot-every N] [--lr-at EPOCH:LR,...] [--select-by loss|spikecount] [--optimizer adam|adamw] [--weight-decay RATE] [--loss l1|l2|l4|h1] [--loss-form relative|absolute] [--plateau-on train|test_l4] [--feature-loss NAME=λ,...] [--feature-loss-form relative|absolute] [--group-norm] [--quiet]\n  noble train --out DIR --export FILE",
 		Short:     "train the NOBLE neural operator on a dataset",
 		Long: `Train fits the NOBLE Fourier neural operator to a dataset's traces with the
 published recipe (relative L4 loss, Adam lr 0.004, ReduceLROnPlateau factor 0.4
@@ -73,6 +74,10 @@ batch-16 run that sits on the loss plateau without firing needs, keeping the
 run's Adam state, metrics and checkpoint (docs/results.md). Cuts are stored in
 config.json, so later resumes need not repeat them; a cut for an epoch that
 has begun cannot change.
+
+--group-norm adds two GroupNorm(1, width) to each Fourier layer, after the
+spectral convolution and after the channel MLP, as neuraloperator's
+norm="group_norm" (model files and config.json record it as group_norm).
 
 --init starts a new run from a trained model's parameters (fine-tuning, or a
 second stage with another learning rate); Adam and the schedule start afresh.
@@ -159,6 +164,9 @@ feature loss. A misspelt term is refused before any data is read.`,
 		}
 		if *selectBy != "" {
 			s.SelectBy = *selectBy
+		}
+		if *groupNorm {
+			s.Model.GroupNorm = true
 		}
 		if *weightDecay < 0 && *weightDecay != -1 {
 			return cli.Usagef("--weight-decay %g: must be ≥ 0", *weightDecay)

@@ -133,6 +133,29 @@ func TestTrainCommand(t *testing.T) {
 		s.LossForm != "absolute" || s.PlateauOn != "test_l4" || s.FeatureLossForm != "relative" {
 		t.Errorf("config.json with the options: %+v (%v)", s, err)
 	}
+	if strings.Contains(string(b), "group_norm") {
+		t.Errorf("config.json without --group-norm mentions group_norm: %s", b)
+	}
+	// --group-norm is recorded in config.json and the model file, and is
+	// fixed for the run.
+	gnRun := filepath.Join(dir, "groupnorm")
+	if msg, err := runTrainCmd("--data", data, "--out", gnRun, "--config", cfg, "--epochs", "1", "--group-norm", "--quiet"); err != nil {
+		t.Fatalf("--group-norm: %v\n%s", err, msg)
+	}
+	s = train.Settings{}
+	b, _ = os.ReadFile(filepath.Join(gnRun, train.ConfigName))
+	if err := json.Unmarshal(b, &s); err != nil || !s.Model.GroupNorm {
+		t.Errorf("config.json of the --group-norm run: %+v (%v)", s, err)
+	}
+	if gm, _, err := fno.LoadFile(filepath.Join(gnRun, train.ModelName)); err != nil || !gm.Config().GroupNorm {
+		t.Errorf("model file of the --group-norm run: %v", err)
+	} else {
+		gm.Close()
+	}
+	if _, err := runTrainCmd("--data", data, "--out", gnRun, "--config", cfg, "--epochs", "2", "--quiet"); !errors.Is(err, train.ErrCheckpoint) ||
+		!strings.Contains(err.Error(), "model:") {
+		t.Errorf("resuming a --group-norm run without it: %v", err)
+	}
 	b, _ = os.ReadFile(filepath.Join(opts, train.MetricsName))
 	for _, k := range []string{`"test_held_l1":`, `"test_held_l2":`, `"test_held_l4":`, `"test_held_h1":`} {
 		if !strings.Contains(string(b), k) {
