@@ -465,8 +465,9 @@ type FIResponse struct {
 	Rate   string       `json:"rate"`
 	Points []FIPoint    `json:"points"`
 	Embed  *FIEmbedding `json:"embedding,omitempty"`
-	// EmbedError explains a failed embedding (no threshold up to 2 nA,
-	// or firing at 0 nA).
+	// EmbedError explains why there is no embedding: no threshold up to
+	// 2 nA, firing at 0 nA, or a fit that is not meaningful (fi.Result.Check
+	// states the rules).
 	EmbedError string `json:"embedding_error,omitempty"`
 }
 
@@ -524,8 +525,11 @@ func (srv *Server) handleFI(w http.ResponseWriter, r *http.Request) error {
 			return nil
 		}
 		res, err := p.Embed(ctx) // reuses the points above
+		if err == nil {
+			err = res.Check()
+		}
 		switch {
-		case errors.Is(err, fi.ErrNoThreshold), errors.Is(err, fi.ErrFiresAtLo):
+		case errors.Is(err, fi.ErrNoThreshold), errors.Is(err, fi.ErrFiresAtLo), errors.Is(err, fi.ErrUnreliable):
 			resp.EmbedError = err.Error()
 		case err != nil:
 			return err

@@ -260,7 +260,13 @@ func TestFI(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if resp.Embed == nil || float64(resp.Embed.IThr) != res.IThr || float64(resp.Embed.SThr) != res.SThr {
+	// An embedding that fi.Result.Check refuses is not shown, and the
+	// response says why.
+	if cerr := res.Check(); cerr != nil {
+		if resp.Embed != nil || resp.EmbedError != cerr.Error() {
+			t.Errorf("embedding %+v (error %q), want none and error %q", resp.Embed, resp.EmbedError, cerr)
+		}
+	} else if resp.Embed == nil || float64(resp.Embed.IThr) != res.IThr || float64(resp.Embed.SThr) != res.SThr {
 		t.Errorf("embedding %+v (error %q), want %+v", resp.Embed, resp.EmbedError, res)
 	}
 	// Spikes of the direct traces, counted as eFEL peaks in the window.
