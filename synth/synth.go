@@ -84,7 +84,10 @@ func New(m *fno.Model, meta fno.Metadata) (*Surrogate, error) {
 	if s.enc, err = surrogate.NewEncoder(s.Protocol, s.Scaling); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrModel, err)
 	}
-	s.AmpRange = surrogate.Range{Min: s.Scaling.IThr.Min - dataset.DefaultBelow, Max: s.Scaling.IThr.Max + dataset.DefaultAbove}
+	// The default support, rounded to 1e-9 of its width so that messages
+	// print −0.025, not −0.024999999999999994.
+	lo, hi := s.Scaling.IThr.Min-dataset.DefaultBelow, s.Scaling.IThr.Max+dataset.DefaultAbove
+	s.AmpRange = surrogate.Range{Min: Tidy(lo, hi-lo), Max: Tidy(hi, hi-lo)}
 	if raw, ok := meta.Extra[MetaAmpRange]; ok {
 		if err := json.Unmarshal([]byte(raw), &s.AmpRange); err != nil {
 			return nil, fmt.Errorf("%w: metadata %q: %v", ErrModel, MetaAmpRange, err)
@@ -231,8 +234,15 @@ type RangeError struct {
 	Min, Max float64 // the training range
 }
 
+// Describe says what is wrong without the stimulus index: "amp = 5 nA is
+// outside the training range [0.0562, 0.462] nA".
+func (e *RangeError) Describe() string {
+	u := unit[e.Field]
+	return fmt.Sprintf("%s = %g %s is outside the training range [%g, %g] %s", e.Field, e.Value, u, e.Min, e.Max, u)
+}
+
 func (e *RangeError) Error() string {
-	return fmt.Sprintf("stimulus %d: %s = %g outside the training range [%g, %g]", e.Index, e.Field, e.Value, e.Min, e.Max)
+	return fmt.Sprintf("stimulus %d: %s", e.Index, e.Describe())
 }
 
 // Unwrap returns ErrRange.
