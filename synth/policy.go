@@ -3,7 +3,6 @@ package synth
 import (
 	"fmt"
 	"math"
-	"strconv"
 
 	"github.com/noble-neuro/noble/surrogate"
 )
@@ -53,17 +52,7 @@ func width(r surrogate.Range) float64 {
 func (p Policy) Bounds(r surrogate.Range) (lo, hi float64) {
 	w := width(r)
 	x := w * p.limit()
-	return Tidy(r.Min-x, w), Tidy(r.Max+x, w)
-}
-
-// Tidy rounds x to 1e-9 of the span w (see Bounds).
-func Tidy(x, w float64) float64 {
-	d := min(max(9-int(math.Floor(math.Log10(w))), 0), 20)
-	y, err := strconv.ParseFloat(strconv.FormatFloat(x, 'f', d, 64), 64)
-	if err != nil || math.IsNaN(y) || math.IsInf(y, 0) {
-		return x
-	}
-	return y
+	return surrogate.Tidy(r.Min-x, w), surrogate.Tidy(r.Max+x, w)
 }
 
 // unit is the unit of each checked field.

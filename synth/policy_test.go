@@ -14,7 +14,7 @@ import (
 // I_thr [0.1, 0.3] nA, s_thr [100, 300] Hz/nA, amp [0, 0.5] nA.
 func TestAdmit(t *testing.T) {
 	t.Parallel()
-	s, err := Open(tinyModel(t, map[string]string{MetaAmpRange: `{"min":0,"max":0.5}`}))
+	s, err := Open(tinyModel(t, map[string]string{surrogate.MetaAmpRange: `{"min":0,"max":0.5}`}))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -143,7 +143,7 @@ func runSynth(ctx context.Context, f *synthFlags, stdout, stderr io.Writer) erro
 			pts = synth.Embeddings(s.HoF, "")
 		}
 		if len(pts) == 0 {
-			return fmt.Errorf("%s: the model file records no HoF embeddings (metadata %q or %q): --hull needs them", f.model, synth.MetaHoF, "train.models")
+			return fmt.Errorf("%s: the model file records no HoF embeddings (metadata %q or %q): --hull needs them", f.model, surrogate.MetaHoF, surrogate.MetaModels)
 		}
 		for _, a := range amps {
 			h, err := synth.Hull(pts, f.hull, a, f.seed)
