@@ -82,20 +82,39 @@ func (inst *instance) features(v []float32) (features.Values, error) {
 // cost estimates how long computations take on this server, so that a
 // request that cannot finish within Settings.Timeout is refused at once
 // (413) and a busy server can say when to retry (Retry-After). It keeps
-// an exponentially weighted mean of the seconds per trace of finished
-// requests (weight 1/4 for the newest), seeded at New by timing one
-// forward pass, and the estimated seconds of work admitted and not yet
-// finished.
+// the seconds per trace (features included) two ways, both seeded at New
+// by timing forward passes: an exponentially weighted mean over finished
+// requests (weight 1/4 for the newest), which includes the slowdown of
+// concurrent requests and so predicts when the queue drains; and the
+// smallest seen, the cost on an idle server: a request too large even at
+// that cost cannot be helped by retrying. It also sums the estimated
+// seconds of work admitted and not yet finished.
 type cost struct {
 	mu       sync.Mutex
-	perTrace float64 // seconds per trace, features included
+	perTrace float64 // s per trace, weighted mean of recent requests
+	floor    float64 // s per trace, the smallest seen
 	pending  float64 // seconds of work held or waiting
 }
 
+// estimate is the seconds traces take at the recent cost.
 func (c *cost) estimate(traces int) float64 {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return float64(traces) * c.perTrace
+}
+
+// best is the seconds traces take on an idle server.
+func (c *cost) best(traces int) float64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return float64(traces) * c.floor
+}
+
+// seed sets both costs to sec seconds per trace.
+func (c *cost) seed(sec float64) {
+	c.mu.Lock()
+	c.perTrace, c.floor = sec, sec
+	c.mu.Unlock()
 }
 
 func (c *cost) admit(sec float64) {
@@ -111,7 +130,9 @@ func (c *cost) done(sec float64, traces int, d time.Duration) {
 	defer c.mu.Unlock()
 	c.pending = max(0, c.pending-sec)
 	if traces > 0 && d > 0 {
-		c.perTrace += (d.Seconds()/float64(traces) - c.perTrace) / 4
+		x := d.Seconds() / float64(traces)
+		c.perTrace += (x - c.perTrace) / 4
+		c.floor = min(c.floor, x)
 	}
 }
 
@@ -123,14 +144,14 @@ func (c *cost) retryAfter(concurrency int) int {
 	return max(1, int(math.Ceil(c.pending/float64(concurrency))))
 }
 
-// errTooLarge refuses a request whose estimated computation exceeds the
-// time limit: retrying cannot help, a smaller request can.
-func (srv *Server) errTooLarge(traces int, est float64) error {
-	per := srv.cost.estimate(1)
+// errTooLarge refuses a request whose computation exceeds the time limit
+// even on an idle server: retrying cannot help, a smaller request can.
+func (srv *Server) errTooLarge(traces int, best float64) error {
+	per := srv.cost.best(1)
 	fit := int(srv.set.Timeout.Seconds() / per)
 	return errorf(http.StatusRequestEntityTooLarge,
-		"this request needs about %.3g s of computation (%d traces at %.3g ms each on this server), more than the time limit of %s: ask for at most %d traces",
-		est, traces, per*1e3, srv.set.Timeout, fit)
+		"this request needs at least %.3g s of computation (%d traces at %.3g ms each on this server when idle), more than the time limit of %s: ask for at most %d traces",
+		best, traces, per*1e3, srv.set.Timeout, fit)
 }
 
 // errBusy answers a request that finds Concurrency requests computing and
@@ -143,16 +164,16 @@ func (srv *Server) errBusy() error {
 }
 
 // compute runs f on a model instance for a request of traces traces. It
-// refuses the request (413) when its estimated computation exceeds
-// Settings.Timeout and answers 503 with Retry-After when the queue is
-// full or the wait for an instance outlasts Timeout. The time limit
-// bounds f itself, from when it gets its instance: waiting in the queue
-// does not eat into it.
+// refuses the request (413) when its computation would exceed
+// Settings.Timeout even on an idle server, and answers 503 with
+// Retry-After when the queue is full or the wait for an instance outlasts
+// Timeout. The time limit bounds f itself, from when it gets its
+// instance: waiting in the queue does not eat into it.
 func (srv *Server) compute(r *http.Request, traces int, f func(ctx context.Context, inst *instance) error) error {
-	est := srv.cost.estimate(traces)
-	if est > srv.set.Timeout.Seconds() {
-		return srv.errTooLarge(traces, est)
+	if best := srv.cost.best(traces); best > srv.set.Timeout.Seconds() {
+		return srv.errTooLarge(traces, best)
 	}
+	est := srv.cost.estimate(traces)
 	if srv.load.Add(1) > int64(srv.set.Concurrency+srv.set.MaxQueue) {
 		srv.load.Add(-1)
 		return srv.errBusy()
@@ -199,8 +220,9 @@ func (srv *Server) compute(r *http.Request, traces int, f func(ctx context.Conte
 	return err
 }
 
-// calibrate times one forward pass of a full chunk on inst, the first
-// estimate of the seconds per trace.
+// calibrate times a forward pass of a full chunk and the features of one
+// trace on inst, twice (the first pass also allocates the workspaces),
+// the first estimate of the seconds per trace.
 func (srv *Server) calibrate(inst *instance) error {
 	st := surrogate.Stimulus{AmpNA: (srv.syn.AmpRange.Min + srv.syn.AmpRange.Max) / 2,
 		IThr: (srv.syn.Scaling.IThr.Min + srv.syn.Scaling.IThr.Max) / 2,
@@ -210,12 +232,16 @@ func (srv *Server) calibrate(inst *instance) error {
 	for i := range sts {
 		sts[i] = st
 	}
-	start := time.Now()
-	_, v, err := inst.synth(context.Background(), sts)
-	if err != nil {
-		return err
+	sec := math.Inf(1)
+	for range 2 {
+		start := time.Now()
+		_, v, err := inst.synth(context.Background(), sts)
+		if err != nil {
+			return err
+		}
+		_, _ = inst.features(v[0]) // a random model's trace may have no features; the time counts
+		sec = min(sec, time.Since(start).Seconds()/float64(n))
 	}
-	_, _ = inst.features(v[0]) // a random model's trace may have no features; the time counts
-	srv.cost.perTrace = time.Since(start).Seconds() / float64(n)
+	srv.cost.seed(sec)
 	return nil
 }

@@ -432,7 +432,7 @@ func TestEnsemble(t *testing.T) {
 func TestBusyAndTimeout(t *testing.T) {
 	t.Parallel()
 	srv, _ := newTestServer(t, &Settings{Concurrency: 1, MaxQueue: 1, Timeout: 400 * time.Millisecond})
-	srv.cost.perTrace = 0.05 // s per trace: the waiter below is 0.15 s of work
+	srv.cost.seed(0.05) // s per trace: the waiter below is 0.15 s of work
 	inst, err := srv.acquire(context.Background())
 	if err != nil {
 		t.Fatal(err)
@@ -465,7 +465,7 @@ func TestBusyAndTimeout(t *testing.T) {
 
 	// Retry-After counts the admitted work: a waiter of 40 traces at 0.5 s.
 	srv3, _ := newTestServer(t, &Settings{Concurrency: 1, MaxQueue: 1, Timeout: time.Minute, MaxBatch: 64})
-	srv3.cost.perTrace = 0.5
+	srv3.cost.seed(0.5)
 	inst3, _ := srv3.acquire(context.Background())
 	body40 := `{"stimuli":[` + strings.Repeat(`{"i_thr":0.2,"s_thr":200,"amp":0.1},`, 39) + `{"i_thr":0.2,"s_thr":200,"amp":0.1}],"features":false}`
 	go func() { done <- do(t, srv3, "POST", "/api/synth", body40) }()
@@ -481,15 +481,20 @@ func TestBusyAndTimeout(t *testing.T) {
 		t.Errorf("the waiter after release: %d %.200s", w.Code, w.Body)
 	}
 
-	// Too large for the time limit: refused at once, no Retry-After.
+	// Too large for the time limit even on an idle server: refused at
+	// once, no Retry-After. A slow recent mean alone does not refuse.
 	srv2, _ := newTestServer(t, &Settings{Timeout: time.Second})
-	srv2.cost.perTrace = 0.2
+	srv2.cost.perTrace, srv2.cost.floor = 10, 1e-3
+	if w := do(t, srv2, "POST", "/api/ensemble", `{"i_thr":0.2,"s_thr":200,"amp":0.1,"n":10}`); w.Code != 200 {
+		t.Errorf("slow recent requests refused a request that fits when idle: %d %.200s", w.Code, w.Body)
+	}
+	srv2.cost.seed(0.2)
 	w = do(t, srv2, "POST", "/api/ensemble", `{"i_thr":0.2,"s_thr":200,"amp":0.1,"n":10}`)
 	if w.Code != 413 || w.Header().Get("Retry-After") != "" || !strings.Contains(errorBody(t, w), "ask for at most 5 traces") {
 		t.Errorf("too large: %d Retry-After %q %s", w.Code, w.Header().Get("Retry-After"), w.Body)
 	}
 	// Admitted, but the computation runs past the limit.
-	srv2.cost.perTrace = 1e-9
+	srv2.cost.seed(1e-9)
 	srv2.set.Timeout = time.Microsecond
 	w = do(t, srv2, "POST", "/api/ensemble", `{"i_thr":0.2,"s_thr":200,"amp":0.1,"n":10}`)
 	if w.Code != 503 || w.Header().Get("Retry-After") != "" || !strings.Contains(errorBody(t, w), "time limit") {
