@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
+	"strings"
 	"sync"
 
 	"golang.org/x/sync/errgroup"
@@ -30,6 +31,11 @@ type Options struct {
 	Shard, Shards int
 	Workers       int                   // simulations at once [GOMAXPROCS]
 	Progress      func(done, total int) // called after each trace, serialised; nil for none
+
+	// FreeBytes returns the bytes free on the file system holding a
+	// directory; nil means the operating system's count (DiskFree). A job
+	// whose missing shards would not fit is refused before it simulates.
+	FreeBytes func(dir string) (int64, error)
 }
 
 // Result summarises a Generate run.
@@ -107,15 +113,36 @@ func Generate(ctx context.Context, src Source, g *Generation, dir string, opt *O
 	part := &Manifest{Generation: *g, GenerationID: id, Job: fmt.Sprintf("%d/%d", o.Shard, o.Shards)}
 	partPath := filepath.Join(dir, partName(o.Shard, o.Shards))
 	res := &Result{Manifest: part}
+	// One listing of dir instead of a lookup per shard: with hundreds of
+	// thousands of shards, a Glob per shard (each reading the whole
+	// directory) made planning quadratic.
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	present := map[string]bool{}
+	for _, e := range ents {
+		name := e.Name()
+		if strings.HasPrefix(name, ".") && strings.HasSuffix(name, ".tmp") && strings.Contains(name, ".npz.") {
+			os.Remove(filepath.Join(dir, name)) // a shard's temporary file left by a killed run
+			continue
+		}
+		present[name] = true
+	}
 	var todo []ShardInfo
-	for _, sh := range g.Plan() {
+	for k, sh := range g.Plan() {
 		if sh.Global%o.Shards != o.Shard {
 			continue
 		}
+		// Checking the shards of a large dataset takes seconds: an
+		// interrupt must stop it here, before any manifest is written.
+		if k%1024 == 0 && ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
 		path := filepath.Join(dir, sh.Name)
-		tmps, _ := filepath.Glob(filepath.Join(dir, "."+sh.Name+".*.tmp"))
-		for _, t := range tmps {
-			os.Remove(t) // left by a killed run
+		if !present[sh.Name] {
+			todo = append(todo, sh)
+			continue
 		}
 		info, err := checkShardFile(dir, sh, g)
 		if sum, ok := known[sh.Global]; err == nil && ok && sum != info.SHA256 {
@@ -136,13 +163,15 @@ func Generate(ctx context.Context, src Source, g *Generation, dir string, opt *O
 		}
 		todo = append(todo, sh)
 	}
-	if err := part.write(partPath); err != nil {
-		return nil, err
-	}
-
 	total := 0
 	for _, sh := range todo {
 		total += sh.Traces
+	}
+	if err := checkSpace(dir, g, total, o.FreeBytes); err != nil {
+		return nil, err
+	}
+	if err := part.write(partPath); err != nil {
+		return nil, err
 	}
 	if err := generateShards(ctx, src, g, dir, todo, o, total, func(info ShardInfo) error {
 		part.Shards = append(part.Shards, info)
@@ -152,6 +181,12 @@ func Generate(ctx context.Context, src Source, g *Generation, dir string, opt *O
 		return part.write(partPath)
 	}); err != nil {
 		return res, err
+	}
+	if len(part.Shards) != len(todo)+res.Reused {
+		// Not reached while generateShards reports every stop as an
+		// error; a manifest listing fewer shards than the plan must never
+		// be written (issue 20: it made the directory unreadable).
+		return res, fmt.Errorf("dataset: %s: %d of %d shards done", dir, len(part.Shards), len(todo)+res.Reused)
 	}
 	if o.Shards == 1 {
 		full := *part
@@ -214,6 +249,7 @@ func generateShards(ctx context.Context, src Source, g *Generation, dir string, 
 	}}
 	var mu sync.Mutex
 	finished := 0
+	parent := ctx
 	eg, ctx := errgroup.WithContext(ctx)
 	eg.SetLimit(o.Workers)
 outer:
@@ -286,7 +322,12 @@ outer:
 			})
 		}
 	}
-	return eg.Wait()
+	if err := eg.Wait(); err != nil {
+		return err
+	}
+	// The loops above stop dispatching on an interrupt without an error
+	// from any trace: report it, or the caller takes the run as finished.
+	return parent.Err()
 }
 
 // worker is the per-goroutine scratch of generateShards.

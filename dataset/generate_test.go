@@ -535,3 +535,70 @@ func TestVerifyDirAll(t *testing.T) {
 		t.Errorf("VerifyDir error %v, want both damaged shards named", err)
 	}
 }
+
+// TestGenerateInterrupted reproduces issue 20: an interrupt before or while
+// planning wrote a manifest.json listing 0 shards and returned nil, leaving a
+// directory that info, verify, train and generate itself then refused. An
+// interrupted run must return the context's error and leave a resumable
+// state (a part manifest at most), from which the same call completes.
+func TestGenerateInterrupted(t *testing.T) {
+	t.Parallel()
+	g := tinyGeneration(t, 3)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	dir := t.TempDir()
+	_, err := Generate(ctx, &fakeSource{n: 12}, g, dir, nil)
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("Generate with a cancelled context: %v, want context.Canceled", err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, ManifestName)); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("interrupted run left a manifest.json (%v)", err)
+	}
+	res, err := Generate(context.Background(), &fakeSource{n: 12}, g, dir, nil)
+	if err != nil || res.Generated != 11 {
+		t.Fatalf("resume after the interrupt: %+v, %v; want 11 shards generated", res, err)
+	}
+	if _, err := Open(dir); err != nil {
+		t.Errorf("resumed dataset: %v", err)
+	}
+}
+
+// TestGenerationTooLarge: a generation whose manifest could not be read back
+// (more than MaxShards shards) is refused by NewGeneration, before any
+// planning, with an error naming the shard count and the limit.
+func TestGenerationTooLarge(t *testing.T) {
+	t.Parallel()
+	src := &fakeSource{n: 12}
+	for _, c := range []struct {
+		name             string
+		traces, perShard int
+		ok               bool
+	}{
+		{"1e9 traces", 1_000_000_000, 256, false},
+		{"1e8 traces in big shards", 100_000_000, 1024, true},
+		{"one shard too many", MaxShards * 256, 256, false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := NewGeneration(src.Cell(), src.Models(), fakeEmbeddings(12), &Settings{
+				Traces: c.traces, TracesPerShard: c.perShard, TestModels: []int{3, 9}, Protocol: tinyProtocol})
+			if c.ok && err != nil {
+				t.Errorf("NewGeneration: %v", err)
+			}
+			if !c.ok && (!errors.Is(err, ErrTooLarge) || !strings.Contains(err.Error(), "524288")) {
+				t.Errorf("NewGeneration: %v, want ErrTooLarge naming the limit", err)
+			}
+		})
+	}
+}
+
+// TestGenerateNoSpace: a job whose shards cannot fit the free space of the
+// output file system fails before simulating, with ErrNoSpace.
+func TestGenerateNoSpace(t *testing.T) {
+	t.Parallel()
+	g := tinyGeneration(t, 3)
+	dir := t.TempDir()
+	_, err := Generate(context.Background(), &fakeSource{n: 12, failAfter: 1}, g, dir, &Options{FreeBytes: func(string) (int64, error) { return 1000, nil }})
+	if !errors.Is(err, ErrNoSpace) {
+		t.Fatalf("Generate on a full disk: %v, want ErrNoSpace", err)
+	}
+}

@@ -13,6 +13,18 @@ import (
 // ErrSettings is wrapped by errors about invalid generation settings.
 var ErrSettings = errors.New("dataset: invalid settings")
 
+// ErrTooLarge is wrapped (with ErrSettings) by the error about a dataset
+// of more than MaxShards shards.
+var ErrTooLarge = errors.New("dataset too large")
+
+// MaxShards bounds the shards of a dataset (all splits). The manifest lists
+// every shard, about 275 bytes of JSON each, and readers take it whole
+// (at most 256 MB, maxManifest) and plan every shard in memory: 2^19 shards
+// make a manifest of about 145 MB. At the default 256 traces per shard that
+// is about 1.1e8 traces (4 TB of float32 voltages at NOBLE's 9084 samples),
+// more than a single disk holds; larger datasets take more traces per shard.
+const MaxShards = 1 << 19
+
 // Protocol is the stimulus and recording of every trace of a dataset. A
 // trace is simulated for Window + Margin ms with the step switched on at
 // Margin/2 + Delay for Dur ms, so that a window of Window ms can start
@@ -107,7 +119,7 @@ func (p Protocol) validate(factor int) error {
 		return fmt.Errorf("%w: protocol: %v", ErrSettings, err)
 	}
 	if p.Dur < 0 || p.Delay < 0 || p.Delay+p.Dur > p.Window {
-		return fmt.Errorf("%w: protocol: step %v → %v ms not inside the %v ms window", ErrSettings, p.Delay, p.Delay+p.Dur, p.Window)
+		return fmt.Errorf("%w: protocol: step %v → %.10g ms not inside the %v ms window", ErrSettings, p.Delay, p.Delay+p.Dur, p.Window)
 	}
 	l := p.Layout(factor)
 	if l.WindowSamples < 1 || l.Samples < l.WindowSamples+l.MaxOffset || l.TestOffset > l.MaxOffset {
@@ -167,6 +179,11 @@ func (s Settings) resolved() (Settings, error) {
 	}
 	if s.TracesPerShard < 1 || s.TracesPerShard > 1<<20 {
 		return s, fmt.Errorf("%w: traces per shard %d: need 1 … 2^20", ErrSettings, s.TracesPerShard)
+	}
+	per := s.TracesPerShard
+	if n := (s.Traces+per-1)/per + (s.TestSeenTraces+per-1)/per + (s.TestHeldTraces+per-1)/per; n > MaxShards {
+		return s, fmt.Errorf("%w: %w: %d + %d + %d traces in shards of %d make %d shards, at most %d (the manifest lists every shard and is read whole): fewer traces or more per shard",
+			ErrSettings, ErrTooLarge, s.Traces, s.TestSeenTraces, s.TestHeldTraces, per, n, MaxShards)
 	}
 	s.Protocol = s.Protocol.WithDefaults()
 	s.Filter = s.Filter.WithDefaults()

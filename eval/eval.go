@@ -123,8 +123,11 @@ type Result struct {
 }
 
 // Run evaluates sur on the test splits of d and writes the report, its
-// figures and results.json into the directory out (created if needed), each
-// file atomically. ctx is checked between batches and simulations.
+// figures and results.json into the directory out (created if needed). They
+// are written into a staging directory inside out and renamed into out once
+// all are complete, report.md last, so that a failed or interrupted run
+// leaves out as it was (a directory Run created is removed again). ctx is
+// checked between batches and simulations.
 func Run(ctx context.Context, sur *synth.Surrogate, d *dataset.Dataset, out string, s *Settings) (*Result, error) {
 	var set Settings
 	if s != nil {
@@ -138,11 +141,41 @@ func Run(ctx context.Context, sur *synth.Surrogate, d *dataset.Dataset, out stri
 	if lay.WindowSamples != sur.Length() || math.Abs(lay.Dt-sur.Dt()) > 1e-9 {
 		return nil, fmt.Errorf("%w: the model's window is %d samples at %g ms, the dataset's %d at %g ms", ErrSettings, sur.Length(), sur.Dt(), lay.WindowSamples, lay.Dt)
 	}
+	made := false
+	if _, err := os.Stat(out); errors.Is(err, os.ErrNotExist) {
+		made = true
+	}
 	if err := os.MkdirAll(out, 0o755); err != nil {
 		return nil, err
 	}
+	// Every file is made in a staging directory inside out and moved into
+	// out only once all are written, report.md last; a failure or an
+	// interrupt removes the staging directory (and out, if this run made
+	// it and it is empty). So out holds either its previous report or the
+	// complete new one, never figures without their report (issue 20).
+	// Only a kill during the final renames (milliseconds) can mix the two.
+	// A staging directory left by a killed run (kill -9) holds nothing of
+	// value: remove it.
+	old, _ := filepath.Glob(filepath.Join(out, ".eval-staging-*"))
+	for _, d := range old {
+		os.RemoveAll(d)
+	}
+	stage, err := os.MkdirTemp(out, ".eval-staging-*")
+	if err != nil {
+		return nil, fmt.Errorf("eval: report directory %s: %w", out, err)
+	}
+	defer os.RemoveAll(stage)
+	ok := false
+	if made {
+		defer func() {
+			if !ok {
+				os.RemoveAll(stage) // before out: the deferred RemoveAll runs later
+				os.Remove(out)
+			}
+		}()
+	}
 	start := time.Now()
-	e := &evaluator{sur: sur, d: d, out: out, set: set, res: &Result{Model: set.ModelPath, Data: d.Dir, Cell: d.Manifest.Cell, Settings: set}}
+	e := &evaluator{sur: sur, d: d, out: stage, set: set, res: &Result{Model: set.ModelPath, Data: d.Dir, Cell: d.Manifest.Cell, Settings: set}}
 	e.fs = sur.FeatureSettings()
 	if set.CellDir != "" {
 		e.logf("loading cell %s", set.CellDir)
@@ -166,9 +199,21 @@ func Run(ctx context.Context, sur *synth.Surrogate, d *dataset.Dataset, out stri
 	if err != nil {
 		return nil, err
 	}
-	if err := atomicfile.WriteFile(filepath.Join(out, ResultsName), append(b, '\n')); err != nil {
+	if err := atomicfile.WriteFile(filepath.Join(stage, ResultsName), append(b, '\n')); err != nil {
 		return nil, err
 	}
+	names := append(slices.Clone(e.res.Figures), ResultsName, ReportName)
+	moved := map[string]bool{}
+	for _, name := range names {
+		if moved[name] {
+			continue
+		}
+		moved[name] = true
+		if err := os.Rename(filepath.Join(stage, name), filepath.Join(out, name)); err != nil {
+			return nil, fmt.Errorf("eval: %w", err)
+		}
+	}
+	ok = true
 	return e.res, nil
 }
 

@@ -211,3 +211,70 @@ func TestRunMismatch(t *testing.T) {
 		t.Errorf("err = %v, want ErrSettings", err)
 	}
 }
+
+// TestRunInterruptedKeepsReport reproduces issue 20: an eval interrupted
+// after its first figures left them in the report directory without a
+// report.md. An interrupted run must leave the directory as it was: empty
+// when new, the previous complete report when there was one.
+func TestRunInterruptedKeepsReport(t *testing.T) {
+	s, d := tinyData(t)
+	set := func(cancel func()) *Settings {
+		return &Settings{MaxTraces: 3, FIPoints: 3, PopSize: 4, SpeedBatch: -1,
+			Progress: func(stage string, done, total int) {
+				if cancel != nil && stage == "F-I curves" { // accuracy and its figures are done
+					cancel()
+				}
+			}}
+	}
+	interrupted := func(out string) {
+		t.Helper()
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		if _, err := Run(ctx, s, d, out, set(cancel)); !errors.Is(err, context.Canceled) {
+			t.Fatalf("interrupted run: %v, want context.Canceled", err)
+		}
+	}
+	files := func(dir string) map[string]string {
+		t.Helper()
+		out := map[string]string{}
+		ents, err := os.ReadDir(dir)
+		if err != nil && !errors.Is(err, os.ErrNotExist) {
+			t.Fatal(err)
+		}
+		for _, e := range ents {
+			b, _ := os.ReadFile(filepath.Join(dir, e.Name()))
+			out[e.Name()] = string(b)
+		}
+		return out
+	}
+
+	fresh := filepath.Join(t.TempDir(), "rep")
+	interrupted(fresh)
+	if got := files(fresh); len(got) != 0 {
+		t.Errorf("interrupted run into a new directory left %d files: %v", len(got), keys(got))
+	}
+
+	prev := t.TempDir()
+	if _, err := Run(context.Background(), s, d, prev, set(nil)); err != nil {
+		t.Fatal(err)
+	}
+	before := files(prev)
+	interrupted(prev)
+	after := files(prev)
+	if len(after) != len(before) {
+		t.Errorf("files before %v, after the interrupted run %v", keys(before), keys(after))
+	}
+	for name, b := range before {
+		if after[name] != b {
+			t.Errorf("%s changed by the interrupted run", name)
+		}
+	}
+}
+
+func keys(m map[string]string) []string {
+	var out []string
+	for k := range m {
+		out = append(out, k)
+	}
+	return out
+}

@@ -167,10 +167,12 @@ func (e *Extractor) check(v []float64, dt float64) error {
 	}
 	tEnd := float64(len(v)-1) * dt
 	if tEnd/e.s.InterpStep > maxGrid {
-		return fmt.Errorf("%w: %v ms resampled every %v ms exceeds %d points", ErrSettings, tEnd, e.s.InterpStep, maxGrid)
+		// tEnd is computed: 10 digits hide its rounding (8582 × 0.02 is
+		// 171.64000000000001 in float64).
+		return fmt.Errorf("%w: %.10g ms resampled every %v ms exceeds %d points", ErrSettings, tEnd, e.s.InterpStep, maxGrid)
 	}
 	if e.s.StimEnd > tEnd {
-		return fmt.Errorf("%w: stimulus %v → %v ms, trace ends at %v ms (%d samples × %v ms)",
+		return fmt.Errorf("%w: stimulus %v → %v ms, trace ends at %.10g ms (%d samples × %v ms)",
 			ErrStimWindow, e.s.StimStart, e.s.StimEnd, tEnd, len(v), dt)
 	}
 	return nil

@@ -6,7 +6,7 @@ import (
 	"testing"
 )
 
-// TestBatchedGates compares the batched Advance of Ih, Im_v2 and Kv3_1
+// TestBatchedGates compares the batched Advance of Ih, Im, Im_v2 and Kv3_1
 // (shared exponentials, expInPlace, gate) with the file's expressions
 // evaluated one instance at a time (the Rates functions with math.Exp, and
 // cnexp) for random voltages, including vtrap's removable singularity of Ih
@@ -30,6 +30,7 @@ func TestBatchedGates(t *testing.T) {
 		{"Ih", func(m Mechanism) []float64 { return m.(*ih).m }, func(v, _ float64) (float64, float64) { return ihRates(v) }, func(float64) float64 { return 1 }},
 		{"Im_v2", func(m Mechanism) []float64 { return m.(*imV2).m }, imV2Rates, func(c float64) float64 { return q10(c, 30) }},
 		{"Kv3_1", func(m Mechanism) []float64 { return m.(*kv31).m }, func(v, _ float64) (float64, float64) { return kv31Rates(v) }, func(float64) float64 { return 1 }},
+		{"Im", func(m Mechanism) []float64 { return m.(*im).m }, imRates, func(c float64) float64 { return q10(c, 21) }},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			for _, dt := range []float64{0.02, 0.025, 0.1} {
@@ -108,5 +109,66 @@ func TestNaVChunks(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// TestNaTs2tBatched compares NaTs2_t's batched Advance (one exponential
+// per instance, rearranged rates) with the file's expressions evaluated one
+// instance at a time (naTs2tRates with math.Exp, and cnexp), for random
+// voltages and gates and at and around the file's singular voltages (−32
+// and −60 mV exactly, where it moves v by 1e-4 mV, and 1e-9 … 1e-3 mV
+// from them, where 1 − exp(·) cancels): 1e-13 absolute, as TestBatchedGates.
+// Near a singularity both forms lose digits to the cancellation
+// (relative ~1e-16/|v − v₀|), so the points closest to it are held to
+// 1e-13 + 1e-16·6/|v − v₀|.
+func TestNaTs2tBatched(t *testing.T) {
+	t.Parallel()
+	const n = 300
+	rng := rand.New(rand.NewPCG(7, 8))
+	v := make([]float64, n)
+	for i := range v {
+		v[i] = -120 + 180*rng.Float64()
+	}
+	special := []float64{-32, -60}
+	for _, v0 := range []float64{-32, -60} {
+		for _, d := range []float64{1e-9, 1e-7, 1e-5, 1e-3} {
+			special = append(special, v0+d, v0-d)
+		}
+	}
+	copy(v, special)
+	tol := func(vi float64) float64 {
+		d := min(math.Abs(vi+32), math.Abs(vi+60))
+		if d == 0 {
+			return 1e-13
+		}
+		return 1e-13 + 6e-16/d
+	}
+	nodes := make([]int, n)
+	for i := range nodes {
+		nodes[i] = i
+	}
+	for _, dt := range []float64{0.02, 0.025, 0.1} {
+		s := newState(n, 0, 1e-4, 34)
+		copy(s.V, v)
+		m := mustKind(t, "NaTs2_t").New(nodes).(*naTs2t)
+		m.Init(s)
+		wantM, wantH := make([]float64, n), make([]float64, n)
+		for i := range v {
+			m.m[i], m.h[i] = rng.Float64(), rng.Float64()
+			mi, mt, hi, ht := naTs2tRates(v[i])
+			wantM[i], wantH[i] = cnexp(m.m[i], mi, mt, dt), cnexp(m.h[i], hi, ht, dt)
+		}
+		m.Advance(s, dt)
+		var worst float64
+		for i := range v {
+			dm, dh := math.Abs(m.m[i]-wantM[i]), math.Abs(m.h[i]-wantH[i])
+			if i >= len(special) {
+				worst = max(worst, dm, dh)
+			}
+			if dm > tol(v[i]) || dh > tol(v[i]) {
+				t.Errorf("dt %g v %.12g: m, h = %.17g, %.17g; file's expressions %.17g, %.17g", dt, v[i], m.m[i], m.h[i], wantM[i], wantH[i])
+			}
+		}
+		t.Logf("dt %g: worst |Δ| away from the singular voltages %.3g", dt, worst)
 	}
 }

@@ -138,7 +138,9 @@ func BenchmarkNaVSolve(b *testing.B) {
 // 2.3 µs per compartment-step (including its Hines solve, ~60 ns). Here
 // (2026-11-28, load ≈ 1, -benchtime 20000x): dend 87 ns, all 420 ns (the
 // mechanisms other than those of dend are scalar: they have at most three
-// instances in the cells).
+// instances in the cells). "dend-exc" is the dendritic set of the
+// excitatory ITL23 models (pas, Ih, Im, Kv3_1, NaTs2_t; also their apical
+// set): 51 ns CPU (2026-12-07, load ≈ 9).
 func BenchmarkSet(b *testing.B) {
 	for _, set := range []struct {
 		name  string
@@ -146,6 +148,7 @@ func BenchmarkSet(b *testing.B) {
 	}{
 		{"dend", []string{"pas", "Ih", "Im_v2", "Kv3_1", "NaV"}},
 		{"all", Names()},
+		{"dend-exc", []string{"pas", "Ih", "Im", "Kv3_1", "NaTs2_t"}},
 	} {
 		b.Run(set.name, func(b *testing.B) {
 			s := benchState()

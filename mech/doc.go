@@ -1,8 +1,10 @@
 // Package mech implements the membrane mechanisms of the Allen Institute
-// all-active PVALB models (pas, CaDynamics, Ca_HVA, Ca_LVA, Ih, Im_v2, K_Pst,
-// K_Tst, Kd, Kv2like, Kv3_1, NaV, SK) exactly as their NMODL files, compiled
-// by NEURON 8.2.2's nocmodl, compute them: the same rate expressions,
-// temperature factors, INITIAL blocks and fixed-step integration methods.
+// all-active models exactly as their NMODL files, compiled by NEURON 8.2.2's
+// nocmodl, compute them: the same rate expressions, temperature factors,
+// INITIAL blocks and fixed-step integration methods. The inhibitory
+// (PVALB, SST, VIP, LAMP5/PAX6) models use pas, CaDynamics, Ca_HVA, Ca_LVA,
+// Ih, Im_v2, K_Pst, K_Tst, Kd, Kv2like, Kv3_1, NaV and SK; the excitatory
+// ones (ITL23 … L56NP) replace NaV by NaTs2_t and Nap_Et2 and Im_v2 by Im.
 // The sources are the .mod files of anastassiou-team/
 // human_cortical_single_neuron_models (Required_Files/modfiles), also in
 // AllenInstitute/bmtk; each mechanism's file cites its equations.
@@ -49,8 +51,8 @@
 //     instances gather their exponents in scratch slices, exponentiate them
 //     in one pass and combine them in another (kv3_1.go, ih.go, im_v2.go);
 //     the others call the scalar exp1 and expSmall1.
-//   - Algebra instead of exponentials and divisions: Im_v2's two rates from
-//     one exponential, NaV's exp(−v/24) as 1/exp(v/24), x∞ and 1/τ from
+//   - Algebra instead of exponentials and divisions: Im_v2's and Im's two
+//     rates from one exponential, NaTs2_t's four from one, NaV's exp(−v/24) as 1/exp(v/24), x∞ and 1/τ from
 //     α/(α + β) and α + β, divisions by constants as multiplications.
 //   - NaV (about half the time): the same block elimination as before, done
 //     32 compartments at a time, position by position, in flat
@@ -62,8 +64,13 @@
 //     that stores through i and g leave them unchanged).
 //
 // These change results by rounding only: TestNeuronReplay still agrees with
-// NEURON's states to 2e-14 relative, TestBatchedGates and TestNaVChunks
-// compare the fast paths with the file's expressions and the dense solve.
+// NEURON's states to 2e-14 relative, TestBatchedGates, TestNaTs2tBatched and
+// TestNaVChunks compare the fast paths with the file's expressions and the
+// dense solve. (The NEURON replay data cover the 13 inhibitory mechanisms;
+// NaTs2_t, Nap_Et2 and Im are checked against steady states, time constants
+// and limits worked out by hand from their files, and through package sim's
+// traces of the ITL23 cell, which agree with NEURON's to the float32
+// rounding of the reference files.)
 //
 // Conductance: NEURON's nrn_cur computes di/dv by a finite difference,
 // (i(v + 0.001) − i(v))/0.001. With the states fixed during nrn_cur every

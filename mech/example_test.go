@@ -53,5 +53,5 @@ func ExampleKind_New() {
 func ExampleNames() {
 	fmt.Println(mech.Names())
 	// Output:
-	// [pas CaDynamics Ca_HVA Ca_LVA Ih Im_v2 K_Pst K_Tst Kd Kv2like Kv3_1 NaV SK]
+	// [pas CaDynamics Ca_HVA Ca_LVA Ih Im Im_v2 K_Pst K_Tst Kd Kv2like Kv3_1 NaTs2_t NaV Nap_Et2 SK]
 }

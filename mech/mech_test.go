@@ -59,6 +59,21 @@ var hhCases = []hhCase{
 			mi, mt, hi, ht := caLVARates(v, math.Pow(2.3, (cel-21)/10))
 			return []float64{mi, hi}, []float64{mt, ht}
 		}},
+	{"Im", func(m Mechanism) [][]float64 { c := m.(*im); return [][]float64{c.m} },
+		func(v, _, cel float64) ([]float64, []float64) {
+			i, t := imRates(v, math.Pow(2.3, (cel-21)/10))
+			return []float64{i}, []float64{t}
+		}},
+	{"NaTs2_t", func(m Mechanism) [][]float64 { c := m.(*naTs2t); return [][]float64{c.m, c.h} },
+		func(v, _, _ float64) ([]float64, []float64) {
+			mi, mt, hi, ht := naTs2tRates(v)
+			return []float64{mi, hi}, []float64{mt, ht}
+		}},
+	{"Nap_Et2", func(m Mechanism) [][]float64 { c := m.(*napEt2); return [][]float64{c.m, c.h} },
+		func(v, _, _ float64) ([]float64, []float64) {
+			mi, mt, hi, ht := napEt2Rates(v)
+			return []float64{mi, hi}, []float64{mt, ht}
+		}},
 	{"SK", func(m Mechanism) [][]float64 { c := m.(*sk); return [][]float64{c.z} },
 		func(_, cai, _ float64) ([]float64, []float64) {
 			return []float64{skZInf(cai)}, []float64{1}
@@ -197,6 +212,28 @@ func TestRatesByHand(t *testing.T) {
 		{"Ca_LVA τm(−35) at 21 °C", mt(caLVARates(-35, 1)), 15},
 		{"Ca_LVA τh(−50) at 31 °C", ht(caLVARates(-50, 2.3)), 45 / 2.3},
 		{"SK z∞(0.43 µM)", skZInf(0.00043), 0.5},
+
+		// NaTs2_t. With x = v + 32 and e = exp(−x/6): mα = 0.182x/(1 − e),
+		// mβ = −0.124x/(1 − 1/e). At x = 6·ln 2, e = 1/2: mα = 0.364x,
+		// mβ = 0.124x, m∞ = 0.364/0.488, τm = 1/(0.488x)/qt.
+		{"NaTs2_t m∞(−32 + 6 ln 2)", mi(naTs2tRates(-32 + 6*math.Ln2)), 0.364 / 0.488},
+		{"NaTs2_t τm(−32 + 6 ln 2)", mt(naTs2tRates(-32 + 6*math.Ln2)), 1 / (0.488 * 6 * math.Ln2) / qtK},
+		// With y = v + 60, f = exp(y/6): hα = −0.015y/(1 − f), hβ =
+		// 0.015y/(1 − 1/f), h∞ = 1/(1 + f); at y = 6·ln 2, f = 2: h∞ = 1/3,
+		// hα + hβ = 0.015y·3, τh = 1/(0.045y)/qt.
+		{"NaTs2_t h∞(−60 + 6 ln 2)", hi(naTs2tRates(-60 + 6*math.Ln2)), 1. / 3},
+		{"NaTs2_t τh(−60 + 6 ln 2)", ht(naTs2tRates(-60 + 6*math.Ln2)), 1 / (0.045 * 6 * math.Ln2) / qtK},
+		// Nap_Et2: m∞ and h∞ are Boltzmann functions centred at −52.6 and
+		// −48.8 mV; τm is NaTs2_t's m rates shifted to −38 mV, times 6.
+		{"Nap_Et2 m∞(−52.6)", mi(napEt2Rates(-52.6)), 0.5},
+		{"Nap_Et2 h∞(−48.8)", hi(napEt2Rates(-48.8)), 0.5},
+		{"Nap_Et2 τm(−38 + 6 ln 2)", mt(napEt2Rates(-38 + 6*math.Ln2)), 6 / (0.488 * 6 * math.Ln2) / qtK},
+		// Im: mα = 3.3e-3·exp(0.1(v + 35)), mβ = 3.3e-3·exp(−0.1(v + 35));
+		// at −35 mV both are 3.3e-3: m∞ = 1/2, τm = 1/6.6e-3 ms at 21 °C.
+		{"Im m∞(−35)", first(imRates(-35, 1)), 0.5},
+		{"Im τm(−35) at 21 °C", second(imRates(-35, 1)), 1 / 6.6e-3},
+		{"Im m∞(−35 + 10 ln 2)", first(imRates(-35+10*math.Ln2, 1)), 0.8},
+
 		{"SK z∞(0): cai + 1e-7", skZInf(0), 1 / (1 + math.Pow(4300, 4.8))},
 		{"SK z∞(1e-7) unshifted", skZInf(1e-7), 1 / (1 + math.Pow(4300, 4.8))},
 		{"vtrap(1e-7, 1) expansion", vtrap(1e-7, 1), 1 - 0.5e-7},
@@ -211,7 +248,7 @@ func TestRatesByHand(t *testing.T) {
 }
 
 // TestTemperature checks the qt factors computed at Init and that K_Pst,
-// K_Tst, Kd, Kv3_1, Ih, Ca_HVA do not depend on celsius.
+// K_Tst, Kd, Kv3_1, Ih, Ca_HVA, NaTs2_t, Nap_Et2 do not depend on celsius.
 func TestTemperature(t *testing.T) {
 	t.Parallel()
 	s := newState(1, -70, 1e-4, 34)
@@ -224,6 +261,7 @@ func TestTemperature(t *testing.T) {
 		{"Kv2like", func(m Mechanism) float64 { return m.(*kv2like).qt }, math.Pow(2.3, 1.3)},
 		{"Ca_LVA", func(m Mechanism) float64 { return m.(*caLVA).qt }, math.Pow(2.3, 1.3)},
 		{"NaV", func(m Mechanism) float64 { return m.(*naV).qt }, math.Pow(2.3, -0.3)},
+		{"Im", func(m Mechanism) float64 { return m.(*im).qt }, math.Pow(2.3, 1.3)},
 	} {
 		m := mustKind(t, tc.name).New([]int{0})
 		m.Init(s)
@@ -235,7 +273,7 @@ func TestTemperature(t *testing.T) {
 		t.Errorf("K_Pst qt = %.17g, want 2.3^1.3", kPstQt)
 	}
 	// Temperature-independent mechanisms give identical states at 6.3 and 37 °C.
-	for _, name := range []string{"K_Pst", "K_Tst", "Kd", "Kv3_1", "Ih", "Ca_HVA", "SK"} {
+	for _, name := range []string{"K_Pst", "K_Tst", "Kd", "Kv3_1", "Ih", "Ca_HVA", "SK", "NaTs2_t", "Nap_Et2"} {
 		var got [2][]float64
 		for i, cel := range []float64{6.3, 37} {
 			s := newState(1, -70, 1e-4, cel)
@@ -307,7 +345,7 @@ func TestCurrents(t *testing.T) {
 				if math.Abs(fd-g0[n]) > 1e-9*max(math.Abs(g0[n]), 1e-12) {
 					t.Errorf("node %d: g = %.15g, finite difference %.15g", n, g0[n], fd)
 				}
-				e := map[string]float64{"pas": -70, "Ih": -45, "NaV": 53, "Ca_HVA": 131, "Ca_LVA": 131}[k.Name]
+				e := map[string]float64{"pas": -70, "Ih": -45, "NaV": 53, "NaTs2_t": 53, "Nap_Et2": 53, "Ca_HVA": 131, "Ca_LVA": 131}[k.Name]
 				if e == 0 {
 					e = -107
 				}
@@ -403,5 +441,39 @@ func TestNernst(t *testing.T) {
 	}
 	if Nernst(0, 2, 2, 34) != 1e6 || Nernst(1, 0, 2, 34) != -1e6 || Nernst(1, 2, 0, 34) != 0 {
 		t.Error("Nernst guards differ from nrn_nernst")
+	}
+}
+
+// TestSingularVoltages: at the voltages where the files' rate expressions
+// are 0/0 (NaTs2_t −32 and −60 mV, Nap_Et2 −38, −17 and −64.4 mV) they move
+// v by 1e-4 mV, so the rates are finite and within ~1e-5 relative of the
+// limits, worked out by hand: x/(1 − exp(−x/k)) → k as x → 0, so NaTs2_t's
+// mα → 0.182·6, mβ → 0.124·6 (m∞ → 1.092/1.836, τm → 1/1.836/qt) and hα,
+// hβ → 0.015·6 (h∞ → 1/2, τh → 1/0.18/qt); Nap_Et2's hα → 2.88e-6·4.63 at
+// −17 and hβ → 6.94e-6·2.63 at −64.4 mV.
+func TestSingularVoltages(t *testing.T) {
+	t.Parallel()
+	qt := math.Pow(2.3, 1.3)
+	mi := func(a, _, _, _ float64) float64 { return a }
+	mt := func(_, b, _, _ float64) float64 { return b }
+	hi := func(_, _, c, _ float64) float64 { return c }
+	ht := func(_, _, _, d float64) float64 { return d }
+	hb := func(v float64) float64 { return 6.94e-6 * (v + 64.4) / (1 - math.Exp(-(v+64.4)/2.63)) }
+	ha := func(v float64) float64 { return -2.88e-6 * (v + 17) / (1 - math.Exp((v+17)/4.63)) }
+	for _, tc := range []struct {
+		name      string
+		got, want float64
+	}{
+		{"NaTs2_t m∞(−32)", mi(naTs2tRates(-32)), 1.092 / 1.836},
+		{"NaTs2_t τm(−32)", mt(naTs2tRates(-32)), 1 / 1.836 / qt},
+		{"NaTs2_t h∞(−60)", hi(naTs2tRates(-60)), 0.5},
+		{"NaTs2_t τh(−60)", ht(naTs2tRates(-60)), 1 / 0.18 / qt},
+		{"Nap_Et2 τm(−38)", mt(napEt2Rates(-38)), 6 / 1.836 / qt},
+		{"Nap_Et2 τh(−17)", ht(napEt2Rates(-17)), 1 / (2.88e-6*4.63 + hb(-17)) / qt},
+		{"Nap_Et2 τh(−64.4)", ht(napEt2Rates(-64.4)), 1 / (ha(-64.4) + 6.94e-6*2.63) / qt},
+	} {
+		if !(math.Abs(tc.got-tc.want) <= 1e-4*math.Abs(tc.want)) {
+			t.Errorf("%s = %.15g, limit %.15g", tc.name, tc.got, tc.want)
+		}
 	}
 }

@@ -70,7 +70,7 @@ func (c *neuronCell) at(row int, col string) float64 {
 // nernstCa is eca at cao = 2 mM (ca_ion's cao0).
 func nernstCa(cai, celsius float64) float64 { return Nernst(cai, Cao0, 2, celsius) }
 
-// cell1 is a one-compartment cell with every mechanism, integrated as NEURON's
+// cell1 is a one-compartment cell with the reference's mechanisms, integrated as NEURON's
 // fixed step does (secondorder 0): eca from cai; currents at the old v;
 // (cm·1e-3/dt + Σg)·Δv = i_stim − Σi; v += Δv; states at the new v, in
 // registration order.
@@ -94,13 +94,19 @@ func newCell1(t testing.TB, c *neuronCell) *cell1 {
 			{p["stim2_del"], p["stim2_dur"], p["stim2_amp"]}},
 	}
 	for _, k := range Kinds() {
-		m := k.New([]int{0})
+		// The mechanisms NEURON's cell had: those whose parameters
+		// neuron_cell_params.txt lists (the 13 of the PVALB models, not the
+		// excitatory models' NaTs2_t, Nap_Et2 and Im).
+		m, inserted := k.New([]int{0}), false
 		for _, q := range k.Params {
 			if x, ok := p[q.Name+"_"+k.Name]; ok {
 				m.Param(q.Name)[0] = x
+				inserted = true
 			}
 		}
-		e.mechs = append(e.mechs, m)
+		if inserted {
+			e.mechs = append(e.mechs, m)
+		}
 	}
 	e.s.Eca[0] = nernstCa(e.s.Cai[0], e.s.Celsius)
 	for _, m := range e.mechs {

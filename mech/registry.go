@@ -26,29 +26,34 @@ func (e *UnknownError) Error() string {
 func (e *UnknownError) Unwrap() error { return ErrUnknown }
 
 // kinds is the mechanism table in NEURON's registration order (the order of
-// nrnivmodl's mod_func.cpp after the built-in pas), which is also the order
-// in which NEURON calls the mechanisms' current and state functions. The
-// order matters: CaDynamics integrates cai before SK reads it.
+// nrnivmodl's mod_func.cpp after the built-in pas: the .mod files in byte
+// order, so Im before Im_v2 and NaTs2_t, NaV, Nap_Et2), which is also the
+// order in which NEURON calls the mechanisms' current and state functions.
+// The order matters: CaDynamics integrates cai before SK reads it; for the
+// others it fixes the order in which currents are summed (rounding).
 var kinds = [...]*Kind{
 	pasKind,
 	caDynamicsKind,
 	caHVAKind,
 	caLVAKind,
 	ihKind,
+	imKind,
 	imV2Kind,
 	kPstKind,
 	kTstKind,
 	kdKind,
 	kv2likeKind,
 	kv31Kind,
+	naTs2tKind,
 	naVKind,
+	napEt2Kind,
 	skKind,
 }
 
 // Kinds returns every supported mechanism in NEURON's registration order
-// (pas, CaDynamics, Ca_HVA, Ca_LVA, Ih, Im_v2, K_Pst, K_Tst, Kd, Kv2like,
-// Kv3_1, NaV, SK). A solver must call Current and Advance of the mechanisms
-// of a cell in this order. The returned slice is new; the Kinds it points to
+// (pas, CaDynamics, Ca_HVA, Ca_LVA, Ih, Im, Im_v2, K_Pst, K_Tst, Kd,
+// Kv2like, Kv3_1, NaTs2_t, NaV, Nap_Et2, SK). A solver must call Current
+// and Advance of the mechanisms of a cell in this order. The returned slice is new; the Kinds it points to
 // are shared and must not be modified.
 func Kinds() []*Kind {
 	out := make([]*Kind, len(kinds))

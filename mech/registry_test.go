@@ -9,8 +9,10 @@ import (
 )
 
 func TestKindsOrder(t *testing.T) {
-	want := []string{"pas", "CaDynamics", "Ca_HVA", "Ca_LVA", "Ih", "Im_v2", "K_Pst", "K_Tst",
-		"Kd", "Kv2like", "Kv3_1", "NaV", "SK"}
+	// nrnivmodl's order: the .mod files sorted bytewise ("Im.mod" <
+	// "Im_v2.mod", "NaTs2_t" < "NaV" < "Nap_Et2").
+	want := []string{"pas", "CaDynamics", "Ca_HVA", "Ca_LVA", "Ih", "Im", "Im_v2", "K_Pst", "K_Tst",
+		"Kd", "Kv2like", "Kv3_1", "NaTs2_t", "NaV", "Nap_Et2", "SK"}
 	if got := Names(); !slices.Equal(got, want) {
 		t.Fatalf("Names() = %v, want %v", got, want)
 	}
@@ -35,11 +37,11 @@ func TestKindsOrder(t *testing.T) {
 }
 
 func TestGetUnknown(t *testing.T) {
-	_, err := Get("NaTs2_t")
+	_, err := Get("NaTa_t") // in the repository's modfiles, not used by its models
 	if !errors.Is(err, ErrUnknown) {
-		t.Fatalf("Get(NaTs2_t) error %v does not wrap ErrUnknown", err)
+		t.Fatalf("Get(NaTa_t) error %v does not wrap ErrUnknown", err)
 	}
-	for _, s := range []string{`"NaTs2_t"`, "mechanism", "NaV", "CaDynamics", "pas"} {
+	for _, s := range []string{`"NaTa_t"`, "mechanism", "NaV", "NaTs2_t", "Im, Im_v2", "CaDynamics", "pas"} {
 		if !strings.Contains(err.Error(), s) {
 			t.Errorf("error %q does not mention %s", err, s)
 		}
@@ -68,7 +70,10 @@ func TestParamKind(t *testing.T) {
 		{in: "gbar_Ca_HVA", kind: "Ca_HVA", par: "gbar"},
 		{in: "gbar_K_Pst", kind: "K_Pst", par: "gbar"},
 		{in: "gbar_SK", kind: "SK", par: "gbar"},
-		{in: "gbar_NaTs2_t", errMention: []string{"gbar_NaTs2_t", "gbar_NaV", "decay_CaDynamics", "g_pas"}},
+		{in: "gbar_NaTs2_t", kind: "NaTs2_t", par: "gbar"},
+		{in: "gbar_Nap_Et2", kind: "Nap_Et2", par: "gbar"},
+		{in: "gbar_Im", kind: "Im", par: "gbar"},
+		{in: "gbar_NaTa_t", errMention: []string{"gbar_NaTa_t", "gbar_NaV", "gbar_NaTs2_t", "decay_CaDynamics", "g_pas"}},
 		{in: "vshift_Kv3_1", errMention: []string{"vshift_Kv3_1", "gbar_Kv3_1"}},
 		{in: "foo_NaV", errMention: []string{"foo_NaV", "gbar_NaV"}},
 		{in: "gbar", errMention: []string{`"gbar"`}},
@@ -112,9 +117,11 @@ func TestKindParams(t *testing.T) {
 		"Im_v2": {"gbar": 1e-5}, "K_Pst": {"gbar": 1e-5}, "K_Tst": {"gbar": 1e-5},
 		"Kd": {"gbar": 1e-5}, "Kv2like": {"gbar": 1e-5}, "Kv3_1": {"gbar": 1e-5},
 		"NaV": {"gbar": 0.015}, "SK": {"gbar": 1e-6},
+		"Im": {"gbar": 1e-5}, "NaTs2_t": {"gbar": 1e-5}, "Nap_Et2": {"gbar": 1e-5},
 	}
 	ions := map[string]Ion{"pas": 0, "CaDynamics": Ca, "Ca_HVA": Ca, "Ca_LVA": Ca, "Ih": 0,
-		"Im_v2": K, "K_Pst": K, "K_Tst": K, "Kd": K, "Kv2like": K, "Kv3_1": K, "NaV": Na, "SK": K | Ca}
+		"Im_v2": K, "K_Pst": K, "K_Tst": K, "Kd": K, "Kv2like": K, "Kv3_1": K, "NaV": Na, "SK": K | Ca,
+		"Im": K, "NaTs2_t": Na, "Nap_Et2": Na}
 	for _, k := range Kinds() {
 		w := want[k.Name]
 		if len(k.Params) != len(w) {

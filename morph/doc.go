@@ -41,6 +41,11 @@
 //     and the soma centre recorded as a logical connection (Section.Wire),
 //     unless the dendrite has only one point of its own. Other sections
 //     attach at the parent's x = 1 (x = 0 at the root's first point).
+//   - Further trees: samples with parent −1 besides the first start trees
+//     of their own (check_pid warns of "more than one tree" and carries on);
+//     their sections have Parent −1 and hold their own points only. The
+//     human ITL23 reconstruction has axon fragments so, which the axon
+//     treatment deletes; a second tree rooted at a soma sample is refused.
 //   - One-point sections and two-point sections of zero length are dropped,
 //     their children reattached to their parent (chk_valid).
 //   - A section of one point (the single-point soma) becomes three points
@@ -85,6 +90,8 @@
 // one of the sentinel errors (ErrSyntax, ErrRadius, ErrDuplicateID,
 // ErrUnknownParent, ErrCycle, ErrParentOrder, ErrMultipleRoots, ErrNoSoma,
 // ErrTooLarge). NEURON prints a message and continues on several of these;
-// morph refuses them: a cell must be one tree rooted at a soma sample with
-// every parent id smaller than its child's id.
+// morph refuses them: a cell must be rooted at a soma sample (its lowest
+// id), further trees may not start at soma samples, and every parent id
+// must be smaller than its child's id. A morphology left with more than one
+// tree after the axon treatment is refused by package cable.
 package morph

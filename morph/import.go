@@ -137,8 +137,12 @@ type i3dSec struct {
 
 // Import converts samples to sections as NEURON 8.2's Import3d does
 // (share/lib/hoc/import3d/read_swc.hoc, import3d_gui.hoc). name labels
-// errors. The tree must have exactly one root, of soma type, and every
-// parent ID must exist and be smaller than the sample's ID.
+// errors. The first sample (lowest ID) must be a root of soma type, and
+// every parent ID must exist and be smaller than the sample's ID. Further
+// roots of other types (axon fragments reconstructed apart, as in the human
+// ITL23 cells) start trees of their own: their sections have Parent −1, and
+// the axon treatment (DeleteAxon) removes them; cable.Build refuses a
+// morphology that still has more than one root section.
 func Import(samples []Sample, name string) (*Morphology, error) {
 	if len(samples) == 0 {
 		return nil, &ParseError{name, 0, "", fmt.Errorf("%w: no samples", ErrNoSoma)}
@@ -158,10 +162,17 @@ func Import(samples []Sample, name string) (*Morphology, error) {
 	root := -1
 	for i, s := range pts {
 		if s.Parent < 0 {
-			if root >= 0 {
+			// Import3d accepts several trees (check_pid warns "more than
+			// one tree" and goes on); reconstructions of the human
+			// models have axon fragments as separate trees, which the
+			// recipe then deletes. A second soma tree would be a second
+			// cell: refuse it.
+			if root >= 0 && (s.Type == 1 || pts[root].Type != 1) {
 				return nil, pe(s, "parent", fmt.Errorf("%w: sample %d (line %d) and sample %d are both roots", ErrMultipleRoots, pts[root].ID, pts[root].Line, s.ID))
 			}
-			root = i
+			if root < 0 {
+				root = i
+			}
 			pix[i] = -1
 			continue
 		}
@@ -224,7 +235,7 @@ func Import(samples []Sample, name string) (*Morphology, error) {
 		if p != i-1 {
 			nchild[p] += .01
 			if p > 1 {
-				if typ[p] != 1 && typ[pix[p]] == 1 {
+				if typ[p] != 1 && pix[p] >= 0 && typ[pix[p]] == 1 {
 					connect2prox[i] = true
 					nchild[p] = 1
 				}
@@ -296,6 +307,12 @@ func Import(samples []Sample, name string) (*Morphology, error) {
 			if soma3geom {
 				i = 1
 			}
+			for k := first; k < i; k++ {
+				sec.raw = append(sec.raw, rawPt(k))
+			}
+		} else if pix[first] < 0 {
+			// The root of a further tree: a section of its own points,
+			// connected to nothing.
 			for k := first; k < i; k++ {
 				sec.raw = append(sec.raw, rawPt(k))
 			}

@@ -47,6 +47,7 @@ func TestParseErrors(t *testing.T) {
 		{"no root", "2 1 0 5 0 1 3\n3 1 0 6 0 1 2\n", ErrCycle, 1, "parent"},
 		{"parent after", "1 1 0 0 0 5 -1\n2 3 0 5 0 1 3\n3 3 0 6 0 1 1\n", ErrParentOrder, 2, "parent"},
 		{"two roots", "1 1 0 0 0 5 -1\n2 1 0 5 0 1 -1\n", ErrMultipleRoots, 2, "parent"},
+		{"second soma tree", "1 1 0 0 0 5 -1\n2 2 0 5 0 1 -1\n3 1 0 9 0 1 -1\n", ErrMultipleRoots, 3, "parent"},
 		{"no soma", "1 3 0 0 0 5 -1\n2 3 0 5 0 1 1\n", ErrNoSoma, 0, "type"},
 		{"root not soma", "1 3 0 0 0 5 -1\n2 1 0 5 0 1 1\n", ErrNoSoma, 1, "type"},
 		{"long line", "1 1 0 0 0 5 -1 #" + strings.Repeat("x", maxLine) + "\n", ErrTooLarge, 1, ""},
@@ -243,10 +244,15 @@ func FuzzParseSWC(f *testing.F) {
 			}
 			if s.Parent < 0 {
 				roots++
+				// Further trees (Import3d's "more than one tree") never
+				// start at a soma sample; the first section is the soma's root.
+				if (i == 0) != (s.Type == "soma") {
+					t.Fatalf("root section %d is %s", i, s.Name)
+				}
 			}
 			s.Segments(nil, 3)
 		}
-		if roots != 1 || len(m.Order()) != len(m.Sections) {
+		if roots < 1 || m.Sections[0].Parent >= 0 || len(m.Order()) != len(m.Sections) {
 			t.Fatalf("%d roots, order %v", roots, m.Order())
 		}
 		_ = m.StubAxon()
@@ -276,5 +282,48 @@ func BenchmarkReadSWC(b *testing.B) {
 			}
 			b.ReportMetric(b.Elapsed().Seconds()*1e3/float64(b.N), "ms/cell")
 		})
+	}
+}
+
+// TestFurtherTrees: samples with parent −1 after the soma's tree start
+// trees of their own, as in Import3d (the human ITL23 reconstruction has
+// four axon fragments so); their sections connect to nothing and
+// DeleteAxon removes them with the rest of the axon.
+func TestFurtherTrees(t *testing.T) {
+	const swc = `1 1 0 0 0 5 -1
+2 3 -5 0 0 1 1
+3 3 -30 0 0 1 2
+4 4 0 5 0 1 1
+5 4 0 40 0 1 4
+6 2 50 50 0 0.5 -1
+7 2 60 50 0 0.5 6
+8 2 70 50 0 0.5 7
+9 2 0 90 0 0.5 -1
+10 2 0 99 0 0.5 9
+`
+	m, err := ReadSWC(strings.NewReader(swc), "fragments.swc")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, s := range m.Sections {
+		p := "-"
+		if s.Parent >= 0 {
+			p = m.Sections[s.Parent].Name
+		}
+		got = append(got, s.Name+"<"+p)
+	}
+	want := "soma[0]<- axon[0]<- axon[1]<- dend[0]<soma[0] apic[0]<soma[0]"
+	if g := strings.Join(got, " "); g != want {
+		t.Fatalf("sections %s, want %s", g, want)
+	}
+	if l := m.Sections[1].L(); math.Abs(l-20) > 1e-5 {
+		t.Errorf("axon[0].L = %v, want 20 (its own points only)", l)
+	}
+	if err := m.DeleteAxon(); err != nil {
+		t.Fatal(err)
+	}
+	if len(m.Sections) != 3 || m.Sections[1].Parent != 0 || m.Sections[2].Parent != 0 {
+		t.Errorf("after DeleteAxon: %+v", m.Sections)
 	}
 }

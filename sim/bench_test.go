@@ -82,3 +82,20 @@ func BenchmarkSimulateMouse(b *testing.B) {
 	dir := filepath.Join(testutil.RepoRoot(b), "data", "cells", "mouse_pvalb_318331342")
 	benchmarkTrace(b, dir, "hof_param_318331342_0", 0.3)
 }
+
+// BenchmarkSimulateITL23 is the human excitatory ITL23 cell (632
+// compartments, apical dendrites, NaTs2_t/Nap_Et2/Im), seed1_hof00 at 0.3 nA
+// (2 spikes). NEURON 8.2.2 took 2.93 s wall for this trace (reference
+// index.csv, on the machine that made the references); its CPU time is to
+// be measured beside this benchmark where NEURON is installed.
+func BenchmarkSimulateITL23(b *testing.B) {
+	dir := filepath.Join(testutil.RepoRoot(b), "..", "shared", "data", "cells", "human_itl23_541557114")
+	benchmarkTrace(b, dir, "seed1_hof00", 0.3)
+}
+
+// BenchmarkSimulateVIP is the human VIP cell (90 compartments), seed1_hof00
+// at 0.3 nA (34 spikes); NEURON: 2.41 s wall (reference index.csv).
+func BenchmarkSimulateVIP(b *testing.B) {
+	dir := filepath.Join(testutil.RepoRoot(b), "..", "shared", "data", "cells", "human_vip_650077366")
+	benchmarkTrace(b, dir, "seed1_hof00", 0.3)
+}

@@ -18,32 +18,58 @@ import (
 	"github.com/noble-neuro/noble/internal/testutil"
 )
 
-// referenceCell names a cell directory and its NEURON reference traces.
+// referenceCell names a cell directory, its NEURON reference traces and
+// the agreement asked of them.
 type referenceCell struct {
 	name   string
 	cell   string // cell directory
 	traces string // directory with index.csv and the .npy traces
+	// subTol bounds |v − v_NEURON| (mV) at every sample of a trace without
+	// spikes; peakTol (ms) the shift of each spike peak.
+	subTol, peakTol float64
 }
 
 // referenceCells returns the cells with NEURON traces available: the
-// shipped mouse cell always, the human cell when ../shared is present.
+// shipped mouse cell always, the human cells when ../shared is present.
+//
+// Tolerances: the PVALB cells keep the bounds they were first accepted
+// with (0.01 mV, 0.05 ms). The VIP and ITL23 cells are held to what the
+// references resolve: the traces are float32, whose spacing between 64
+// and 128 mV is 7.6e-6 mV, so storing them costs up to 3.8e-6 mV, and
+// noble differs from NEURON by rounding only (its exp, pow and order of
+// sums), which stays below that: every sample of all 34 traces agrees to
+// 3.8e-6 mV. 1e-4 mV leaves a factor 25 for other platforms' rounding.
+// Spike peaks must fall on NEURON's sample.
 func referenceCells(t testing.TB) []referenceCell {
 	root := testutil.RepoRoot(t)
 	cells := []referenceCell{{
-		name:   "mouse_pvalb_318331342",
-		cell:   filepath.Join(root, "data/cells/mouse_pvalb_318331342"),
-		traces: filepath.Join(root, "testdata/neuron/mouse_pvalb_318331342"),
+		name:    "mouse_pvalb_318331342",
+		cell:    filepath.Join(root, "data/cells/mouse_pvalb_318331342"),
+		traces:  filepath.Join(root, "testdata/neuron/mouse_pvalb_318331342"),
+		subTol:  0.01,
+		peakTol: 0.05,
 	}}
 	shared := filepath.Join(root, "..", "shared")
-	human := referenceCell{
-		name:   "human_pvalb_689331391",
-		cell:   filepath.Join(shared, "data/cells/human_pvalb_689331391"),
-		traces: filepath.Join(shared, "reference/neuron/human_pvalb_689331391"),
-	}
-	if _, err := os.Stat(filepath.Join(human.traces, "index.csv")); err == nil {
-		cells = append(cells, human)
-	} else {
-		t.Logf("skipping the human cell: %s not found (the unlicensed human model lives only in ../shared)", human.traces)
+	for _, c := range []struct {
+		name            string
+		subTol, peakTol float64
+	}{
+		{"human_pvalb_689331391", 0.01, 0.05},
+		{"human_vip_650077366", 1e-4, 0},
+		{"human_itl23_541557114", 1e-4, 0},
+	} {
+		rc := referenceCell{
+			name:    c.name,
+			cell:    filepath.Join(shared, "data/cells", c.name),
+			traces:  filepath.Join(shared, "reference/neuron", c.name),
+			subTol:  c.subTol,
+			peakTol: c.peakTol,
+		}
+		if _, err := os.Stat(filepath.Join(rc.traces, "index.csv")); err != nil {
+			t.Logf("skipping %s: %s not found (the unlicensed human models live only in ../shared)", c.name, rc.traces)
+			continue
+		}
+		cells = append(cells, rc)
 	}
 	return cells
 }
@@ -112,25 +138,36 @@ func toFloat32(v []float64) []float32 {
 // TestNEURONReference simulates every reference trace and compares it with
 // NEURON 8.2.2's (../shared/tools/neuron_reference.py, dt 0.02 ms, 515 ms,
 // IClamp soma(0.5) 15 → 415 ms): the same spike count, each spike peak
-// within 0.05 ms (2.5 samples: spike timing may differ by rounding only),
-// and for traces without spikes every sample within 0.01 mV.
+// within the cell's peakTol (spike timing may differ by rounding only), and
+// for traces without spikes every sample within its subTol (see
+// referenceCells). -run selects cells: -run 'TestNEURONReference/human_itl23'.
 func TestNEURONReference(t *testing.T) {
 	if testing.Short() {
-		t.Skip("simulates 16–32 full traces (about 1 s each)")
+		t.Skip("simulates up to 66 full traces (0.2–1.4 s each)")
 	}
-	const (
-		subTol   = 0.01 // mV, subthreshold traces, every sample
-		spikeTol = 0.05 // ms, each spike peak
-		dt       = 0.02 // ms, the references' step
-	)
+	const dt = 0.02 // ms, the references' step
+	type summary struct {
+		maxSub, maxSpike, maxAll float64
+		nTraces, nAgree, spikes  int
+	}
 	var mu sync.Mutex
-	var maxSub, maxSpike, maxAll float64
-	var nTraces, nAgree int
+	sums := map[string]*summary{}
+	var order []string
 	t.Cleanup(func() {
-		t.Logf("summary: %d/%d traces with NEURON's spike count; max |Δv| on subthreshold traces %.3g mV; max spike peak shift %.3g ms; max |Δv| over all traces %.3g mV",
-			nAgree, nTraces, maxSub, maxSpike, maxAll)
+		for _, name := range order {
+			s := sums[name]
+			if s.nTraces == 0 {
+				continue // not selected by -run
+			}
+			t.Logf("summary %s: %d/%d traces with NEURON's spike count (%d spikes); max |Δv| on subthreshold traces %.3g mV; max spike peak shift %.3g ms; max |Δv| over all traces %.3g mV",
+				name, s.nAgree, s.nTraces, s.spikes, s.maxSub, s.maxSpike, s.maxAll)
+		}
 	})
 	for _, rc := range referenceCells(t) {
+		subTol, spikeTol := rc.subTol, rc.peakTol
+		sum := &summary{}
+		sums[rc.name] = sum
+		order = append(order, rc.name)
 		c, err := LoadCell(rc.cell)
 		if err != nil {
 			t.Fatal(err)
@@ -182,7 +219,7 @@ func TestNEURONReference(t *testing.T) {
 					for i := range pg {
 						d := math.Abs(float64(pg[i]-pr[i])) * dt
 						shift = math.Max(shift, d)
-						if d > spikeTol {
+						if d > spikeTol+1e-9 {
 							t.Errorf("spike %d peaks at %.2f ms, NEURON %.2f ms", i, float64(pg[i])*dt, float64(pr[i])*dt)
 						}
 					}
@@ -194,15 +231,16 @@ func TestNEURONReference(t *testing.T) {
 				t.Logf("spikes %d (NEURON %d), peak shift ≤ %.2g ms, max |Δv| %.3g mV", len(pg), len(pr), shift, worst)
 				mu.Lock()
 				defer mu.Unlock()
-				nTraces++
+				sum.nTraces++
+				sum.spikes += len(pr)
 				if len(pg) == len(pr) {
-					nAgree++
+					sum.nAgree++
 				}
 				if len(pr) == 0 {
-					maxSub = math.Max(maxSub, worst)
+					sum.maxSub = math.Max(sum.maxSub, worst)
 				}
-				maxSpike = math.Max(maxSpike, shift)
-				maxAll = math.Max(maxAll, worst)
+				sum.maxSpike = math.Max(sum.maxSpike, shift)
+				sum.maxAll = math.Max(sum.maxAll, worst)
 			})
 		}
 	}

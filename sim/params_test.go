@@ -103,9 +103,9 @@ func TestParseParamsErrors(t *testing.T) {
 		{"value bool", edit(`"value": "0.14"`, `"value": true`), ErrType, "genome[1].value: "},
 		{"no name", edit(`"name": "cm", `, ``), ErrMissing, "genome[0].name: "},
 		{"no section", edit(`{"section": "dend", `, `{`), ErrMissing, "genome[2].section: "},
-		{"unknown mechanism", edit(`"mechanism": "NaV"`, `"mechanism": "NaTs2_t"`), mech.ErrUnknown, "genome[1].mechanism: "},
+		{"unknown mechanism", edit(`"mechanism": "NaV"`, `"mechanism": "NaTa_t"`), mech.ErrUnknown, "genome[1].mechanism: "},
 		{"unknown parameter", edit(`"gbar_NaV"`, `"gmax_NaV"`), mech.ErrUnknown, "genome[1].name: "},
-		{"unknown suffix", edit(`"gbar_NaV"`, `"gbar_NaTs2_t"`), mech.ErrUnknown, "genome[1].name: "},
+		{"unknown suffix", edit(`"gbar_NaV"`, `"gbar_NaTa_t"`), mech.ErrUnknown, "genome[1].name: "},
 		{"not inserted", edit(`"name": "gbar_NaV", "value": "0.14", "mechanism": "NaV"`, `"name": "gbar_NaV", "value": "0.14", "mechanism": ""`), ErrMissing, "mechanism NaV is not inserted in soma"},
 		{"cm zero", edit(`"value": 0.88`, `"value": 0`), ErrRange, "genome[0].value: "},
 		{"Ra negative", edit(`"value": "188.0"`, `"value": "-188.0"`), ErrRange, "genome[3].value: "},
@@ -131,12 +131,20 @@ func TestParseParamsErrors(t *testing.T) {
 	}
 }
 
-// The unknown-name errors list what is supported.
+// The unknown-name errors name the file, the field and the mechanism, and
+// list what is supported. NaTa_t is one of the repository's .mod files that
+// none of its all-active models inserts.
 func TestParseParamsListsSupported(t *testing.T) {
-	bad := strings.Replace(goodParams, `"mechanism": "NaV"`, `"mechanism": "NaTs2_t"`, 1)
+	bad := strings.Replace(goodParams, `"mechanism": "NaV"`, `"mechanism": "NaTa_t"`, 1)
 	_, err := ParseParams([]byte(bad), "bad.json")
-	if err == nil || !strings.Contains(err.Error(), "NaTs2_t") || !strings.Contains(err.Error(), "Kv3_1") {
-		t.Errorf("error %v should name NaTs2_t and list the supported mechanisms", err)
+	want := `bad.json: genome[1].mechanism: mech: unknown mechanism "NaTa_t" (supported: ` + strings.Join(mech.Names(), ", ") + ")"
+	if err == nil || err.Error() != want {
+		t.Errorf("error\n%v\nwant\n%s", err, want)
+	}
+	for _, name := range []string{"NaTs2_t", "Nap_Et2", "Im", "Kv3_1"} {
+		if err != nil && !strings.Contains(err.Error(), name) {
+			t.Errorf("error %v does not list %s", err, name)
+		}
 	}
 	bad = strings.Replace(goodParams, `"gbar_NaV"`, `"gmax_NaV"`, 1)
 	_, err = ParseParams([]byte(bad), "bad.json")

@@ -28,6 +28,10 @@ type Protocol struct {
 	Delay float64 // stimulus onset, ms
 	Dur   float64 // stimulus duration, ms
 	Amp   float64 // stimulus amplitude, nA (positive depolarises)
+
+	// Stimulus, if not nil, is the current in place of the step: Delay,
+	// Dur and Amp are then not used. It is read, never changed.
+	Stimulus *Waveform
 }
 
 // WithDefaults returns p with zero fields replaced by the defaults.
@@ -73,6 +77,9 @@ func (p Protocol) Validate() error {
 	}
 	if p.Steps() < 1 {
 		return fmt.Errorf("%w: tstop = %v ms is less than half a step of %v ms", ErrProtocol, p.TStop, p.Dt)
+	}
+	if p.Stimulus != nil {
+		return p.Stimulus.validate(p.Steps())
 	}
 	return nil
 }

@@ -20,7 +20,7 @@ type Job struct {
 // NOBLE's protocol.
 type RunSettings struct {
 	Workers  int      // simulations at once; 0 means runtime.GOMAXPROCS(0)
-	Protocol Protocol // Amp is ignored: each Job sets its own
+	Protocol Protocol // Amp is ignored: each Job sets its own (unused with a Stimulus)
 	// Progress, if not nil, is called after each finished job with the
 	// number done so far; calls are serialised.
 	Progress func(done, total int)
@@ -82,6 +82,9 @@ func Run(ctx context.Context, c *Cell, jobs []Job, s *RunSettings, out func(i in
 			p := proto
 			p.Amp = j.Amp
 			v, err := models[j.ParamFile].Simulate(ctx, p, nil)
+			if err != nil && p.Stimulus != nil {
+				return fmt.Errorf("%s under the stimulus waveform: %w", j.ParamFile, err)
+			}
 			if err != nil {
 				return fmt.Errorf("%s at %v nA: %w", j.ParamFile, j.Amp, err)
 			}

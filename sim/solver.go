@@ -74,6 +74,8 @@ type Workspace struct {
 	step           int
 	stimOn, stimOf float64 // del and del+dur, ms
 	amp, stimScale float64 // nA, 100/area(soma)
+	wave           *Waveform
+	waveLast       int     // Waveform.current's search hint
 	caCoef         float64 // ktf/2, mV
 }
 
@@ -146,6 +148,7 @@ func (w *Workspace) Init(p Protocol) error {
 	w.stimOn = p.Delay
 	w.stimOf = p.Delay + p.Dur
 	w.amp = p.Amp
+	w.wave, w.waveLast = p.Stimulus, 1
 	w.stimScale = 1.e2 / m.area[m.soma]
 	cj := 1.0 / p.Dt
 	cfac := .001 * cj
@@ -226,7 +229,13 @@ func (w *Workspace) Step() error {
 	clear(cur)
 	clear(g)
 	w.mechs[0].Current(&w.st, cur, g)
-	if t < w.stimOf && t >= w.stimOn {
+	if w.wave != nil {
+		// A zero current adds nothing, as the step's off phase: so a
+		// waveform holding a step gives the step's trace bit for bit.
+		if a := w.wave.current(w.step-1, t, &w.waveLast); a != 0 {
+			cur[m.soma] -= a * w.stimScale
+		}
+	} else if t < w.stimOf && t >= w.stimOn {
 		cur[m.soma] -= w.amp * w.stimScale
 	}
 	for _, mk := range w.mechs[1:] {

@@ -5,11 +5,12 @@
 #
 #   tools/bench_neuron.sh [N]     N runs of each (default 3); prints the mean per trace
 #
-# noble: `go test -bench 'SimulateHuman|SimulateMouse' ./sim` (human seed1_hof00, mouse
-# hof_param_318331342_0), which reports wall time and the CPU time of its thread per trace.
+# noble: `go test -bench 'SimulateHuman|SimulateMouse|SimulateVIP|SimulateITL23' ./sim` (human
+# PVALB, VIP and ITL23 seed1_hof00, mouse hof_param_318331342_0), which reports wall time and the
+# CPU time of its thread per trace.
 # NEURON: tools/neuron_dump.py run (continuerun alone, wall and process CPU time), with the
 # compiled mechanisms in $NOBLE_NRN_MECH (default /work/nrn) and /usr/bin/python3. The human cell
-# is read from ../shared and skipped when absent. On a shared machine wall times vary with the
+# cells are read from ../shared and skipped when absent. On a shared machine wall times vary with the
 # load; CPU times are the fairer comparison.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -18,9 +19,11 @@ mech=${NOBLE_NRN_MECH:-/work/nrn}
 py=${NOBLE_NRN_PYTHON:-/usr/bin/python3}
 human="$root/../shared/data/cells/human_pvalb_689331391"
 mouse="$root/data/cells/mouse_pvalb_318331342"
+vip="$root/../shared/data/cells/human_vip_650077366"
+itl23="$root/../shared/data/cells/human_itl23_541557114"
 cd "$root"
 
-out=$(go test -run '^$' -bench 'SimulateHuman|SimulateMouse' -benchtime "${n}x" ./sim)
+out=$(go test -run '^$' -bench 'SimulateHuman|SimulateMouse|SimulateVIP|SimulateITL23' -benchtime "${n}x" ./sim)
 echo "$out" >&2
 # metric VALUE from a benchmark line: field before the unit.
 metric() { echo "$out" | awk -v b="$1" -v u="$2" '$1 ~ b { for (i = 2; i <= NF; i++) if ($i == u) print $(i-1) }'; }
@@ -60,3 +63,5 @@ echo "| trace (0.3 nA, 515 ms) | noble wall ms | noble CPU ms | NEURON wall ms |
 echo "|---|---|---|---|---|---|"
 row "human seed1_hof00 (127 compartments)" BenchmarkSimulateHuman "$human" seed1_hof00
 row "mouse hof_param_318331342_0 (91 compartments)" BenchmarkSimulateMouse "$mouse" hof_param_318331342_0
+row "human VIP seed1_hof00 (90 compartments)" BenchmarkSimulateVIP "$vip" seed1_hof00
+row "human ITL23 seed1_hof00 (632 compartments)" BenchmarkSimulateITL23 "$itl23" seed1_hof00

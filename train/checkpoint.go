@@ -42,11 +42,16 @@ type state struct {
 	// Epoch is the epoch in progress (1-based); Batch the number of its
 	// batches done. Batch equal to the epoch's batch count means that only
 	// the evaluation and the end-of-epoch bookkeeping are left.
-	Epoch        int       `json:"epoch"`
-	Batch        int       `json:"batch"`
-	EpochLoss    jsonFloat `json:"epoch_loss"`    // summed training loss of those batches
-	EpochTraces  int       `json:"epoch_traces"`  // traces in them
-	EpochSeconds float64   `json:"epoch_seconds"` // wall time spent on the epoch so far
+	Epoch     int       `json:"epoch"`
+	Batch     int       `json:"batch"`
+	EpochLoss jsonFloat `json:"epoch_loss"` // summed training (data) loss of those batches
+	// EpochFeatureLoss and EpochFeatureTerms are the summed feature loss
+	// of those batches and each term's unweighted sum, in the order of
+	// Settings.FeatureLoss (absent without a feature loss).
+	EpochFeatureLoss  jsonFloat   `json:"epoch_feature_loss,omitempty"`
+	EpochFeatureTerms []jsonFloat `json:"epoch_feature_terms,omitempty"`
+	EpochTraces       int         `json:"epoch_traces"`  // traces in them
+	EpochSeconds      float64     `json:"epoch_seconds"` // wall time spent on the epoch so far
 
 	LR       float64   `json:"lr"` // learning rate in use
 	AdamStep int64     `json:"adam_step"`

@@ -30,6 +30,48 @@
 // docs/results.md); LRAt keeps the run's Adam state, checkpoint and
 // metrics.
 //
+// # Fine-tuning
+//
+// The reference code's second stage (preset "finetune", the recipe of its
+// training_scripts/submit_single_finetune_job.sh: AdamW lr 5e-4,
+// ReduceLROnPlateau factor 0.4 patience 12, batch 64, feature loss
+// sag_amplitude=25) starts from a trained model (Settings.Init) and adds to
+// the data loss differentiable electrophysiology features of the predicted
+// trace, computed by package featloss. For each batch the targets are
+// prepared from the batch's target windows (volts × 1000, in mV) and
+// stimulus windows (the first and last non-zero samples of the current
+// channel, as the reference derives them; the whole window for a zero
+// stimulus) on the data's sample spacing (DataInfo.DtMS), so a window's
+// cut of the step counts as it does for the data loss. The loss of a batch
+// is
+//
+//	Σ_b data_b + Σ_terms λ·L_term,   L_term = Σ_b (f̂_b − f_b)² / (Σ_b f_b² + 1e-8)
+//
+// (Settings.FeatureLossForm "absolute" drops the denominator), with data_b
+// the run's data loss (Settings.Loss, LossForm; exactly as without a
+// feature loss), f̂_b the feature of the operator's prediction and f_b that
+// of the target trace. The features (Settings.FeatureLoss names them with
+// their λ):
+//
+//	sag_amplitude  mV: the mean voltage over the last 10 % of the step minus a soft minimum over it
+//	               (the reference's); target: the same soft sag of the target trace
+//	AP1_width      ms: soft width of the first spike at a threshold from the target (the reference's
+//	               at commit 298bba3); target: eFEL's AP1_width
+//	spike_count    spikes: soft number of upward crossings of −20 mV; target: eFEL's Spikecount
+//	spike_timing   van Rossum distance (τ = 5 ms) of the soft spike train to the target's spikes;
+//	               its relative form divides by that of an empty prediction
+//
+// The gradient of each term (per volt of the operator's output) is added
+// to the data loss's gradient of its trace before the backward pass.
+// metrics.jsonl then also has train_feature_loss (Σ λ·L per trace, beside
+// train_loss, the data loss) and train_feature_terms (each unweighted L);
+// PlateauTrain watches data + feature loss. The targets are prepared per
+// batch, not once per dataset, because every epoch crops other windows.
+// Preparing them (eFEL features of each target window) and the four terms
+// add 2–3 ms of CPU time to the ~50 ms per 8583-sample trace of a training
+// step: BenchmarkFinetuneStep measured 1.04–1.07 times a plain step at
+// batch 16 on the shared 2-core machine.
+//
 // # Data order and resumption
 //
 // The order of an epoch is drawn from rand.New(rand.NewPCG(seed, epoch))

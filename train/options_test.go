@@ -168,22 +168,13 @@ func TestResumeBeforeOptions(t *testing.T) {
 	}
 }
 
-// TestOptionsRefused checks the refusals that need the data or the build:
-// the plateau on the test L4 without a test split, and a feature loss
-// (with init) before the feature-loss code exists; both before any
-// training.
+// TestOptionsRefused checks the refusal that needs the data: the plateau
+// on the test L4 without a test split, before any training.
 func TestOptionsRefused(t *testing.T) {
 	s := tinySettings(1)
 	s.PlateauOn = PlateauTestL4
 	_, err := Train(context.Background(), newMemData(2, 0, 0, 4), t.TempDir(), s, nil)
 	if !errors.Is(err, ErrSettings) || !strings.Contains(err.Error(), "plateau_on") {
 		t.Errorf("plateau_on test_l4 without a test split: %v", err)
-	}
-	s = tinySettings(1)
-	s.FeatureLoss, s.Init = "sag_amplitude=25", "model.safetensors"
-	dir := filepath.Join(t.TempDir(), "run")
-	_, err = Train(context.Background(), newMemData(2, 0, 0, 4), dir, s, nil)
-	if !errors.Is(err, ErrSettings) || !strings.Contains(err.Error(), "feature_loss") {
-		t.Errorf("feature loss: %v", err)
 	}
 }

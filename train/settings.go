@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/noble-neuro/noble/featloss"
 	"github.com/noble-neuro/noble/fno"
 	"github.com/noble-neuro/noble/surrogate"
 )
@@ -103,10 +104,19 @@ const (
 //	plateau_on         what ReduceLROnPlateau watches: "train" (the epoch's summed training loss) or
 //	                   "test_l4" (the summed relative L4 of the evaluated traces of the selection split,
 //	                   see SelectBy; refused without a test split) ["train"]
-//	feature_loss       fine-tuning feature terms, "NAME=λ[,NAME=λ...]" (e.g. "sag_amplitude=25"), stored
-//	                   verbatim; needs init; "none" turns the finetune preset's off ["": none; finetune
-//	                   "sag_amplitude=25"]
+//	feature_loss       fine-tuning feature terms, "NAME=λ[,NAME=λ...]" with NAME one of sag_amplitude,
+//	                   AP1_width, spike_count, spike_timing (featloss.ParseSpec; e.g. "sag_amplitude=25"),
+//	                   stored verbatim; needs init; "none" turns the finetune preset's off ["": none;
+//	                   finetune "sag_amplitude=25"]
 //	feature_loss_form  "relative" (Σ(f̂−f)²/(Σf² + 1e-8) over the batch) or "absolute" (Σ(f̂−f)²) ["relative"]
+//
+// With a feature loss, each batch trains on the data loss above plus
+// Σ_terms λ·L_term of package featloss (see the package documentation's
+// "Fine-tuning"), the two gradients added per trace; the data loss alone
+// trains exactly as without these options. "train" of plateau_on then
+// watches the total, data + feature loss, summed over the epoch, as the
+// reference's summed training loss does; Metrics.TrainLoss stays the data
+// loss and Metrics.TrainFeatureLoss holds the feature loss.
 //
 // The relative "l2" and "l4" train through fno.Model.TrainBatch
 // (fno.RelLpLoss, bit for bit what runs from before these options did),
@@ -184,8 +194,11 @@ type Settings struct {
 
 	// FeatureLoss is the fine-tuning stage's feature terms, "NAME=λ[,...]"
 	// (the reference's --feature_loss '{"sag_amplitude": 25}' is
-	// "sag_amplitude=25"), stored verbatim and parsed by the feature-loss
-	// code; FeatureLossNone or "" for none. A feature loss needs Init
+	// "sag_amplitude=25"), stored verbatim and parsed by
+	// featloss.ParseSpec when the settings are resolved (names
+	// sag_amplitude, AP1_width, spike_count, spike_timing; λ finite and
+	// ≥ 0, a zero λ logging the term without training on it; each name
+	// once); FeatureLossNone or "" for none. A feature loss needs Init
 	// ["": none; finetune preset "sag_amplitude=25"].
 	FeatureLoss string `json:"feature_loss,omitempty"`
 	// FeatureLossForm is FormRelative, Σ_b (f̂_b − f_b)² / (Σ_b f_b² + 1e-8)
@@ -362,6 +375,17 @@ func (s Settings) validate() error {
 		return fmt.Errorf("%w: %s = %v: %s", ErrSettings, field, v, why)
 	}
 	finite := func(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
+	// The spec first: a misspelt feature is what to fix, not the missing
+	// init.
+	if s.HasFeatureLoss() {
+		spec, err := featloss.ParseSpec(s.FeatureLoss)
+		if err != nil {
+			return fmt.Errorf("%w: feature_loss = %q: %w", ErrSettings, s.FeatureLoss, err)
+		}
+		if len(spec) == 0 {
+			return bad("feature_loss", fmt.Sprintf("%q", s.FeatureLoss), fmt.Sprintf("no terms; spell no feature loss %q", FeatureLossNone))
+		}
+	}
 	switch {
 	case s.Epochs < 1:
 		return bad("epochs", s.Epochs, "must be at least 1")

@@ -10,11 +10,13 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"runtime"
 	"time"
 
 	"github.com/noble-neuro/noble/fno"
 	"github.com/noble-neuro/noble/internal/atomicfile"
 	"github.com/noble-neuro/noble/surrogate"
+	"golang.org/x/sync/errgroup"
 )
 
 // Files of a run directory.
@@ -50,17 +52,24 @@ var ErrDiverged = errors.New("train: loss not finite")
 // when the dataset has no such split (L1 and H1 also in runs older than
 // them).
 type Metrics struct {
-	Epoch       int      `json:"epoch"`        // 1-based
-	TrainLoss   float64  `json:"train_loss"`   // the training loss (Settings.Loss, LossForm) over the epoch's traces, per trace
-	TrainTraces int      `json:"train_traces"` // traces trained on in the epoch
-	HeldL1      *float64 `json:"test_held_l1,omitempty"`
-	HeldL2      *float64 `json:"test_held_l2,omitempty"`
-	HeldL4      *float64 `json:"test_held_l4,omitempty"`
-	HeldH1      *float64 `json:"test_held_h1,omitempty"`
-	SeenL1      *float64 `json:"test_seen_l1,omitempty"`
-	SeenL2      *float64 `json:"test_seen_l2,omitempty"`
-	SeenL4      *float64 `json:"test_seen_l4,omitempty"`
-	SeenH1      *float64 `json:"test_seen_h1,omitempty"`
+	Epoch       int     `json:"epoch"`        // 1-based
+	TrainLoss   float64 `json:"train_loss"`   // the training loss (Settings.Loss, LossForm) over the epoch's traces, per trace
+	TrainTraces int     `json:"train_traces"` // traces trained on in the epoch
+	// TrainFeatureLoss is the fine-tuning feature loss Σ_terms λ·L over the
+	// epoch's batches, per trace as TrainLoss (which stays the data loss
+	// alone); TrainFeatureTerms is each term's unweighted L, per trace
+	// (feature name → value, so that TrainFeatureLoss = Σ λ·term). Both
+	// are absent without a feature loss (Settings.FeatureLoss).
+	TrainFeatureLoss  *float64           `json:"train_feature_loss,omitempty"`
+	TrainFeatureTerms map[string]float64 `json:"train_feature_terms,omitempty"`
+	HeldL1            *float64           `json:"test_held_l1,omitempty"`
+	HeldL2            *float64           `json:"test_held_l2,omitempty"`
+	HeldL4            *float64           `json:"test_held_l4,omitempty"`
+	HeldH1            *float64           `json:"test_held_h1,omitempty"`
+	SeenL1            *float64           `json:"test_seen_l1,omitempty"`
+	SeenL2            *float64           `json:"test_seen_l2,omitempty"`
+	SeenL4            *float64           `json:"test_seen_l4,omitempty"`
+	SeenH1            *float64           `json:"test_seen_h1,omitempty"`
 	// Spike counts of the operator against the simulator on the same
 	// traces (absent with the split, or in runs older than this field).
 	HeldSpikes *SpikeStats `json:"test_held_spikes,omitempty"`
@@ -148,18 +157,15 @@ func Train(ctx context.Context, data Data, dir string, s *Settings, hooks *Hooks
 	if err != nil {
 		return nil, err
 	}
-	if set.HasFeatureLoss() {
-		// The feature terms are computed by package featloss, not yet part
-		// of this module: refuse rather than train without them.
-		return nil, fmt.Errorf("%w: feature_loss = %q: this build has no feature loss yet; set feature_loss %q to fine-tune on the data loss alone",
-			ErrSettings, set.FeatureLoss, FeatureLossNone)
-	}
 	if hooks == nil {
 		hooks = &Hooks{}
 	}
 	info := data.Info()
 	if err := info.validate(); err != nil {
 		return nil, err
+	}
+	if set.HasFeatureLoss() && info.WindowSamples < 3 {
+		return nil, fmt.Errorf("%w: a feature loss needs windows of at least 3 samples, the data's have %d", ErrData, info.WindowSamples)
 	}
 	sizes := data.ShardSizes(SplitTrain)
 	if len(sizes) == 0 {
@@ -199,6 +205,7 @@ type runner struct {
 	model *fno.Model
 	opt   *fno.Adam // Adam or AdamW (Settings.Optimizer)
 	loss  fno.Loss  // the training loss, nil for TrainBatch's relative L2/L4
+	ft    *fineTune // the data and feature loss of a fine-tuning run, nil without a feature loss
 	sched *fno.Plateau
 	st    state
 	res   Result
@@ -226,6 +233,11 @@ func (r *runner) start() error {
 	}
 	r.opt.WeightDecay = r.set.WeightDecay
 	r.loss = trainingLoss(r.set)
+	if r.set.HasFeatureLoss() {
+		if r.ft, err = newFineTune(r.set, r.info.DtMS); err != nil {
+			return err
+		}
+	}
 	r.sched = fno.NewPlateau(r.set.LRFactor, r.set.Patience)
 	r.st = state{Settings: r.set, DataID: r.info.ID, Epoch: 1, BestLoss: jsonFloat(math.Inf(1))}
 	sel, err := r.selection()
@@ -490,12 +502,16 @@ func (r *runner) run(ctx context.Context) (*Result, error) {
 				}
 				return &r.res, err
 			}
-			loss, err := r.step(items, w)
+			loss, feat, err := r.step(ctx, items, w)
 			if err != nil {
+				if ctx.Err() != nil {
+					return stop(ctx.Err())
+				}
 				return stop(fmt.Errorf("epoch %d, batch %d: %w", epoch, r.st.Batch+1, err))
 			}
 			r.st.Batch++
 			r.st.EpochLoss += jsonFloat(loss)
+			r.st.EpochFeatureLoss += jsonFloat(feat)
 			r.st.EpochTraces += len(items)
 			ld.release(p, r.st.Batch*r.set.BatchSize)
 			r.res.PeakShards = max(r.res.PeakShards, ld.peak)
@@ -518,7 +534,12 @@ func (r *runner) run(ctx context.Context) (*Result, error) {
 		}
 		m := Metrics{Epoch: epoch, TrainTraces: r.st.EpochTraces, LR: lr}
 		m.TrainLoss = float64(r.st.EpochLoss) / float64(max(r.st.EpochTraces, 1))
-		plateau := float64(r.st.EpochLoss)
+		if r.ft != nil {
+			r.featureMetrics(&m)
+		}
+		// The total loss trained on, as the reference's summed training
+		// loss (data + feature terms; + 0 without a feature loss).
+		plateau := float64(r.st.EpochLoss) + float64(r.st.EpochFeatureLoss)
 		for _, sp := range []struct {
 			split          string
 			l1, l2, l4, h1 **float64
@@ -569,6 +590,7 @@ func (r *runner) run(ctx context.Context) (*Result, error) {
 		r.st.Seconds += m.Seconds
 		r.st.Epoch, r.st.Batch = epoch+1, 0
 		r.st.EpochLoss, r.st.EpochTraces, r.st.EpochSeconds = 0, 0, 0
+		r.st.EpochFeatureLoss, r.st.EpochFeatureTerms = 0, nil
 		if err := r.checkpoint(); err != nil {
 			return &r.res, err
 		}
@@ -584,48 +606,93 @@ func (r *runner) run(ctx context.Context) (*Result, error) {
 }
 
 // step trains on one batch: encodes the inputs, evaluates the loss and its
-// gradient and applies Adam. It returns the batch's summed loss.
-func (r *runner) step(items []item, w int) (float64, error) {
+// gradient and applies the optimizer. It returns the batch's summed data
+// loss and, with a feature loss, its summed feature loss, and adds each
+// feature term's batch sum to the epoch's (state.EpochFeatureTerms).
+func (r *runner) step(ctx context.Context, items []item, w int) (data, feat float64, err error) {
 	b := len(items)
 	r.x = grow(r.x, b*surrogate.Channels*w)
 	r.y = grow(r.y, b*w)
 	if err := r.fill(r.x, r.y, SplitTrain, func(i int) *Shard { return r.ld.shards[i] }, items, w); err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	r.model.ZeroGrad()
 	var loss float64
-	if r.loss != nil {
+	switch {
+	case r.ft != nil:
+		if err := r.ft.prepare(ctx, r.x, r.y, b, w); err != nil {
+			return 0, 0, err
+		}
+		loss = r.model.TrainBatchLoss(r.x, r.y, b, w, r.ft)
+		data, feat = r.ft.sums(b)
+	case r.loss != nil:
 		loss = r.model.TrainBatchLoss(r.x, r.y, b, w, r.loss)
-	} else {
+		data = loss
+	default:
 		loss = r.model.TrainBatch(r.x, r.y, b, w, r.set.LossP)
+		data = loss
 	}
 	if math.IsNaN(loss) || math.IsInf(loss, 0) {
-		return loss, fmt.Errorf("%w: %g", ErrDiverged, loss)
+		return data, feat, fmt.Errorf("%w: %g", ErrDiverged, loss)
+	}
+	if r.ft != nil {
+		// After the divergence check: the checkpoint written on
+		// divergence does not count the batch.
+		if len(r.st.EpochFeatureTerms) != len(r.ft.spec) {
+			r.st.EpochFeatureTerms = make([]jsonFloat, len(r.ft.spec))
+		}
+		for j, v := range r.ft.batchTerms {
+			r.st.EpochFeatureTerms[j] += jsonFloat(v)
+		}
 	}
 	if r.set.ClipNorm > 0 {
 		fno.ClipGradNorm(r.model.Grad, r.set.ClipNorm)
 	}
 	r.opt.Update(r.model.Params, r.model.Grad)
-	return loss, nil
+	return data, feat, nil
+}
+
+// featureMetrics sets m's training feature losses from the epoch's sums,
+// per trace as TrainLoss.
+func (r *runner) featureMetrics(m *Metrics) {
+	n := float64(max(r.st.EpochTraces, 1))
+	v := float64(r.st.EpochFeatureLoss) / n
+	m.TrainFeatureLoss = &v
+	m.TrainFeatureTerms = make(map[string]float64, len(r.ft.spec))
+	for j, t := range r.ft.spec {
+		var s float64
+		if j < len(r.st.EpochFeatureTerms) {
+			s = float64(r.st.EpochFeatureTerms[j])
+		}
+		m.TrainFeatureTerms[t.Feature.String()] = s / n
+	}
 }
 
 // fill encodes the inputs of the traces of items into x ([n, 23, w]) and
 // their windows, in volts, into y ([n, 1, w]).
 func (r *runner) fill(x, y []float32, split string, shard func(int) *Shard, items []item, w int) error {
+	// The NeRF channels cost about 1 ms per trace in sines: encoded on all
+	// cores, a batch-16 step keeps its serial part small. Each trace writes
+	// only its own rows.
 	c := surrogate.Channels * w
+	var g errgroup.Group
+	g.SetLimit(runtime.GOMAXPROCS(0))
 	for j, it := range items {
-		sh := shard(it.shard)
-		mi := r.info.Models[sh.Model[it.index]]
-		enc, err := surrogate.NewEncoder(r.info.Protocol(it.offset), r.info.Scaling)
-		if err != nil {
-			return fmt.Errorf("%w: %w", ErrData, err)
-		}
-		if _, err := enc.Encode(x[j*c:(j+1)*c], surrogate.Stimulus{AmpNA: sh.Amp[it.index], IThr: mi.IThr, SThr: mi.SThr}); err != nil {
-			return fmt.Errorf("%w: %s shard %d, trace %d: %w", ErrData, split, it.shard, it.index, err)
-		}
-		toVolts(y[j*w:(j+1)*w], sh.Voltage[it.index*sh.Samples+it.offset:][:w])
+		g.Go(func() error {
+			sh := shard(it.shard)
+			mi := r.info.Models[sh.Model[it.index]]
+			enc, err := surrogate.NewEncoder(r.info.Protocol(it.offset), r.info.Scaling)
+			if err != nil {
+				return fmt.Errorf("%w: %w", ErrData, err)
+			}
+			if _, err := enc.Encode(x[j*c:(j+1)*c], surrogate.Stimulus{AmpNA: sh.Amp[it.index], IThr: mi.IThr, SThr: mi.SThr}); err != nil {
+				return fmt.Errorf("%w: %s shard %d, trace %d: %w", ErrData, split, it.shard, it.index, err)
+			}
+			toVolts(y[j*w:(j+1)*w], sh.Voltage[it.index*sh.Samples+it.offset:][:w])
+			return nil
+		})
 	}
-	return nil
+	return g.Wait()
 }
 
 // toVolts writes v (mV) × 1e-3 into dst, computed in float64 and rounded.

@@ -98,7 +98,7 @@ give the same bytes for any --workers and --shard. With --embed-only it stops
 after writing DIR/embeddings.csv, so that a multi-job run computes the
 embeddings once before its shard jobs start.`,
 		Flags: fs,
-		Run: func(ctx context.Context, args []string) error {
+		Run: func(ctx context.Context, args []string) (err error) {
 			if len(args) > 0 {
 				return cli.Usagef("unexpected arguments %q", args)
 			}
@@ -138,9 +138,17 @@ embeddings once before its shard jobs start.`,
 			if err != nil {
 				return err
 			}
-			if err := os.MkdirAll(*out, 0o755); err != nil {
+			od, err := prepareOutDir(*out)
+			if err != nil {
 				return err
 			}
+			// A failed run removes the directory only if it made it and
+			// nothing was written: embeddings and shards are kept to resume.
+			defer func() {
+				if err != nil {
+					od.Undo()
+				}
+			}()
 			emb, err := loadEmbeddings(ctx, src, set.Protocol, *embFile, *out, *workers, *quiet)
 			if err != nil {
 				return err
@@ -185,6 +193,9 @@ embeddings once before its shard jobs start.`,
 				set.Stimulus = &st
 			}
 			gen, err := dataset.NewGeneration(src.Cell(), src.Models(), emb, set)
+			if errors.Is(err, dataset.ErrTooLarge) {
+				return cli.Usagef("--traces %d, --traces-per-shard %d: %w", *traces, *perShard, err)
+			}
 			if err != nil {
 				return err
 			}
@@ -202,6 +213,13 @@ embeddings once before its shard jobs start.`,
 				},
 			})
 			prog.Done()
+			switch {
+			case errors.Is(err, dataset.ErrNoSpace):
+				return fmt.Errorf("--traces %d: %w", *traces, err)
+			case errors.Is(err, context.Canceled):
+				// As train does: say what is left and how to go on.
+				fmt.Fprintf(os.Stderr, "noble dataset: interrupted; finished shards are kept, run the same command to resume\n")
+			}
 			if err != nil {
 				return err
 			}
@@ -321,7 +339,8 @@ manifest.json it describes the part manifests of the shard jobs found there.`,
 			st := s.Stimulus
 			fmt.Fprintf(w, "stimulus\tskew-normal mode %.4g nA, scale %.4g nA, shape %g, support [%.4g, %.4g] nA\n", st.Mode, st.Scale, st.Shape, st.Lo, st.Hi)
 			p, l := s.Protocol, m.Layout
-			fmt.Fprintf(w, "protocol\t%g ms at dt %g ms, step %g → %g ms\n", p.Window+p.Margin, p.Dt, l.StimOnset, l.StimEnd)
+			// Sums of settings: 10 digits, not float64's rounding tail.
+			fmt.Fprintf(w, "protocol\t%.10g ms at dt %g ms, step %.10g → %.10g ms\n", p.Window+p.Margin, p.Dt, l.StimOnset, l.StimEnd)
 			fmt.Fprintf(w, "filter\tdecimate by %d, passband %.2g of the new Nyquist, %g dB, %d taps\n", s.Filter.Factor, s.Filter.Passband, s.Filter.Attenuation, m.FilterTaps)
 			fmt.Fprintf(w, "layout\t%d samples at %.4g ms; windows of %d samples start at 0 … %d, test window at %d\n", l.Samples, l.Dt, l.WindowSamples, l.MaxOffset, l.TestOffset)
 			var bytes int64

@@ -95,3 +95,29 @@ func TestDatasetUsage(t *testing.T) {
 		}
 	}
 }
+
+// TestDatasetGenerateInterrupted reproduces issue 20: Ctrl-C while generate
+// was still planning --traces 100000000 wrote a manifest.json listing 0
+// shards and exited 0. The interrupt must exit non-zero and leave no
+// manifest.json, and absurd sizes are refused up front naming the flags.
+func TestDatasetGenerateInterrupted(t *testing.T) {
+	out := t.TempDir()
+	args := func(traces string, extra ...string) []string {
+		return append([]string{"generate", "--cell", datasetCell, "--traces", traces, "--out", out,
+			"--embeddings", "../../dataset/testdata/mouse_embeddings.csv", "--quiet"}, extra...)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	// 1000 traces of 9084 samples: 36 MB, within any test machine's disk.
+	err := cmdDataset().Execute(ctx, args("1000"), io.Discard)
+	if !errors.Is(err, context.Canceled) || cli.ExitCode(err) != 1 {
+		t.Errorf("interrupted generate: %v (exit %d), want context.Canceled and exit 1", err, cli.ExitCode(err))
+	}
+	if _, err := os.Stat(filepath.Join(out, dataset.ManifestName)); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("interrupted generate left %s (%v)", dataset.ManifestName, err)
+	}
+	err = cmdDataset().Execute(context.Background(), args("1000000000"), io.Discard)
+	if !errors.Is(err, dataset.ErrTooLarge) || !strings.Contains(err.Error(), "--traces 1000000000") || cli.ExitCode(err) != 2 {
+		t.Errorf("generate --traces 1e9: %v, want a usage error naming --traces and the limit", err)
+	}
+}

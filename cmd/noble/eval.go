@@ -67,10 +67,13 @@ Cost: one surrogate pass per test trace (bound it with --max-traces), models ×
 1 + --speed-reps + --speed-batch for the speed; simulations only with --cell
 (--interp-steps + --sim-traces, + models × --fi-sims, + every model with
 --sim-hof, the default), about 0.3–1 s each on one core.
-Every file is written atomically; interrupt (Ctrl-C) stops between batches.`,
+The files are made in a staging directory inside REPORT_DIR and moved into
+it only when all are written, report.md last: an error or an interrupt
+(Ctrl-C, which stops between batches) leaves REPORT_DIR as it was. An
+unwritable REPORT_DIR is an error before any work.`,
 		Flags: fs,
 	}
-	c.Run = func(ctx context.Context, args []string) error {
+	c.Run = func(ctx context.Context, args []string) (err error) {
 		if len(args) > 0 {
 			return cli.Usagef("unexpected arguments %q", args)
 		}
@@ -86,6 +89,17 @@ Every file is written atomically; interrupt (Ctrl-C) stops between batches.`,
 		if *fiSims > 0 && *cell == "" {
 			return cli.Usagef("--fi-sims needs --cell")
 		}
+		// Before any work: an unwritable --out fails now, not after the
+		// evaluation (issue 20).
+		od, err := prepareOutDir(*out)
+		if err != nil {
+			return err
+		}
+		defer func() {
+			if err != nil {
+				od.Undo()
+			}
+		}()
 		s, err := synth.Open(*model)
 		if err != nil {
 			return err

@@ -76,3 +76,35 @@ func TestEvalCommand(t *testing.T) {
 		}
 	}
 }
+
+// TestEvalUnwritableOut reproduces issue 20: eval found an unwritable
+// --out only after computing. The check comes first: even with the work
+// already cancelled, the error names the path (as simulate's does).
+func TestEvalUnwritableOut(t *testing.T) {
+	model, data := toyDataset(t)
+	out := unwritableDir(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	var o, e bytes.Buffer
+	err := cmdEvalIO(&o, &e).Execute(ctx, []string{"--model", model, "--data", data, "--out", out}, &e)
+	if err == nil || errors.Is(err, context.Canceled) || !strings.Contains(err.Error(), out) {
+		t.Errorf("eval into %s: %v, want an error naming the path before any work", out, err)
+	}
+}
+
+// unwritableDir returns an existing directory in which no file can be
+// created: a read-only temporary directory, or for root (whom permissions
+// do not stop) /proc.
+func unwritableDir(t *testing.T) string {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		dir := t.TempDir()
+		os.Chmod(dir, 0o555)
+		t.Cleanup(func() { os.Chmod(dir, 0o755) })
+		return dir
+	}
+	if st, err := os.Stat("/proc"); err != nil || !st.IsDir() {
+		t.Skip("running as root without /proc: no unwritable directory to test with")
+	}
+	return "/proc"
+}

@@ -1,7 +1,9 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -10,8 +12,10 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"golang.org/x/sync/errgroup"
 
@@ -57,9 +61,13 @@ empty values for a model that fires at 0 nA or not up to 2 nA) and every
 simulated point, including the --amps ones, to FILE-points.csv
 (parameters,amp_nA,spikes,mean_frequency_hz,rate_hz), so that other rate
 definitions or fit windows can be evaluated offline. Both
-files are written atomically once every model is done.`,
+files are written atomically once every model is done. Until then each
+finished model is kept in FILE.csv.partial: an interrupted run (Ctrl-C, or
+even kill -9) run again with the same flags resumes with the models left;
+with other flags it is refused (delete the file to start afresh). The output
+directory is checked to be writable before any work.`,
 		Flags: fs,
-		Run: func(ctx context.Context, args []string) error {
+		Run: func(ctx context.Context, args []string) (err error) {
 			if len(args) > 0 {
 				return cli.Usagef("unexpected arguments %q", args)
 			}
@@ -106,12 +114,39 @@ files are written atomically once every model is done.`,
 			if len(files) == 0 {
 				return fmt.Errorf("%s: no parameter files", *cellDir)
 			}
+			// Before any work: an unwritable output directory fails now, not
+			// after every model is computed (issue 20).
+			od, err := prepareOutDir(filepath.Dir(*out))
+			if err != nil {
+				return err
+			}
+			defer func() {
+				if err != nil {
+					od.Undo()
+				}
+			}()
+			names := make([]string, len(files))
+			for i, f := range files {
+				names[i] = filepath.Base(f)
+			}
+			ck, err := openFICheckpoint(checkpointPath(*out), fiRun{Cell: cell.Name, Parameters: names, Settings: settings, Amps: extraAmps})
+			if err != nil {
+				return err
+			}
+			if n := ck.done(); n > 0 {
+				fmt.Fprintf(os.Stderr, "noble fi: resuming: %d of %d models done in %s\n", n, len(files), ck.path)
+			}
 			proto := sim.Protocol{Dt: *dt, Delay: *delay, Dur: *dur, TStop: *delay + *dur + 100}
 			results := make([]*fi.Result, len(files))
 			prog := cli.NewProgress(os.Stderr, *quiet, "fi", "models", len(files))
 			g, gctx := errgroup.WithContext(ctx)
 			g.SetLimit(*workers)
 			for i, file := range files {
+				if r, ok := ck.result(names[i]); ok {
+					results[i] = r
+					prog.Add(1)
+					continue
+				}
 				g.Go(func() error {
 					m, err := cell.Model(file)
 					if err != nil {
@@ -144,18 +179,33 @@ files are written atomically once every model is done.`,
 						return fmt.Errorf("%s: %w", file, err)
 					}
 					results[i] = res
+					if err := ck.add(names[i], res); err != nil {
+						return err
+					}
 					prog.Add(1)
+					if fiModelDone != nil {
+						fiModelDone(i)
+					}
 					return nil
 				})
 			}
-			if err := g.Wait(); err != nil {
-				return err
+			if err = g.Wait(); err == nil {
+				err = ctx.Err() // an interrupt between models is no error of theirs
 			}
 			prog.Done()
+			if errors.Is(err, context.Canceled) {
+				fmt.Fprintf(os.Stderr, "noble fi: interrupted; %d of %d models kept in %s, run the same command to resume\n", ck.done(), len(files), ck.path)
+			}
+			if err != nil {
+				return err
+			}
+			for _, p := range []string{*out, pointsPath(*out)} {
+				od.New(p)
+			}
 			err = atomicfile.Write(*out, func(w io.Writer) error {
 				fmt.Fprintln(w, "parameters,i_thr_nA,s_thr_hz_per_nA,intercept_nA,simulations,rheobase_nA")
 				for i, res := range results {
-					fmt.Fprintf(w, "%s,%s,%s,%s,%d,%s\n", filepath.Base(files[i]),
+					fmt.Fprintf(w, "%s,%s,%s,%s,%d,%s\n", names[i],
 						num(res.IThr), num(res.SThr), num(res.Intercept), res.Sims, num(res.Rheobase))
 				}
 				return nil
@@ -163,18 +213,184 @@ files are written atomically once every model is done.`,
 			if err != nil {
 				return err
 			}
-			return atomicfile.Write(pointsPath(*out), func(w io.Writer) error {
+			err = atomicfile.Write(pointsPath(*out), func(w io.Writer) error {
 				fmt.Fprintln(w, "parameters,amp_nA,spikes,mean_frequency_hz,rate_hz")
 				for i, res := range results {
 					for _, p := range res.Points {
-						fmt.Fprintf(w, "%s,%s,%d,%s,%s\n", filepath.Base(files[i]), num(p.Amp), p.Spikes,
+						fmt.Fprintf(w, "%s,%s,%d,%s,%s\n", names[i], num(p.Amp), p.Spikes,
 							num(p.MeanFrequency), num(p.Rate))
 					}
 				}
 				return nil
 			})
+			if err != nil {
+				return err
+			}
+			// Both files are complete: the checkpoint has served.
+			os.Remove(ck.path)
+			return nil
 		},
 	}
+}
+
+// fiModelDone, if set (by tests), is called after each model is computed
+// and checkpointed.
+var fiModelDone func(i int)
+
+// checkpointPath is the checkpoint of a run writing out.
+func checkpointPath(out string) string { return out + ".partial" }
+
+// fiRun is what determines the results of a 'noble fi' run; a checkpoint
+// is resumed only by a run with the same.
+type fiRun struct {
+	Cell       string      `json:"cell"`
+	Parameters []string    `json:"parameters"`
+	Settings   fi.Settings `json:"settings"`
+	Amps       []float64   `json:"amps"`
+}
+
+// fiDone is a finished model in a checkpoint. Numbers are in num's form
+// (shortest round-trip text, "" for NaN), since JSON has no NaN.
+type fiDone struct {
+	IThr      string      `json:"i_thr_nA"`
+	SThr      string      `json:"s_thr_hz_per_nA"`
+	Intercept string      `json:"intercept_nA"`
+	Rheobase  string      `json:"rheobase_nA"`
+	Sims      int         `json:"simulations"`
+	Points    [][4]string `json:"points"` // amp_nA, spikes, mean_frequency_hz, rate_hz
+}
+
+// fiCheckpoint is FILE.csv.partial: the run's settings and its finished
+// models, rewritten atomically after each model, so that an interrupted
+// run (Ctrl-C, kill -9) loses only the models in flight. It is safe for
+// concurrent use.
+type fiCheckpoint struct {
+	path string
+	mu   sync.Mutex
+	file struct {
+		Format string            `json:"format"`
+		Run    fiRun             `json:"run"`
+		Done   map[string]fiDone `json:"done"`
+	}
+}
+
+const fiCheckpointFormat = "noble-fi-checkpoint-1"
+
+// openFICheckpoint reads the checkpoint at path if there is one, and
+// refuses it if it was made by a run with other settings; else it starts
+// an empty one (written with the first finished model).
+func openFICheckpoint(path string, run fiRun) (*fiCheckpoint, error) {
+	c := &fiCheckpoint{path: path}
+	c.file.Format = fiCheckpointFormat
+	c.file.Run = run
+	c.file.Done = map[string]fiDone{}
+	data, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return c, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var old struct {
+		Format string            `json:"format"`
+		Run    json.RawMessage   `json:"run"`
+		Done   map[string]fiDone `json:"done"`
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&old); err != nil || old.Format != fiCheckpointFormat {
+		return nil, fmt.Errorf("%s: not a checkpoint of 'noble fi' (%v); delete it to start afresh", path, err)
+	}
+	var oldRun fiRun
+	if err := json.Unmarshal(old.Run, &oldRun); err != nil {
+		return nil, fmt.Errorf("%s: run: %w", path, err)
+	}
+	if diff := run.diff(oldRun); diff != "" {
+		return nil, fmt.Errorf("%s: checkpoint of a run with other settings (%s): run with the same flags to resume, or delete it to start afresh", path, diff)
+	}
+	for name, d := range old.Done {
+		if _, err := d.result(); err != nil || !slices.Contains(run.Parameters, name) {
+			return nil, fmt.Errorf("%s: done.%s: bad entry (%v); delete the file to start afresh", path, name, err)
+		}
+	}
+	c.file.Done = old.Done
+	return c, nil
+}
+
+// diff names the first field in which r and o differ, "" if none.
+func (r fiRun) diff(o fiRun) string {
+	a, _ := json.Marshal(r.Settings)
+	b, _ := json.Marshal(o.Settings)
+	switch {
+	case r.Cell != o.Cell:
+		return fmt.Sprintf("cell %s, now %s", o.Cell, r.Cell)
+	case !slices.Equal(r.Parameters, o.Parameters):
+		return fmt.Sprintf("parameter files %s, now %s", strings.Join(o.Parameters, ","), strings.Join(r.Parameters, ","))
+	case !bytes.Equal(a, b):
+		return fmt.Sprintf("settings %s, now %s", b, a)
+	case !slices.Equal(r.Amps, o.Amps):
+		return fmt.Sprintf("--amps %v, now %v", o.Amps, r.Amps)
+	}
+	return ""
+}
+
+// done returns the number of finished models.
+func (c *fiCheckpoint) done() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.file.Done)
+}
+
+// result returns the checkpointed result of a model.
+func (c *fiCheckpoint) result(name string) (*fi.Result, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	d, ok := c.file.Done[name]
+	if !ok {
+		return nil, false
+	}
+	r, err := d.result()
+	return r, err == nil
+}
+
+// add records a finished model and rewrites the checkpoint atomically.
+func (c *fiCheckpoint) add(name string, r *fi.Result) error {
+	d := fiDone{IThr: num(r.IThr), SThr: num(r.SThr), Intercept: num(r.Intercept), Rheobase: num(r.Rheobase), Sims: r.Sims}
+	for _, p := range r.Points {
+		d.Points = append(d.Points, [4]string{num(p.Amp), strconv.Itoa(p.Spikes), num(p.MeanFrequency), num(p.Rate)})
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.file.Done[name] = d
+	b, err := json.MarshalIndent(&c.file, "", "  ")
+	if err != nil {
+		return err
+	}
+	return atomicfile.WriteFile(c.path, append(b, '\n'))
+}
+
+// result decodes d.
+func (d fiDone) result() (*fi.Result, error) {
+	var err error
+	f := func(s string) float64 {
+		if s == "" {
+			return math.NaN()
+		}
+		x, e := strconv.ParseFloat(s, 64)
+		if e != nil && err == nil {
+			err = e
+		}
+		return x
+	}
+	r := &fi.Result{IThr: f(d.IThr), SThr: f(d.SThr), Intercept: f(d.Intercept), Rheobase: f(d.Rheobase), Sims: d.Sims}
+	for _, p := range d.Points {
+		n, e := strconv.Atoi(p[1])
+		if e != nil && err == nil {
+			err = e
+		}
+		r.Points = append(r.Points, fi.Point{Amp: f(p[0]), Spikes: n, MeanFrequency: f(p[2]), Rate: f(p[3])})
+	}
+	return r, err
 }
 
 // num formats a CSV number: shortest round-trip form, empty for NaN.

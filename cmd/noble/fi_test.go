@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/csv"
+	"errors"
 	"io"
 	"math"
 	"os"
@@ -101,5 +102,74 @@ func TestFICommandBadProtocol(t *testing.T) {
 	}
 	if _, err := os.Stat(out); !os.IsNotExist(err) {
 		t.Errorf("a refused run wrote %s", out)
+	}
+}
+
+// TestFIUnwritableOut reproduces issue 20: fi found an unwritable output
+// directory only after computing every model. The check comes first: even
+// with the work already cancelled, the error names the path.
+func TestFIUnwritableOut(t *testing.T) {
+	out := filepath.Join(unwritableDir(t), "emb.csv")
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	err := run(ctx, []string{"fi", "--quiet", "--cell", mouseCell, "--params", "hof_param_318331342_1", "--out", out}, io.Discard)
+	if err == nil || errors.Is(err, context.Canceled) || !strings.Contains(err.Error(), filepath.Dir(out)) {
+		t.Errorf("fi --out %s: %v, want an error naming the directory before any work", out, err)
+	}
+}
+
+// TestFIResume reproduces issue 20: an interrupted 'noble fi' lost every
+// finished model. Now the finished ones are kept in FILE.csv.partial, the
+// same command resumes with the rest and writes the files an uninterrupted
+// run writes, and a run with other settings refuses the checkpoint.
+func TestFIResume(t *testing.T) {
+	if testing.Short() {
+		t.Skip("simulates two models several times; skipped with -short")
+	}
+	args := func(out string, extra ...string) []string {
+		return append([]string{"fi", "--quiet", "--cell", mouseCell, "--params", "hof_param_318331342_0,hof_param_318331342_1",
+			"--delay", "5", "--dur", "100", "--method", "local", "--slope-width", "0.05", "--slope-points", "2",
+			"--tol", "0.01", "--workers", "1", "--out", out}, extra...)
+	}
+	ref := filepath.Join(t.TempDir(), "emb.csv")
+	if err := run(context.Background(), args(ref), io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(t.TempDir(), "emb.csv")
+	var computed []int
+	defer func() { fiModelDone = nil }()
+	ctx, cancel := context.WithCancel(context.Background())
+	fiModelDone = func(i int) { computed = append(computed, i); cancel() } // Ctrl-C after the first model
+	if err := run(ctx, args(out), io.Discard); !errors.Is(err, context.Canceled) {
+		t.Fatalf("interrupted run: %v, want context.Canceled", err)
+	}
+	if _, err := os.Stat(out); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("interrupted run wrote %s (%v)", out, err)
+	}
+	if _, err := os.Stat(out + ".partial"); err != nil {
+		t.Fatalf("no checkpoint after the interrupt: %v", err)
+	}
+	// Other settings: refused, naming the checkpoint and the difference.
+	err := run(context.Background(), args(out, "--tol", "0.02"), io.Discard)
+	if err == nil || !strings.Contains(err.Error(), out+".partial") || !strings.Contains(err.Error(), "other settings") {
+		t.Errorf("resume with another --tol: %v, want a refusal naming the checkpoint", err)
+	}
+	computed = nil
+	fiModelDone = func(i int) { computed = append(computed, i) }
+	if err := run(context.Background(), args(out), io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	if len(computed) != 1 || computed[0] != 1 {
+		t.Errorf("resumed run computed models %v, want [1]", computed)
+	}
+	for _, p := range []string{"emb.csv", "emb-points.csv"} {
+		a, _ := os.ReadFile(filepath.Join(filepath.Dir(ref), p))
+		b, _ := os.ReadFile(filepath.Join(filepath.Dir(out), p))
+		if len(a) == 0 || string(a) != string(b) {
+			t.Errorf("%s: resumed run differs from the uninterrupted one:\n%s\nvs\n%s", p, b, a)
+		}
+	}
+	if _, err := os.Stat(out + ".partial"); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("checkpoint left after the run finished (%v)", err)
 	}
 }

@@ -1,11 +1,14 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -137,5 +140,159 @@ func TestSimulateCommandErrors(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestSimulateDivergedLeavesNothing reproduces issue 20: --amps 1e6 made the
+// simulation diverge and left an empty output directory. The error stands;
+// what the command created (the directory, its parents, the files of
+// finished jobs) is removed, what was there before is kept.
+func TestSimulateDivergedLeavesNothing(t *testing.T) {
+	tmp := t.TempDir()
+	for _, c := range []struct {
+		name  string
+		out   string
+		exist []string // files there before the run
+	}{
+		{"new dir", filepath.Join(tmp, "a", "b"), nil},
+		{"existing dir", filepath.Join(tmp, "c"), []string{"keep.txt"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			for _, f := range c.exist {
+				os.MkdirAll(c.out, 0o755)
+				os.WriteFile(filepath.Join(c.out, f), []byte("x"), 0o644)
+			}
+			err := runSimulate("--cell", mouseCell, "--params", "hof_param_318331342_0", "--amps", "0.1,1e6",
+				"--tstop", "5", "--delay", "1", "--dur", "3", "--workers", "1", "--out", c.out)
+			var de *sim.DivergenceError
+			if !errors.As(err, &de) {
+				t.Fatalf("simulate --amps 1e6: %v, want a divergence error", err)
+			}
+			if got := listDir(t, c.out); strings.Join(got, " ") != strings.Join(c.exist, " ") {
+				t.Errorf("left %v in --out, want %v", got, c.exist)
+			}
+			if c.exist == nil {
+				if _, err := os.Stat(filepath.Join(tmp, "a")); !errors.Is(err, os.ErrNotExist) {
+					t.Errorf("created parent left behind (%v)", err)
+				}
+			}
+		})
+	}
+}
+
+// TestSimulateStimulus: --stimulus plays any current. A file holding a step
+// (on the dt grid, with a time column, as CSV or NPY) gives exactly the
+// trace of --amps; --format csv writes a time column.
+func TestSimulateStimulus(t *testing.T) {
+	dir := t.TempDir()
+	const dt, tstop, delay, dur, amp = 0.025, 20.0, 2.0, 10.0, 0.3
+	n := 801 // round(tstop/dt) + 1
+	var grid strings.Builder
+	grid.WriteString("# a 0.3 nA step from 2 to 12 ms, value k held from k·dt\ni_nA\n")
+	gridNPY := make([]float32, n)
+	for k := range n {
+		x := 0.0
+		if tk := float64(k) * dt; tk >= delay && tk < delay+dur-dt/2 {
+			x = amp
+		}
+		gridNPY[k] = float32(x)
+		grid.WriteString(strconv.FormatFloat(x, 'g', -1, 64) + "\n")
+	}
+	timed := "t_ms,i_nA\n0,0\n2,0\n2,0.3\n12,0.3\n12,0\n20,0\n"
+	files := map[string]string{"grid.csv": grid.String(), "timed.csv": timed}
+	for name, content := range files {
+		os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644)
+	}
+	// float32 holds 0.3 inexactly: the NPY step is float32(0.3) nA, and so
+	// is its --amps reference below.
+	npy.WriteFileFloat32(filepath.Join(dir, "gridnpy.npy"), []int{n}, gridNPY)
+	npy.WriteFileFloat64(filepath.Join(dir, "timednpy.npy"), []int{6, 2}, []float64{0, 0, 2, 0, 2, 0.3, 12, 0.3, 12, 0, 20, 0})
+
+	ref := filepath.Join(dir, "ref")
+	args := []string{"--cell", mouseCell, "--params", "hof_param_318331342_0", "--dt", "0.025", "--workers", "1"}
+	if err := runSimulate(append(args, "--amps", "0.3,"+strconv.FormatFloat(float64(float32(0.3)), 'g', -1, 64),
+		"--tstop", "20", "--delay", "2", "--dur", "10", "--out", ref)...); err != nil {
+		t.Fatal(err)
+	}
+	refs, err := filepath.Glob(filepath.Join(ref, "*.npy"))
+	if err != nil || len(refs) != 2 {
+		t.Fatalf("reference traces %v, %v", refs, err)
+	}
+	for _, c := range []struct{ file, ref string }{
+		{"grid.csv", "hof_param_318331342_0__amp0.3.npy"},
+		{"timed.csv", "hof_param_318331342_0__amp0.3.npy"},
+		{"timednpy.npy", "hof_param_318331342_0__amp0.3.npy"},
+		{"gridnpy.npy", "hof_param_318331342_0__amp0.30000001192092896.npy"},
+	} {
+		t.Run(c.file, func(t *testing.T) {
+			out := filepath.Join(dir, "out-"+c.file)
+			if err := runSimulate(append(args, "--stimulus", filepath.Join(dir, c.file), "--out", out)...); err != nil {
+				t.Fatal(err)
+			}
+			stem := strings.TrimSuffix(c.file, filepath.Ext(c.file))
+			got, err1 := os.ReadFile(filepath.Join(out, "hof_param_318331342_0__"+stem+".npy"))
+			want, err2 := os.ReadFile(filepath.Join(ref, c.ref))
+			if err1 != nil || err2 != nil || !bytes.Equal(got, want) {
+				t.Errorf("trace under %s differs from --amps (%v, %v)", c.file, err1, err2)
+			}
+		})
+	}
+
+	// --format csv: a time column, and the voltages of the NPY.
+	out := filepath.Join(dir, "csv")
+	if err := runSimulate(append(args, "--stimulus", filepath.Join(dir, "timed.csv"), "--format", "csv", "--out", out)...); err != nil {
+		t.Fatal(err)
+	}
+	rows := readCSV(t, filepath.Join(out, "hof_param_318331342_0__timed.csv"))
+	a, _ := npy.ReadFile(filepath.Join(ref, "hof_param_318331342_0__amp0.3.npy"))
+	if len(rows) != n+1 || rows[0][0] != "t_ms" || rows[0][1] != "v_mV" || rows[13][0] != "0.3" || rows[n][0] != "20" {
+		t.Fatalf("CSV: %d rows, header %q, row 13 %q, last %q", len(rows), rows[0], rows[13], rows[len(rows)-1])
+	}
+	for k := 1; k <= n; k++ {
+		v, err := strconv.ParseFloat(rows[k][1], 64)
+		if err != nil || float32(v) != a.F32[k-1] {
+			t.Fatalf("CSV row %d: v %q, NPY %v", k, rows[k][1], a.F32[k-1])
+		}
+	}
+}
+
+// TestSimulateStimulusErrors: bad stimulus files are errors naming the
+// file, line and column (or NPY element), and leave nothing behind.
+func TestSimulateStimulusErrors(t *testing.T) {
+	dir := t.TempDir()
+	cases := []struct {
+		name, content string
+		args          []string
+		msg           string
+	}{
+		{"word", "t,i\n0,0\n1,zero\n", nil, "bad.csv:3:3: column 2: \"zero\""},
+		{"NaN", "0\nNaN\n", nil, "bad.csv:2:1: column 1"},
+		{"three columns", "0,1,2\n", nil, "bad.csv:1: 3 columns"},
+		{"ragged", "0,1\n2\n", nil, "bad.csv:2"},
+		{"time backwards", "0,0\n5,1\n4,1\n", nil, "bad.csv:3:1: time 4 ms is before"},
+		{"empty", "# nothing\n", nil, "no stimulus values"},
+		{"grid vs tstop", "0\n0\n0\n", []string{"--tstop", "1"}, "3 values on the dt grid, --tstop 1"},
+		{"with --amps", "0\n0\n", []string{"--amps", "0.1"}, "one of --amps or --stimulus"},
+		{"with --delay", "0\n0\n", []string{"--delay", "1"}, "no --delay"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "bad.csv")
+			os.WriteFile(path, []byte(c.content), 0o644)
+			out := filepath.Join(dir, c.name)
+			err := runSimulate(append([]string{"--cell", mouseCell, "--params", "hof_param_318331342_0", "--stimulus", path, "--out", out}, c.args...)...)
+			if err == nil || !strings.Contains(err.Error(), c.msg) {
+				t.Errorf("error %v, want one containing %q", err, c.msg)
+			}
+			if _, err := os.Stat(out); !errors.Is(err, os.ErrNotExist) {
+				t.Errorf("--out created (%v)", err)
+			}
+		})
+	}
+	bad := filepath.Join(dir, "bad.npy")
+	npy.WriteFileFloat64(bad, []int{3, 2}, []float64{0, 0, 1, math.Inf(1), 2, 0})
+	err := runSimulate("--cell", mouseCell, "--params", "hof_param_318331342_0", "--stimulus", bad, "--out", filepath.Join(dir, "npy"))
+	if err == nil || !strings.Contains(err.Error(), "bad.npy: element [1, 1]") {
+		t.Errorf("NPY with an infinite current: %v, want an error naming the element", err)
 	}
 }

@@ -35,7 +35,7 @@ func cmdTrain() *cli.Command {
 	loss := fs.String("loss", "", "training loss: `l4` (the paper's), l1, l2 (neuralop's LpLoss) or h1 (H1Loss); fixed for a run")
 	lossForm := fs.String("loss-form", "", "`relative` (the paper's) or absolute form of --loss; fixed for a run")
 	plateauOn := fs.String("plateau-on", "", "what the plateau scheduler watches: `train` (the epoch's training loss) or test_l4 (the held-out relative L4); fixed for a run")
-	featureLoss := fs.String("feature-loss", "", "fine-tuning feature terms `NAME=λ[,...]` (e.g. sag_amplitude=25; none: off); needs --init; fixed for a run")
+	featureLoss := fs.String("feature-loss", "", "fine-tuning feature terms `NAME=λ[,...]`, NAME sag_amplitude, AP1_width, spike_count or spike_timing (e.g. sag_amplitude=25,spike_count=1; none: off); needs --init; fixed for a run")
 	featureLossForm := fs.String("feature-loss-form", "", "`relative` or absolute feature loss; fixed for a run")
 	quiet := fs.Bool("quiet", false, "no progress or per-epoch lines on stderr")
 	c := &cli.Command{
@@ -91,7 +91,21 @@ reference's fine-tuning recipe (AdamW lr 0.0005, plateau factor 0.4 patience
 and --feature-loss-form set its feature terms (a feature loss always needs
 --init). Each of these is fixed for a run. metrics.jsonl has the relative L1,
 L2, L4 and H1 of the evaluated test traces and, as the reference code logs
-them, their feature errors (test_held_features, test_seen_features).`,
+them, their feature errors (test_held_features, test_seen_features).
+
+Fine-tuning: --feature-loss NAME=λ,... adds to the data loss of every batch
+Σ λ·Σ_b (f̂_b − f_b)²/(Σ_b f_b² + 1e-8) (--feature-loss-form absolute: without
+the denominator) over differentiable features of the prediction f̂ and of
+the target trace f, in the stimulus window the current channel shows:
+  sag_amplitude  mV, steady state over the last 10 % of the step minus the
+                 soft minimum (the reference's)
+  AP1_width      ms, width of the first spike (the reference's, commit 298bba3)
+  spike_count    number of upward crossings of −20 mV (soft)
+  spike_timing   van Rossum distance (τ 5 ms) to the target's spikes
+Their gradients join the data loss's; metrics.jsonl adds train_feature_loss
+(Σ λ·term per trace, beside train_loss, the data loss) and
+train_feature_terms, and the plateau scheduler on "train" watches data plus
+feature loss. A misspelt term is refused before any data is read.`,
 		Flags: fs,
 	}
 	c.Run = func(ctx context.Context, args []string) error {
@@ -235,20 +249,7 @@ func runTrain(ctx context.Context, dataDir, out string, s *train.Settings, quiet
 				prog = nil
 			}
 		},
-		Epoch: func(m train.Metrics) {
-			line := fmt.Sprintf("noble train: epoch %d: train %.4g", m.Epoch, m.TrainLoss)
-			if m.HeldL4 != nil {
-				line += fmt.Sprintf(", held-out L2 %.4g L4 %.4g%s", *m.HeldL2, *m.HeldL4, firing(m.HeldSpikes))
-			}
-			if m.SeenL4 != nil {
-				line += fmt.Sprintf(", seen L2 %.4g L4 %.4g%s", *m.SeenL2, *m.SeenL4, firing(m.SeenSpikes))
-			}
-			line += fmt.Sprintf(", lr %.3g, %.0f s", m.LR, m.Seconds)
-			if m.Best {
-				line += " (best)"
-			}
-			logf("%s", line)
-		},
+		Epoch: func(m train.Metrics) { logf("%s", epochLine(m)) },
 	}
 	res, err := train.Train(ctx, d, out, s, hooks)
 	if prog != nil {
@@ -265,6 +266,25 @@ func runTrain(ctx context.Context, dataDir, out string, s *train.Settings, quiet
 	}
 	fmt.Fprintf(stdout, "%s\tepoch %d\t%s %.6g\n", filepath.Join(out, train.ModelName), res.BestEpoch, res.Selection, res.BestLoss)
 	return nil
+}
+
+// epochLine is the stderr line of a finished epoch.
+func epochLine(m train.Metrics) string {
+	line := fmt.Sprintf("noble train: epoch %d: train %.4g", m.Epoch, m.TrainLoss)
+	if m.TrainFeatureLoss != nil {
+		line += fmt.Sprintf(" + features %.4g", *m.TrainFeatureLoss)
+	}
+	if m.HeldL4 != nil {
+		line += fmt.Sprintf(", held-out L2 %.4g L4 %.4g%s", *m.HeldL2, *m.HeldL4, firing(m.HeldSpikes))
+	}
+	if m.SeenL4 != nil {
+		line += fmt.Sprintf(", seen L2 %.4g L4 %.4g%s", *m.SeenL2, *m.SeenL4, firing(m.SeenSpikes))
+	}
+	line += fmt.Sprintf(", lr %.3g, %.0f s", m.LR, m.Seconds)
+	if m.Best {
+		line += " (best)"
+	}
+	return line
 }
 
 // firing describes spike statistics for the epoch line: how many of the

@@ -140,6 +140,26 @@ func TestTrainCommand(t *testing.T) {
 		}
 	}
 
+	// Fine-tuning the first run's model: the feature loss is logged per
+	// epoch.
+	fine := filepath.Join(dir, "fine")
+	msg, err := runTrainCmd("--data", data, "--out", fine, "--config", cfg, "--epochs", "1", "--init", latest,
+		"--feature-loss", "sag_amplitude=25,spike_count=1", "--feature-loss-form", "absolute", "--quiet")
+	if err != nil {
+		t.Fatalf("--feature-loss: %v\n%s", err, msg)
+	}
+	s = train.Settings{}
+	b, _ = os.ReadFile(filepath.Join(fine, train.ConfigName))
+	if err := json.Unmarshal(b, &s); err != nil || s.FeatureLoss != "sag_amplitude=25,spike_count=1" || s.FeatureLossForm != "absolute" {
+		t.Errorf("config.json of the fine-tuning run: %+v (%v)", s, err)
+	}
+	var fm train.Metrics
+	b, _ = os.ReadFile(filepath.Join(fine, train.MetricsName))
+	if err := json.Unmarshal(b, &fm); err != nil || fm.TrainFeatureLoss == nil || !(*fm.TrainFeatureLoss >= 0) ||
+		len(fm.TrainFeatureTerms) != 2 || !strings.Contains(string(b), `"train_feature_loss":`) {
+		t.Errorf("metrics.jsonl of the fine-tuning run: %s (%v)", b, err)
+	}
+
 	// This cell never fires, so no epoch could be selected by its spikes.
 	if _, err := runTrainCmd("--data", data, "--out", filepath.Join(dir, "third"), "--config", cfg, "--select-by", "spikecount", "--quiet"); !errors.Is(err, train.ErrSettings) ||
 		!strings.Contains(err.Error(), "none of the 2 evaluated test_held traces fires") {
@@ -180,6 +200,13 @@ func TestTrainCommandUsage(t *testing.T) {
 		{[]string{"--data", dir, "--out", dir, "--feature-loss-form", "x"}, true, `feature_loss_form = "x"`},
 		{[]string{"--data", dir, "--out", dir, "--preset", "finetune"}, true, "fine-tuning needs init"},
 		{[]string{"--data", dir, "--out", dir, "--feature-loss", "sag_amplitude=25"}, true, "fine-tuning needs init"},
+		{[]string{"--data", dir, "--out", dir, "--feature-loss", "bogus=1"}, true,
+			`feature_loss = "bogus=1": featloss: spec element 1 "bogus=1": featloss: unknown feature "bogus" (known: sag_amplitude, AP1_width, spike_count, spike_timing)`},
+		{[]string{"--data", dir, "--out", dir, "--init", "m.safetensors", "--feature-loss", "sag_amplitude=-1"}, true, "-1 is negative"},
+		{[]string{"--data", dir, "--out", dir, "--feature-loss", "sag_amplitude=NaN"}, true, "invalid weight: NaN"},
+		{[]string{"--data", dir, "--out", dir, "--feature-loss", "spike_count=+Inf"}, true, "+Inf is infinite"},
+		{[]string{"--data", dir, "--out", dir, "--feature-loss", "spike_count=1,spike_count=2"}, true, "duplicate feature spike_count"},
+		{[]string{"--data", dir, "--out", dir, "--feature-loss", "spike_count:1"}, true, "malformed spec: want name=weight"},
 		{[]string{"--data", dir, "--out", dir, "--config", bad}, false, `bad.json: train: invalid settings: json: unknown field "batch"`},
 		{[]string{"--data", dir, "--out", dir}, false, "manifest.json"},
 	} {
@@ -188,7 +215,26 @@ func TestTrainCommandUsage(t *testing.T) {
 			if err == nil || errors.Is(err, cli.ErrUsage) != tc.usage || !strings.Contains(err.Error(), tc.msg) {
 				t.Errorf("err = %v (usage %v), want %q (usage %v)", err, errors.Is(err, cli.ErrUsage), tc.msg, tc.usage)
 			}
+			if tc.usage && cli.ExitCode(err) != 2 {
+				t.Errorf("exit code %d, want 2", cli.ExitCode(err))
+			}
 		})
+	}
+}
+
+func TestEpochLine(t *testing.T) {
+	l2, l4, f := 0.25, 0.125, 1.5
+	for _, c := range []struct {
+		m    train.Metrics
+		want string
+	}{
+		{train.Metrics{Epoch: 3, TrainLoss: 0.5, LR: 0.004, Seconds: 12}, "noble train: epoch 3: train 0.5, lr 0.004, 12 s"},
+		{train.Metrics{Epoch: 3, TrainLoss: 0.5, TrainFeatureLoss: &f, HeldL2: &l2, HeldL4: &l4, LR: 5e-4, Seconds: 12, Best: true},
+			"noble train: epoch 3: train 0.5 + features 1.5, held-out L2 0.25 L4 0.125, lr 0.0005, 12 s (best)"},
+	} {
+		if got := epochLine(c.m); got != c.want {
+			t.Errorf("epochLine = %q, want %q", got, c.want)
+		}
 	}
 }
 

@@ -36,10 +36,23 @@ type Command struct {
 // ErrUsage is wrapped by errors that mean the command line was wrong.
 var ErrUsage = errors.New("usage")
 
-// Usagef returns an error wrapping ErrUsage.
+// Usagef returns an error wrapping ErrUsage (and whatever format wraps
+// with %w), printed as "usage: " and the message. A message that already
+// starts with "usage: " (a usage error passed on with %v) gets no second
+// prefix.
 func Usagef(format string, args ...any) error {
-	return fmt.Errorf("%w: "+format, append([]any{ErrUsage}, args...)...)
+	err := fmt.Errorf(format, args...)
+	return &usageError{msg: strings.TrimPrefix(err.Error(), ErrUsage.Error()+": "), err: err}
 }
+
+// usageError is a command-line error: ErrUsage and the detail.
+type usageError struct {
+	msg string // without the "usage: " prefix
+	err error  // the formatted error, wrapping what its format wrapped
+}
+
+func (e *usageError) Error() string   { return ErrUsage.Error() + ": " + e.msg }
+func (e *usageError) Unwrap() []error { return []error{ErrUsage, e.err} }
 
 // ExitCode maps an error returned by Run to the process exit status.
 // flag.ErrHelp (help was asked for and printed) is success.

@@ -134,3 +134,28 @@ func TestHelp(t *testing.T) {
 		})
 	}
 }
+
+// TestUsagefOnce reproduces issue 20: a usage error passed on through
+// Usagef("%v", err) printed "usage: usage: …".
+func TestUsagefOnce(t *testing.T) {
+	_, inner := Floats("amp", "x")
+	cases := []struct {
+		err  error
+		want string
+	}{
+		{Usagef("%v", inner), `usage: --amp: item 1 "x" is not a number`},
+		{Usagef("--lr-at: %v", errors.New("bad")), "usage: --lr-at: bad"},
+		{Usagef("--traces %d: %w", 5, errors.ErrUnsupported), "usage: --traces 5: unsupported operation"},
+	}
+	for _, c := range cases {
+		if got := c.err.Error(); got != c.want {
+			t.Errorf("Error() = %q, want %q", got, c.want)
+		}
+		if !errors.Is(c.err, ErrUsage) {
+			t.Errorf("%q does not wrap ErrUsage", c.err)
+		}
+	}
+	if !errors.Is(cases[2].err, errors.ErrUnsupported) {
+		t.Error("Usagef with %w does not wrap its argument")
+	}
+}
