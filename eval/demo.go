@@ -3,7 +3,9 @@ package eval
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"time"
@@ -36,6 +38,7 @@ type DemoNeuron struct {
 type DemoResult struct {
 	Neurons []DemoNeuron
 	Seconds float64 // synthesis wall time
+	Quality string  // the model's measured quality, as demo.md states it
 	Files   []string
 }
 
@@ -57,13 +60,38 @@ func DemoStimuli(s *synth.Surrogate, amp float64) ([]string, []surrogate.Stimulu
 	return names, sts
 }
 
-// Demo synthesises DemoStimuli(s, amp) in one batch and writes out/demo.png
-// (their traces) and out/demo.md (a summary with their features).
-func Demo(ctx context.Context, s *synth.Surrogate, modelPath, out string, amp float64) (*DemoResult, error) {
+// DemoSettings configures Demo. A zero field means the default.
+type DemoSettings struct {
+	Amp float64 // step amplitude, nA [0: DemoStimuli's default]
+	// Policy decides what happens to an amplitude outside the training
+	// range (synth.Policy: refused unless Policy.Extrapolate).
+	Policy synth.Policy
+}
+
+// Demo synthesises DemoStimuli(s, set.Amp) in one batch and writes
+// out/demo.png (their traces) and out/demo.md (a summary with their
+// features and the model's measured quality, read from the evaluation
+// report beside the model file, ReportResults(modelPath), when there is
+// one). Stimuli that set.Policy refuses are an error wrapping
+// synth.ErrRange, before anything is written. set nil means all defaults.
+func Demo(ctx context.Context, s *synth.Surrogate, modelPath, out string, set *DemoSettings) (*DemoResult, error) {
+	var ds DemoSettings
+	if set != nil {
+		ds = *set
+	}
+	names, sts := DemoStimuli(s, ds.Amp)
+	if _, err := s.Admit(sts, ds.Policy); err != nil {
+		return nil, err
+	}
+	quality := "No evaluation report beside the model file (" + ReportResults(modelPath) + "): its quality is unknown; run `noble eval` to measure it."
+	if q, err := ReadQuality(ReportResults(modelPath)); err == nil {
+		quality = "Quality " + q.Summary() + " (" + ReportResults(modelPath) + "). The traces below are predictions, not simulations."
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return nil, err
+	}
 	if err := os.MkdirAll(out, 0o755); err != nil {
 		return nil, err
 	}
-	names, sts := DemoStimuli(s, amp)
 	t0 := time.Now()
 	v, err := s.Synthesize(ctx, sts, len(sts), nil)
 	if err != nil {
@@ -102,6 +130,8 @@ func Demo(ctx context.Context, s *synth.Surrogate, modelPath, out string, amp fl
 	var b bytes.Buffer
 	fmt.Fprintf(&b, "# NOBLE demo\n\nModel `%s`: %d neurons synthesised across the F-I embedding range (I_thr %.4g–%.4g nA, s_thr %.4g–%.4g Hz/nA) in one batch, %.2f s.\n\n",
 		modelPath, len(sts), s.Scaling.IThr.Min, s.Scaling.IThr.Max, s.Scaling.SThr.Min, s.Scaling.SThr.Max, res.Seconds)
+	fmt.Fprintf(&b, "%s\n\n", quality)
+	res.Quality = quality
 	fmt.Fprintf(&b, "![traces](%s)\n\n| neuron | I_thr (nA) | s_thr (Hz/nA) | step (nA) |", DemoPlot)
 	for _, f := range DemoFeatures {
 		fmt.Fprintf(&b, " %s |", f)

@@ -84,6 +84,9 @@ var (
 	ErrNoThreshold = errors.New("fi: no spike up to the largest amplitude tried")
 	ErrFiresAtLo   = errors.New("fi: the model fires at the lower bracket amplitude")
 	ErrTrace       = errors.New("fi: bad trace from the simulator")
+	// ErrUnreliable is wrapped by Result.Check when an embedding was
+	// computed but is not a meaningful description of the F-I curve.
+	ErrUnreliable = errors.New("fi: embedding not meaningful")
 )
 
 // Settings defines the protocol, the rate and the search. A zero field means
@@ -186,6 +189,7 @@ type Result struct {
 	Intercept float64  // amplitude where the fitted line crosses zero rate, nA
 	Rheobase  float64  // smallest amplitude found to fire (bisection), nA
 	Points    []Point  // every simulated amplitude, ascending
+	Window    []Point  // the points the slope was fitted to, ascending (nil if the search failed)
 	Sims      int      // simulations run
 	Settings  Settings // the settings used, defaults filled in
 }
@@ -350,6 +354,7 @@ func (p *Prober) Embed(ctx context.Context) (*Result, error) {
 	h := width / float64(n-1)
 	amps := make([]float64, n)
 	rates := make([]float64, n)
+	res.Window = make([]Point, n)
 	for i := range amps {
 		amps[i] = hi + float64(i)*h
 		pt, err := p.Point(ctx, amps[i])
@@ -357,6 +362,7 @@ func (p *Prober) Embed(ctx context.Context) (*Result, error) {
 			return finish(err)
 		}
 		rates[i] = pt.Rate
+		res.Window[i] = pt
 	}
 	res.SThr, res.Intercept = Fit(amps, rates)
 	res.IThr = res.Intercept
@@ -364,6 +370,68 @@ func (p *Prober) Embed(ctx context.Context) (*Result, error) {
 		res.IThr = hi
 	}
 	return finish(nil)
+}
+
+// Check reports whether r is a meaningful embedding, returning nil or an
+// error wrapping ErrUnreliable that names the rule it breaks. A fit can
+// succeed numerically on a curve it does not describe (a surrogate that
+// fires one spike at every amplitude of the window gives a slope of a few
+// Hz/nA and a zero crossing far below 0 nA, or an almost flat line crossing
+// zero at 1e14 nA), so Embed's callers that show the embedding to a person
+// check it. The rules, in the order checked:
+//
+//  1. The search succeeded: Rheobase and the fit window exist.
+//  2. Enough firing points: at least half of the window's amplitudes, and
+//     at least two, elicit MinSpikes spikes; otherwise the line is fitted
+//     to silence (depolarisation block, or a single spike at threshold).
+//  3. s_thr is finite and not negative. Under MethodFit it must also be
+//     resolvable: the fitted rise across the window, s_thr·FitWidth, is at
+//     least one spike per stimulus (1000/Dur Hz, the quantum of
+//     RateCount); a smaller slope is count noise and its zero crossing is
+//     arbitrary.
+//  4. I_thr is finite and lies within the probed current range, at most
+//     one window width (FitWidth under MethodFit, SlopeWidth under
+//     MethodLocal) from the rheobase: the line is not extrapolated further
+//     from the amplitudes it was fitted on than they span. I_thr is not
+//     required to be positive: a concave F-I curve's line crosses zero
+//     below the rheobase, for some of the human cell's models slightly
+//     below 0 nA (see the package doc), and those are the published
+//     embedding's definition; with the default window the rule still
+//     refuses I_thr below Rheobase − 0.13 nA.
+//
+// Every real model of the package doc's measurements passes
+// (TestPublishedHumanEmbedding checks all 60 human ones).
+func (r *Result) Check() error {
+	s := r.Settings
+	width := s.FitWidth
+	if s.Method == MethodLocal {
+		width = s.SlopeWidth
+	}
+	if math.IsNaN(r.Rheobase) || len(r.Window) < 2 {
+		return fmt.Errorf("%w: no threshold was found", ErrUnreliable)
+	}
+	firing := 0
+	for _, pt := range r.Window {
+		if pt.Spikes >= max(s.MinSpikes, 1) {
+			firing++
+		}
+	}
+	if need := max(2, (len(r.Window)+1)/2); firing < need {
+		return fmt.Errorf("%w: only %d of the %d amplitudes of the fit window [%g, %g] nA fire (need %d)",
+			ErrUnreliable, firing, len(r.Window), r.Window[0].Amp, r.Window[len(r.Window)-1].Amp, need)
+	}
+	if math.IsNaN(r.SThr) || math.IsInf(r.SThr, 0) || r.SThr < 0 {
+		return fmt.Errorf("%w: s_thr = %g Hz/nA: want a finite slope ≥ 0", ErrUnreliable, r.SThr)
+	}
+	if quantum := 1000 / s.Dur; s.Method == MethodFit && r.SThr*width < quantum {
+		return fmt.Errorf("%w: s_thr = %g Hz/nA rises by %.3g Hz across the %g nA fit window, less than one spike per stimulus (%g Hz)",
+			ErrUnreliable, r.SThr, r.SThr*width, width, quantum)
+	}
+	if math.IsNaN(r.IThr) || math.IsInf(r.IThr, 0) || math.Abs(r.IThr-r.Rheobase) > width {
+		return fmt.Errorf("%w: i_thr = %g nA lies outside the probed range [%g, %g] nA (rheobase %g nA ± the %g nA fit window)",
+			ErrUnreliable, r.IThr, r.Rheobase-width, r.Rheobase+width, r.Rheobase, width)
+	}
+	return nil
 }
 
 // Fit returns the least-squares slope of y against x and the x where the

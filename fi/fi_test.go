@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"math"
+	"strings"
 	"testing"
 )
 
@@ -242,4 +243,73 @@ func TestCurveAndRate(t *testing.T) {
 	if _, err := ParseMethod("ipfx"); !errors.Is(err, ErrSettings) {
 		t.Errorf("ParseMethod(ipfx) err = %v", err)
 	}
+}
+
+// countModel fires spikes(amp) spikes spread over the stimulus window.
+func countModel(spikes func(amp float64) int) Simulator {
+	return func(_ context.Context, amp float64) ([]float64, error) {
+		n := spikes(amp)
+		times := make([]float64, n)
+		for k := range times {
+			times[k] = 15 + (float64(k)+0.5)*400/float64(n)
+		}
+		return spikeTrain(times), nil
+	}
+}
+
+// TestCheck embeds models whose F-I curves a line fit describes, and ones it
+// cannot (the faults seen on /api/fi: a surrogate firing one spike at every
+// amplitude above its threshold gave I_thr −0.613 nA with s_thr 4.1 Hz/nA,
+// and an almost flat curve I_thr 3e14 nA), and checks which embeddings
+// Result.Check accepts.
+func TestCheck(t *testing.T) {
+	t.Parallel()
+	var calls int
+	for _, c := range []struct {
+		name string
+		sim  Simulator
+		s    *Settings
+		want string // substring of Check's error; "" for nil
+	}{
+		{"linear", linearModel(800, 0.1, &calls), nil, ""},
+		{"linear local", linearModel(800, 0.1, &calls), &Settings{Method: MethodLocal}, ""},
+		{"one spike everywhere", countModel(func(a float64) int { return b2i(a >= 0.2) }), nil, "s_thr = 0"},
+		{"one spike, two at the top", countModel(func(a float64) int { return b2i(a >= 0.2) + b2i(a > 0.32) }), nil, "less than one spike"},
+		{"silent after threshold", countModel(func(a float64) int { return 5 * b2i(a >= 0.2 && a < 0.21) }), nil, "of the 7 amplitudes"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			res, err := Embed(context.Background(), c.sim, c.s)
+			if err != nil {
+				t.Fatal(err)
+			}
+			err = res.Check()
+			switch {
+			case c.want == "" && err != nil:
+				t.Errorf("Check() = %v, want nil (I_thr %g, s_thr %g)", err, res.IThr, res.SThr)
+			case c.want != "" && (!errors.Is(err, ErrUnreliable) || !strings.Contains(err.Error(), c.want)):
+				t.Errorf("Check() = %v, want ErrUnreliable with %q (I_thr %g, s_thr %g)", err, c.want, res.IThr, res.SThr)
+			}
+		})
+	}
+	// Results made by hand: the two values reported on /api/fi.
+	win := []Point{{Amp: 0.2, Spikes: 1}, {Amp: 0.25, Spikes: 1}, {Amp: 0.3, Spikes: 2}}
+	set := Settings{}.withDefaults()
+	for _, r := range []Result{
+		{IThr: -0.613, SThr: 4.1, Rheobase: 0.2, Window: win, Settings: set},
+		{IThr: 3.04e14, SThr: 1e-12, Rheobase: 0.2, Window: win, Settings: set},
+		{IThr: -0.613, SThr: 400, Rheobase: 0.2, Window: win, Settings: set},
+		{IThr: 0.19, SThr: math.Inf(1), Rheobase: 0.2, Window: win, Settings: set},
+		{IThr: math.NaN(), SThr: math.NaN(), Rheobase: math.NaN(), Settings: set},
+	} {
+		if err := r.Check(); !errors.Is(err, ErrUnreliable) {
+			t.Errorf("Check(I_thr %g, s_thr %g) = %v, want ErrUnreliable", r.IThr, r.SThr, err)
+		}
+	}
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }

@@ -125,6 +125,9 @@ func replayEmbeddings(t *testing.T, points string, s Settings) (iThr, sThr, pubI
 		if err != nil {
 			t.Fatal(err)
 		}
+		if err := res.Check(); err != nil {
+			t.Errorf("%s: a real model's embedding fails Check: %v", name, err)
+		}
 		iThr = append(iThr, res.IThr)
 		sThr = append(sThr, res.SThr)
 		pubI = append(pubI, parseF(t, where, r["intercept"]))

@@ -5,19 +5,15 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math"
-	"math/rand/v2"
 	"net/http"
-	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/noble-neuro/noble/features"
 	"github.com/noble-neuro/noble/fi"
-	"github.com/noble-neuro/noble/fno"
 	"github.com/noble-neuro/noble/internal/npy"
 	"github.com/noble-neuro/noble/surrogate"
-	"github.com/noble-neuro/noble/train"
+	"github.com/noble-neuro/noble/synth"
 )
 
 // ---- /api/model and /healthz ----
@@ -29,12 +25,15 @@ type ModelInfo struct {
 	Protocol   surrogate.Protocol   `json:"protocol"`
 	Scaling    surrogate.Scaling    `json:"scaling"`
 	Ranges     map[string]RangeInfo `json:"ranges"` // i_thr, s_thr, amp
-	HoF        []HoF                `json:"hof"`    // empty when not stored
+	HoF        []surrogate.HoF      `json:"hof"`    // empty when not stored
 	Hull       []Embedding          `json:"hull"`   // HoF hull vertices, counter-clockwise
 	Limits     Limits               `json:"limits"`
 	Features   []string             `json:"features"` // feature names, in order
 	Summary    []string             `json:"summary_features"`
-	Extra      map[string]string    `json:"extra,omitempty"`
+	// Quality states the model's measured quality (Settings.Quality), or
+	// that it is unknown.
+	Quality string            `json:"quality"`
+	Extra   map[string]string `json:"extra,omitempty"`
 }
 
 // Embedding is a neuron model's F-I embedding.
@@ -68,20 +67,26 @@ type Limits struct {
 	MaxQueue     int     `json:"max_queue"`
 }
 
-func (srv *Server) modelInfo(m *fno.Model, meta fno.Metadata) ModelInfo {
-	cfg := m.Config()
+// unknownQuality is ModelInfo.Quality without Settings.Quality.
+const unknownQuality = "quality unknown: no evaluation report (noble eval) was found beside the model file"
+
+func (srv *Server) modelInfo() ModelInfo {
+	cfg := srv.syn.Model.Config()
+	sc := srv.syn.Scaling
 	info := ModelInfo{
 		Config:     ModelConfig(cfg),
 		Parameters: cfg.NumParams(),
-		Protocol:   srv.proto,
-		Scaling:    srv.scale,
+		Protocol:   srv.syn.Protocol,
+		Scaling:    sc,
 		Ranges: map[string]RangeInfo{
-			"i_thr": srv.rangeInfo(srv.scale.IThr, "nA"),
-			"s_thr": srv.rangeInfo(srv.scale.SThr, "Hz/nA"),
-			"amp":   srv.rangeInfo(srv.amp, "nA"),
+			"i_thr": srv.rangeInfo(sc.IThr, "nA"),
+			"s_thr": srv.rangeInfo(sc.SThr, "Hz/nA"),
+			"amp":   srv.rangeInfo(srv.syn.AmpRange, "nA"),
 		},
-		HoF:  srv.hof,
-		Hull: []Embedding{},
+		HoF:     srv.syn.HoF,
+		Hull:    []Embedding{},
+		Quality: srv.set.Quality,
+		Extra:   srv.syn.Other,
 		Limits: Limits{
 			MaxBodyBytes: srv.set.MaxBodyBytes, MaxBatch: srv.set.MaxBatch, MaxFIPoints: srv.set.MaxFIPoints,
 			MaxEnsemble: srv.set.MaxEnsemble, TimeoutS: srv.set.Timeout.Seconds(),
@@ -91,19 +96,13 @@ func (srv *Server) modelInfo(m *fno.Model, meta fno.Metadata) ModelInfo {
 		Summary:  summaryFeatures,
 	}
 	if info.HoF == nil {
-		info.HoF = []HoF{}
+		info.HoF = []surrogate.HoF{}
+	}
+	if info.Quality == "" {
+		info.Quality = unknownQuality
 	}
 	for _, p := range srv.hull {
 		info.Hull = append(info.Hull, Embedding{IThr: p.IThr, SThr: p.SThr})
-	}
-	for k, v := range meta.Extra {
-		if k == MetaHoF || k == MetaAmpRange || k == train.MetaModels {
-			continue
-		}
-		if info.Extra == nil {
-			info.Extra = map[string]string{}
-		}
-		info.Extra[k] = v
 	}
 	return info
 }
@@ -167,25 +166,13 @@ func writeNPY(w http.ResponseWriter, shape []int, f32 []float32, f64 []float64, 
 }
 
 func (srv *Server) protoHeaders() map[string]string {
+	p := srv.syn.Protocol
 	return map[string]string{
-		"X-Noble-Dt-Ms":         strconv.FormatFloat(srv.proto.DtMS, 'g', -1, 64),
-		"X-Noble-Stim-Start-Ms": strconv.FormatFloat(srv.proto.StimStartMS, 'g', -1, 64),
-		"X-Noble-Stim-End-Ms":   strconv.FormatFloat(srv.proto.StimEndMS, 'g', -1, 64),
+		"X-Noble-Dt-Ms":         strconv.FormatFloat(p.DtMS, 'g', -1, 64),
+		"X-Noble-Stim-Start-Ms": strconv.FormatFloat(p.StimStartMS, 'g', -1, 64),
+		"X-Noble-Stim-End-Ms":   strconv.FormatFloat(p.StimEndMS, 'g', -1, 64),
 		"X-Noble-Unit":          "mV",
 	}
-}
-
-// compute runs f on a model instance within the request's time limit.
-func (srv *Server) compute(r *http.Request, f func(ctx context.Context, inst *instance) error) error {
-	ctx, cancel := context.WithTimeoutCause(r.Context(), srv.set.Timeout,
-		fmt.Errorf("%w (limit %s)", context.DeadlineExceeded, srv.set.Timeout))
-	defer cancel()
-	inst, err := srv.acquire(ctx)
-	if err != nil {
-		return err
-	}
-	defer srv.release(inst)
-	return f(ctx, inst)
 }
 
 // body limits the request body to MaxBodyBytes.
@@ -221,14 +208,18 @@ type SynthRequest struct {
 	stimulusJSON
 	// Features (default true) adds the eFEL features of each trace.
 	Features *bool `json:"features"`
-	// Strict refuses values outside the training ranges instead of
-	// flagging them.
+	// Extrapolate synthesises values outside the training ranges (flagged,
+	// up to the hard limits) instead of refusing them (synth.Policy).
+	Extrapolate bool `json:"extrapolate"`
+	// Strict refuses values outside the training ranges: the default; kept
+	// for clients written when flagging was.
 	Strict bool `json:"strict"`
 }
 
 // synthJob is a validated /api/synth request.
 type synthJob struct {
 	stims    []Stimulus
+	sts      []surrogate.Stimulus
 	flags    []Flags
 	features bool
 }
@@ -250,7 +241,11 @@ func (srv *Server) parseSynth(body io.Reader) (*synthJob, error) {
 	case len(req.Stimuli) > srv.set.MaxBatch:
 		return nil, errorf(http.StatusUnprocessableEntity, "%d stimuli exceed the batch limit of %d", len(req.Stimuli), srv.set.MaxBatch)
 	}
-	job := &synthJob{stims: make([]Stimulus, len(req.Stimuli)), flags: make([]Flags, len(req.Stimuli)), features: true}
+	pol, err := srv.policy(req.Extrapolate, req.Strict)
+	if err != nil {
+		return nil, err
+	}
+	job := &synthJob{stims: make([]Stimulus, len(req.Stimuli)), sts: make([]surrogate.Stimulus, len(req.Stimuli)), features: true}
 	if req.Features != nil {
 		job.features = *req.Features
 	}
@@ -263,10 +258,10 @@ func (srv *Server) parseSynth(body io.Reader) (*synthJob, error) {
 		if err != nil {
 			return nil, err
 		}
-		if job.flags[i], err = srv.checkStimulus(where, st, req.Strict); err != nil {
-			return nil, err
-		}
-		job.stims[i] = st
+		job.stims[i], job.sts[i] = st, st.surrogate()
+	}
+	if job.flags, err = srv.admit("", job.sts, pol); err != nil {
+		return nil, err
 	}
 	return job, nil
 }
@@ -297,7 +292,8 @@ type SynthResponse struct {
 }
 
 func (srv *Server) timeAxis() TimeAxis {
-	return TimeAxis{DtMS: srv.proto.DtMS, Length: srv.proto.Length, StimStartMS: srv.proto.StimStartMS, StimEndMS: srv.proto.StimEndMS, Unit: "mV"}
+	p := srv.syn.Protocol
+	return TimeAxis{DtMS: p.DtMS, Length: p.Length, StimStartMS: p.StimStartMS, StimEndMS: p.StimEndMS, Unit: "mV"}
 }
 
 func (srv *Server) handleSynth(w http.ResponseWriter, r *http.Request) error {
@@ -309,14 +305,12 @@ func (srv *Server) handleSynth(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	sts := make([]surrogate.Stimulus, len(job.stims))
-	for i, st := range job.stims {
-		sts[i] = st.surrogate()
-	}
-	traces := make([][]float32, len(sts))
+	sts := job.sts
+	var flat []float32
+	var traces [][]float32
 	resp := SynthResponse{TimeAxis: srv.timeAxis(), Traces: make([]Trace, len(sts))}
-	err = srv.compute(r, func(ctx context.Context, inst *instance) error {
-		if err := inst.synth(ctx, srv.enc, sts, traces); err != nil {
+	err = srv.compute(r, len(sts), func(ctx context.Context, inst *instance) error {
+		if flat, traces, err = inst.synth(ctx, sts); err != nil {
 			return err
 		}
 		if asNPY || !job.features {
@@ -335,11 +329,7 @@ func (srv *Server) handleSynth(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if asNPY {
-		l := srv.proto.Length
-		flat := make([]float32, 0, len(traces)*l)
-		for _, v := range traces {
-			flat = append(flat, v...)
-		}
+		l := srv.syn.Length()
 		hdr := srv.protoHeaders()
 		var out []string
 		for i, f := range job.flags {
@@ -375,10 +365,12 @@ type FIRequest struct {
 	// Rate is the firing-rate definition: "count" (default) or
 	// "mean_frequency" (see package fi).
 	Rate string `json:"rate"`
-	// Embed adds the surrogate's own F-I embedding (fi.Embed: about 15
-	// more traces, amplitudes up to 2 nA).
-	Embed  bool `json:"embed"`
-	Strict bool `json:"strict"`
+	// Embed adds the surrogate's own F-I embedding (fi.Embed: about 20
+	// more traces, amplitudes from 0 up to 2 nA, not range-checked: a
+	// probe of the curve, not a result).
+	Embed       bool `json:"embed"`
+	Extrapolate bool `json:"extrapolate"` // as for /api/synth
+	Strict      bool `json:"strict"`      // as for /api/synth
 }
 
 type fiJob struct {
@@ -389,6 +381,10 @@ type fiJob struct {
 	flags      Flags
 }
 
+// embedTraces is about what fi.Embed synthesises beyond the curve's own
+// amplitudes: Lo, 2–4 brackets, 9 bisection steps and 6 more fit points.
+const embedTraces = 20
+
 func (srv *Server) parseFI(body io.Reader) (*fiJob, error) {
 	var req FIRequest
 	if err := decodeJSON(body, &req); err != nil {
@@ -397,14 +393,15 @@ func (srv *Server) parseFI(body io.Reader) (*fiJob, error) {
 	if req.IThr == nil || req.SThr == nil {
 		return nil, errorf(http.StatusBadRequest, "i_thr and s_thr are required")
 	}
-	job := &fiJob{iThr: *req.IThr, sThr: *req.SThr, embed: req.Embed, flags: Flags{InRange: true}}
+	job := &fiJob{iThr: *req.IThr, sThr: *req.SThr, embed: req.Embed}
 	if req.Rate != "" {
 		var err error
 		if job.rate, err = fi.ParseRate(req.Rate); err != nil {
 			return nil, errorf(http.StatusBadRequest, "rate %q: want count or mean_frequency", req.Rate)
 		}
 	}
-	if err := srv.checkEmbedding(&job.flags, "", job.iThr, job.sThr, req.Strict); err != nil {
+	pol, err := srv.policy(req.Extrapolate, req.Strict)
+	if err != nil {
 		return nil, err
 	}
 	grid := req.AmpMin != nil || req.AmpMax != nil || req.Points != 0
@@ -420,7 +417,7 @@ func (srv *Server) parseFI(body io.Reader) (*fiJob, error) {
 		}
 		job.amps = req.Amps
 	default:
-		lo, hi, n := max(srv.amp.Min, 0), srv.amp.Max, 21
+		lo, hi, n := max(srv.syn.AmpRange.Min, 0), srv.syn.AmpRange.Max, 21
 		if req.AmpMin != nil {
 			lo = *req.AmpMin
 		}
@@ -440,12 +437,29 @@ func (srv *Server) parseFI(body io.Reader) (*fiJob, error) {
 		}
 		job.amps = make([]float64, n)
 		for i := range n {
-			job.amps[i] = tidy(lo+(hi-lo)*float64(i)/float64(n-1), hi-lo) // 0.3, not 0.30000000000000004
+			job.amps[i] = surrogate.Tidy(lo+(hi-lo)*float64(i)/float64(n-1), hi-lo) // 0.3, not 0.30000000000000004
 		}
 	}
+	// One stimulus per amplitude: a refusal names amps[i] as stimulus i.
+	sts := make([]surrogate.Stimulus, len(job.amps))
 	for i, a := range job.amps {
-		if err := srv.checkValue(&job.flags, fmt.Sprintf("amps[%d]: ", i), "amp", a, srv.amp, "nA", req.Strict); err != nil {
-			return nil, err
+		sts[i] = surrogate.Stimulus{AmpNA: a, IThr: job.iThr, SThr: job.sThr}
+	}
+	flags, err := srv.admit("", sts, pol)
+	if err != nil {
+		return nil, err
+	}
+	// The curve's flags: out of range if any amplitude is, the warnings of
+	// each value once.
+	job.flags = Flags{InRange: true, InHull: flags[0].InHull}
+	seen := map[string]bool{}
+	for _, f := range flags {
+		job.flags.InRange = job.flags.InRange && f.InRange
+		for _, w := range f.Warnings {
+			if !seen[w] {
+				seen[w] = true
+				job.flags.Warnings = append(job.flags.Warnings, w)
+			}
 		}
 	}
 	return job, nil
@@ -467,8 +481,9 @@ type FIResponse struct {
 	Rate   string       `json:"rate"`
 	Points []FIPoint    `json:"points"`
 	Embed  *FIEmbedding `json:"embedding,omitempty"`
-	// EmbedError explains a failed embedding (no threshold up to 2 nA,
-	// or firing at 0 nA).
+	// EmbedError explains why there is no embedding: no threshold up to
+	// 2 nA, firing at 0 nA, or a fit that is not meaningful (fi.Result.Check
+	// states the rules).
 	EmbedError string `json:"embedding_error,omitempty"`
 }
 
@@ -493,7 +508,8 @@ type FIPoint struct {
 }
 
 func (srv *Server) fiSettings(r fi.Rate) *fi.Settings {
-	return &fi.Settings{Dt: srv.proto.DtMS, Delay: srv.proto.StimStartMS, Dur: srv.proto.StimEndMS - srv.proto.StimStartMS, Rate: r}
+	p := srv.syn.Protocol
+	return &fi.Settings{Dt: p.DtMS, Delay: p.StimStartMS, Dur: p.StimEndMS - p.StimStartMS, Rate: r}
 }
 
 func (srv *Server) handleFI(w http.ResponseWriter, r *http.Request) error {
@@ -506,9 +522,13 @@ func (srv *Server) handleFI(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	resp := FIResponse{IThr: job.iThr, SThr: job.sThr, Flags: job.flags, Rate: job.rate.String()}
-	err = srv.compute(r, func(ctx context.Context, inst *instance) error {
+	traces := len(job.amps)
+	if job.embed {
+		traces += embedTraces
+	}
+	err = srv.compute(r, traces, func(ctx context.Context, inst *instance) error {
 		sim := func(ctx context.Context, amp float64) ([]float64, error) {
-			return inst.synth64(ctx, srv.enc, surrogate.Stimulus{AmpNA: amp, IThr: job.iThr, SThr: job.sThr})
+			return inst.synth64(ctx, surrogate.Stimulus{AmpNA: amp, IThr: job.iThr, SThr: job.sThr})
 		}
 		p, err := fi.NewProber(sim, srv.fiSettings(job.rate))
 		if err != nil {
@@ -526,8 +546,11 @@ func (srv *Server) handleFI(w http.ResponseWriter, r *http.Request) error {
 			return nil
 		}
 		res, err := p.Embed(ctx) // reuses the points above
+		if err == nil {
+			err = res.Check()
+		}
 		switch {
-		case errors.Is(err, fi.ErrNoThreshold), errors.Is(err, fi.ErrFiresAtLo):
+		case errors.Is(err, fi.ErrNoThreshold), errors.Is(err, fi.ErrFiresAtLo), errors.Is(err, fi.ErrUnreliable):
 			resp.EmbedError = err.Error()
 		case err != nil:
 			return err
@@ -558,14 +581,15 @@ func (srv *Server) handleFI(w http.ResponseWriter, r *http.Request) error {
 // Radius times the training range widths of I_thr and s_thr, each under the
 // same step amplitude.
 type EnsembleRequest struct {
-	IThr   *float64 `json:"i_thr"`
-	SThr   *float64 `json:"s_thr"`
-	Amp    *float64 `json:"amp"`
-	N      int      `json:"n"`      // samples [50]
-	Radius *float64 `json:"radius"` // fraction of the range widths, (0, 1] [0.05]
-	Seed   uint64   `json:"seed"`   // sample k draws from PCG(seed, k)
-	Traces bool     `json:"traces"` // include every sample's trace
-	Strict bool     `json:"strict"`
+	IThr        *float64 `json:"i_thr"`
+	SThr        *float64 `json:"s_thr"`
+	Amp         *float64 `json:"amp"`
+	N           int      `json:"n"`           // samples [50]
+	Radius      *float64 `json:"radius"`      // fraction of the range widths, (0, 1] [0.05]
+	Seed        uint64   `json:"seed"`        // sample k draws from PCG(seed, k)
+	Traces      bool     `json:"traces"`      // include every sample's trace
+	Extrapolate bool     `json:"extrapolate"` // as for /api/synth, for the centre and every sample
+	Strict      bool     `json:"strict"`      // as for /api/synth
 }
 
 type ensembleJob struct {
@@ -575,7 +599,7 @@ type ensembleJob struct {
 	radius  float64
 	seed    uint64
 	traces  bool
-	samples []Stimulus
+	samples []surrogate.Stimulus
 	sflags  []Flags
 }
 
@@ -603,38 +627,30 @@ func (srv *Server) parseEnsemble(body io.Reader) (*ensembleJob, error) {
 	case !(job.radius > 0 && job.radius <= 1):
 		return nil, errorf(http.StatusUnprocessableEntity, "radius = %g: want a fraction of the training range in (0, 1]", job.radius)
 	}
-	if job.flags, err = srv.checkStimulus("", st, req.Strict); err != nil {
+	pol, err := srv.policy(req.Extrapolate, req.Strict)
+	if err != nil {
 		return nil, err
 	}
-	job.samples = ensembleSamples(st, job.n, job.radius, job.seed, width(srv.scale.IThr), width(srv.scale.SThr))
-	job.sflags = make([]Flags, job.n)
-	for k, s := range job.samples {
-		// The centre passed the strict check; samples only need to stay
-		// within the hard limits, and are flagged otherwise.
-		if job.sflags[k], err = srv.checkStimulus(fmt.Sprintf("sample %d: ", k), s, false); err != nil {
-			return nil, errorf(http.StatusUnprocessableEntity, "%s (reduce radius or move the centre inward)", err.(*apiError).Msg)
-		}
+	fl, err := srv.admit("ensemble centre ", []surrogate.Stimulus{st.surrogate()}, pol)
+	if err != nil {
+		return nil, err
+	}
+	job.flags = fl[0]
+	if job.samples, err = synth.Neighbourhood(st.surrogate(), job.n, job.radius, job.seed, srv.syn.Scaling); err != nil {
+		return nil, errorf(http.StatusUnprocessableEntity, "%v", err)
+	}
+	if job.sflags, err = srv.admit("ensemble sample: ", job.samples, pol); err != nil {
+		ae := err.(*apiError)
+		ae.Msg += " (reduce radius or move the centre inward)"
+		return nil, ae
 	}
 	return job, nil
 }
 
-// ensembleSamples draws n embeddings uniformly from the ellipse around c
-// with semi-axes radius·wI and radius·wS; sample k uses its own PCG stream
-// (seed, k), so the first samples do not depend on n.
-func ensembleSamples(c Stimulus, n int, radius float64, seed uint64, wI, wS float64) []Stimulus {
-	out := make([]Stimulus, n)
-	for k := range out {
-		rng := rand.New(rand.NewPCG(seed, uint64(k)))
-		r := radius * math.Sqrt(rng.Float64())
-		th := 2 * math.Pi * rng.Float64()
-		out[k] = Stimulus{IThr: c.IThr + r*math.Cos(th)*wI, SThr: c.SThr + r*math.Sin(th)*wS, Amp: c.Amp}
-	}
-	return out
-}
-
-// Band holds per-sample statistics of the ensemble's traces (mV): the mean,
-// the population standard deviation and quantiles (linear interpolation
-// between order statistics, numpy's default).
+// Band holds per-sample statistics of the ensemble's traces (mV),
+// synth.Bands: the mean, the sample standard deviation (n−1; 0 for one
+// sample) and quantiles (linear interpolation between order statistics,
+// numpy's default).
 type Band struct {
 	Mean []float32 `json:"mean"`
 	Std  []float32 `json:"std"`
@@ -649,13 +665,14 @@ type Band struct {
 const bandRows = "mean,std,min,q05,q50,q95,max"
 
 // Summary is the distribution of one feature's first value over the
-// samples where it is defined.
+// samples where it is defined (synth.Stats: Std is the sample standard
+// deviation, n−1; null where the feature is defined nowhere).
 type Summary struct {
-	N    int      `json:"n"` // samples where the feature is defined
-	Mean *float64 `json:"mean"`
-	Std  *float64 `json:"std"`
-	Min  *float64 `json:"min"`
-	Max  *float64 `json:"max"`
+	N    int   `json:"n"` // samples where the feature is defined
+	Mean Float `json:"mean"`
+	Std  Float `json:"std"`
+	Min  Float `json:"min"`
+	Max  Float `json:"max"`
 }
 
 // Sample is one ensemble member.
@@ -686,14 +703,11 @@ func (srv *Server) handleEnsemble(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	sts := make([]surrogate.Stimulus, job.n)
-	for i, s := range job.samples {
-		sts[i] = s.surrogate()
-	}
-	traces := make([][]float32, job.n)
+	var flat []float32
+	var traces [][]float32
 	vals := make([]features.Values, job.n)
-	err = srv.compute(r, func(ctx context.Context, inst *instance) error {
-		if err := inst.synth(ctx, srv.enc, sts, traces); err != nil {
+	err = srv.compute(r, job.n, func(ctx context.Context, inst *instance) error {
+		if flat, traces, err = inst.synth(ctx, job.samples); err != nil {
 			return err
 		}
 		if asNPY {
@@ -707,99 +721,34 @@ func (srv *Server) handleEnsemble(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	band := bandOf(traces)
+	l := srv.syn.Length()
+	b := synth.Bands(flat, job.n, l)
+	band := Band{Mean: b.Mean, Std: b.SD, Min: b.Min, Q05: b.Q05, Q50: b.Q50, Q95: b.Q95, Max: b.Max}
 	if asNPY {
 		if job.traces {
-			flat := make([]float32, 0, job.n*srv.proto.Length)
-			for _, v := range traces {
-				flat = append(flat, v...)
-			}
-			return writeNPY(w, []int{job.n, srv.proto.Length}, flat, nil, srv.protoHeaders())
+			return writeNPY(w, []int{job.n, l}, flat, nil, srv.protoHeaders())
 		}
 		rows := [][]float32{band.Mean, band.Std, band.Min, band.Q05, band.Q50, band.Q95, band.Max}
-		flat := make([]float32, 0, len(rows)*srv.proto.Length)
+		out := make([]float32, 0, len(rows)*l)
 		for _, v := range rows {
-			flat = append(flat, v...)
+			out = append(out, v...)
 		}
 		hdr := srv.protoHeaders()
 		hdr["X-Noble-Rows"] = bandRows
-		return writeNPY(w, []int{len(rows), srv.proto.Length}, flat, nil, hdr)
+		return writeNPY(w, []int{len(rows), l}, out, nil, hdr)
 	}
 	resp := EnsembleResponse{
 		TimeAxis: srv.timeAxis(), Center: Sample{job.center, job.flags}, N: job.n, Radius: job.radius, Seed: job.seed,
-		Samples: make([]Sample, job.n), Band: band, Features: summarise(vals),
+		Samples: make([]Sample, job.n), Band: band, Features: map[string]Summary{},
 	}
-	for k := range job.samples {
-		resp.Samples[k] = Sample{job.samples[k], job.sflags[k]}
+	for _, st := range synth.Stats(vals, summaryFeatures) {
+		resp.Features[st.Name] = Summary{N: st.N, Mean: Float(st.Mean), Std: Float(st.SD), Min: Float(st.Min), Max: Float(st.Max)}
+	}
+	for k, st := range job.samples {
+		resp.Samples[k] = Sample{Stimulus{IThr: st.IThr, SThr: st.SThr, Amp: st.AmpNA}, job.sflags[k]}
 	}
 	if job.traces {
 		resp.Traces = traces
 	}
 	return writeJSON(w, resp)
-}
-
-// bandOf returns the per-sample statistics of equal-length traces,
-// accumulated in float64.
-func bandOf(traces [][]float32) Band {
-	n, l := len(traces), len(traces[0])
-	b := Band{Mean: make([]float32, l), Std: make([]float32, l), Min: make([]float32, l),
-		Q05: make([]float32, l), Q50: make([]float32, l), Q95: make([]float32, l), Max: make([]float32, l)}
-	col := make([]float64, n)
-	for j := range l {
-		var sum float64
-		for i, v := range traces {
-			col[i] = float64(v[j])
-			sum += col[i]
-		}
-		mean := sum / float64(n)
-		var ss float64
-		for _, x := range col {
-			ss += (x - mean) * (x - mean)
-		}
-		slices.Sort(col)
-		b.Mean[j], b.Std[j] = float32(mean), float32(math.Sqrt(ss/float64(n)))
-		b.Min[j], b.Max[j] = float32(col[0]), float32(col[n-1])
-		b.Q05[j], b.Q50[j], b.Q95[j] = float32(quantile(col, 0.05)), float32(quantile(col, 0.5)), float32(quantile(col, 0.95))
-	}
-	return b
-}
-
-// quantile is numpy.quantile(x, q) (method "linear") of sorted x.
-func quantile(x []float64, q float64) float64 {
-	h := q * float64(len(x)-1)
-	i := int(h)
-	if i >= len(x)-1 {
-		return x[len(x)-1]
-	}
-	return x[i] + (h-float64(i))*(x[i+1]-x[i])
-}
-
-// summarise returns the distribution of each summary feature's first value.
-func summarise(vals []features.Values) map[string]Summary {
-	out := make(map[string]Summary, len(summaryFeatures))
-	for _, name := range summaryFeatures {
-		var xs []float64
-		for _, v := range vals {
-			if x, ok := v.First(name); ok && finite(x) {
-				xs = append(xs, x)
-			}
-		}
-		s := Summary{N: len(xs)}
-		if len(xs) > 0 {
-			var sum, ss float64
-			lo, hi := xs[0], xs[0]
-			for _, x := range xs {
-				sum += x
-				lo, hi = min(lo, x), max(hi, x)
-			}
-			mean := sum / float64(len(xs))
-			for _, x := range xs {
-				ss += (x - mean) * (x - mean)
-			}
-			std := math.Sqrt(ss / float64(len(xs)))
-			s.Mean, s.Std, s.Min, s.Max = &mean, &std, &lo, &hi
-		}
-		out[name] = s
-	}
-	return out
 }

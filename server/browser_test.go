@@ -21,7 +21,8 @@ import (
 const chromium = "/usr/bin/chromium"
 
 // TestBrowser opens the explorer in headless Chromium against a server on
-// 127.0.0.1:0 with a tiny random model, moves the I_thr slider, clicks the
+// 127.0.0.1:0 with a tiny random model, checks that the header states the
+// model's quality, moves the I_thr slider, clicks the
 // embedding plane, pins a neuron and draws an ensemble band, checking that
 // each redraws the plot and that the page logs no console error,
 // exception or failed resource. Set NOBLE_SCREENSHOT=FILE.png to keep a
@@ -30,7 +31,8 @@ func TestBrowser(t *testing.T) {
 	if _, err := os.Stat(chromium); err != nil {
 		t.Skipf("%s not found (install Debian's chromium package to run the browser test): %v", chromium, err)
 	}
-	srv, _ := newTestServer(t, nil)
+	const quality = "measured by noble eval on 512 test traces: held-out models: voltage error 9.07 %"
+	srv, _ := newTestServer(t, &Settings{Quality: quality})
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -138,6 +140,11 @@ func TestBrowser(t *testing.T) {
 	d0 := eval(pathJS)
 	if strings.Count(d0, "L") < 500 {
 		t.Fatalf("trace path has %d segments: %.100q", strings.Count(d0, "L"), d0)
+	}
+	// The header states the model's quality (Settings.Quality, which noble
+	// serve reads from the model's evaluation report).
+	if got := eval(`document.getElementById('model-quality').textContent`); got != quality {
+		t.Errorf("header quality %q, want %q", got, quality)
 	}
 	if got := eval(`document.getElementById('ithr-val').textContent`); got != "0.2 nA" {
 		t.Errorf("I_thr slider starts at %q, want the centre of the training range, 0.2 nA", got)

@@ -9,13 +9,19 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"strings"
+
+	"github.com/noble-neuro/noble/synth"
 )
 
 // apiError is an error answered with its own status and message.
 type apiError struct {
 	Status int
 	Msg    string
+	// RetryAfter, if positive, is sent as the Retry-After header (seconds):
+	// only where retrying later can succeed.
+	RetryAfter int
 }
 
 func (e *apiError) Error() string {
@@ -27,18 +33,21 @@ func errorf(status int, format string, args ...any) *apiError {
 }
 
 // writeError answers err as JSON {"error": msg} with the status of its
-// cause: an apiError's own, 503 for an expired or cancelled computation,
-// 500 (logged) otherwise.
+// cause: an apiError's own (with its Retry-After), 422 for a value the
+// range policy or synth refuses, 503 for an expired or cancelled
+// computation (without Retry-After: retrying the same request cannot
+// help), 500 (logged) otherwise.
 func writeError(w http.ResponseWriter, log *slog.Logger, r *http.Request, err error) {
 	var ae *apiError
 	switch {
 	case errors.As(err, &ae):
-		if ae.Status == http.StatusServiceUnavailable {
-			w.Header().Set("Retry-After", "1")
+		if ae.RetryAfter > 0 {
+			w.Header().Set("Retry-After", strconv.Itoa(ae.RetryAfter))
 		}
 		writeJSONError(w, ae.Status, ae.Msg)
+	case errors.Is(err, synth.ErrRange), errors.Is(err, synth.ErrInput):
+		writeJSONError(w, http.StatusUnprocessableEntity, err.Error())
 	case errors.Is(err, context.DeadlineExceeded):
-		w.Header().Set("Retry-After", "1")
 		writeJSONError(w, http.StatusServiceUnavailable, "the computation exceeded the request time limit: "+err.Error())
 	case errors.Is(err, context.Canceled):
 		writeJSONError(w, http.StatusServiceUnavailable, "request cancelled")
@@ -131,17 +140,4 @@ func jsonKind(k string) string {
 		return "an object"
 	}
 	return k
-}
-
-// strictJSON decodes s into v, refusing unknown fields and trailing data.
-func strictJSON(s string, v any) error {
-	d := json.NewDecoder(strings.NewReader(s))
-	d.DisallowUnknownFields()
-	if err := d.Decode(v); err != nil {
-		return err
-	}
-	if d.More() {
-		return errors.New("trailing data after the JSON value")
-	}
-	return nil
 }

@@ -36,14 +36,23 @@ func Example() {
 	defer srv.Close()
 	// In a program: err = srv.ListenAndServe(ctx, "127.0.0.1:8080", nil)
 
-	w := httptest.NewRecorder()
-	srv.ServeHTTP(w, httptest.NewRequest("POST", "/api/synth", strings.NewReader(`{"i_thr":0.35,"s_thr":200,"amp":0.2}`)))
-	fmt.Println(w.Code, strings.Contains(w.Body.String(), `"in_range":false`))
-
-	w = httptest.NewRecorder()
-	srv.ServeHTTP(w, httptest.NewRequest("POST", "/api/synth", strings.NewReader(`{"i_thr":0.9,"s_thr":200,"amp":0.2}`)))
-	fmt.Println(w.Code, w.Body.String())
+	// Outside the training range: refused, as noble synth and noble demo
+	// refuse it, unless the request opts in to (flagged) extrapolation.
+	for _, body := range []string{
+		`{"i_thr":0.35,"s_thr":200,"amp":0.2}`,
+		`{"i_thr":0.35,"s_thr":200,"amp":0.2,"extrapolate":true}`,
+		`{"i_thr":0.9,"s_thr":200,"amp":0.2,"extrapolate":true}`,
+	} {
+		w := httptest.NewRecorder()
+		srv.ServeHTTP(w, httptest.NewRequest("POST", "/api/synth", strings.NewReader(body)))
+		if w.Code == 200 {
+			fmt.Println(w.Code, strings.Contains(w.Body.String(), `"in_range":false`))
+		} else {
+			fmt.Print(w.Code, " ", w.Body.String())
+		}
+	}
 	// Output:
+	// 422 {"error":"stimulus 0: i_thr = 0.35 nA is outside the training range [0.1, 0.3] nA; refusing to extrapolate (opt in with extrapolate)"}
 	// 200 true
-	// 422 {"error":"i_thr = 0.9 nA is too far outside the training range [0.1, 0.3] nA: synthesis is refused outside [0, 0.4]"}
+	// 422 {"error":"stimulus 0: i_thr = 0.9 nA is outside the training range [0.1, 0.3] nA by more than 0.5 range widths (bounds [0, 0.4] nA); refused even with extrapolate"}
 }

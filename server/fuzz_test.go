@@ -44,9 +44,9 @@ func FuzzDecode(f *testing.F) {
 			v float64
 			r RangeInfo
 		}{
-			{st.IThr, srv.rangeInfo(srv.scale.IThr, "")},
-			{st.SThr, srv.rangeInfo(srv.scale.SThr, "")},
-			{st.Amp, srv.rangeInfo(srv.amp, "")},
+			{st.IThr, srv.rangeInfo(srv.syn.Scaling.IThr, "")},
+			{st.SThr, srv.rangeInfo(srv.syn.Scaling.SThr, "")},
+			{st.Amp, srv.rangeInfo(srv.syn.AmpRange, "")},
 		} {
 			if !finite(c.v) || c.v < c.r.HardMin || c.v > c.r.HardMax {
 				t.Fatalf("%s: accepted %+v outside the hard limits", which, st)
@@ -86,7 +86,7 @@ func FuzzDecode(f *testing.F) {
 			}
 			inHard(t, "ensemble", job.center)
 			for _, s := range job.samples {
-				inHard(t, "ensemble sample", s)
+				inHard(t, "ensemble sample", Stimulus{IThr: s.IThr, SThr: s.SThr, Amp: s.AmpNA})
 			}
 		}
 	})

@@ -2,6 +2,7 @@ package server
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -28,7 +29,7 @@ var testScaling = surrogate.Scaling{IThr: surrogate.Range{Min: 0.1, Max: 0.3}, S
 
 // testHoF spans the scaling; its hull is the square of the four corners
 // (the centre and the edge midpoint are interior or collinear).
-var testHoF = []HoF{
+var testHoF = []surrogate.HoF{
 	{Name: "a", IThr: 0.1, SThr: 100, Split: "train"},
 	{Name: "b", IThr: 0.3, SThr: 100, Split: "train"},
 	{Name: "c", IThr: 0.3, SThr: 300, Split: "train"},
@@ -43,7 +44,7 @@ func writeTestModel(t testing.TB, cfg fno.Config, seed uint64) string {
 	t.Helper()
 	hof, _ := json.Marshal(testHoF)
 	return writeModelExtra(t, cfg, seed, map[string]string{
-		MetaHoF: string(hof), MetaAmpRange: `{"min":-0.1,"max":0.5}`, "trained_by": "test",
+		surrogate.MetaHoF: string(hof), surrogate.MetaAmpRange: `{"min":-0.1,"max":0.5}`, "trained_by": "test",
 	})
 }
 
@@ -172,4 +173,22 @@ func spiky(t testing.TB, m *fno.Model, p surrogate.Protocol, s surrogate.Scaling
 	if err := m.LoadStateDict(sd); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// acquire takes a model instance as a request does, counting in the load,
+// so that tests can hold the server busy; release gives it back.
+func (srv *Server) acquire(ctx context.Context) (*instance, error) {
+	srv.load.Add(1)
+	select {
+	case inst := <-srv.pool:
+		return inst, nil
+	case <-ctx.Done():
+		srv.load.Add(-1)
+		return nil, ctx.Err()
+	}
+}
+
+func (srv *Server) release(inst *instance) {
+	srv.pool <- inst
+	srv.load.Add(-1)
 }

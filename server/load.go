@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -27,33 +28,46 @@ type LoadSettings struct {
 	Timeout  time.Duration // bound on the whole run [5 min]
 }
 
-// LoadResult is the outcome of a load test.
+// LoadResult is the outcome of a load test. Accepted (2xx) and rejected
+// responses are counted apart, and the rate and latencies are those of the
+// accepted ones: a server that answers most requests with a quick 503 must
+// not look fast.
 type LoadResult struct {
-	Clients    int
-	Requests   int
-	Status     map[int]int   // responses by status code (0: transport error)
-	Elapsed    time.Duration // wall time of the run
-	Throughput float64       // completed requests per second
-	P50        time.Duration
-	P95        time.Duration
-	P99        time.Duration
-	Max        time.Duration
+	Clients      int
+	Requests     int
+	Status       map[int]int   // responses by status code (0: transport error)
+	Accepted     int           // 2xx responses
+	Rejected     int           // every other response, transport errors included
+	Elapsed      time.Duration // wall time of the run
+	Throughput   float64       // accepted responses per second of Elapsed
+	RejectedRate float64       // rejected responses per second of Elapsed
+	// Latency percentiles (nearest rank) and maximum of the accepted
+	// responses; zero when none was accepted.
+	P50, P95, P99, Max time.Duration
 }
 
-// String formats the result on one line.
+// String formats the result on one line, accepted first.
 func (r *LoadResult) String() string {
 	codes := make([]int, 0, len(r.Status))
 	for c := range r.Status {
-		codes = append(codes, c)
+		if c < 200 || c > 299 {
+			codes = append(codes, c)
+		}
 	}
 	slices.Sort(codes)
-	var st []string
+	st := []string{}
 	for _, c := range codes {
 		st = append(st, fmt.Sprintf("%d×%d", r.Status[c], c))
 	}
-	ms := func(d time.Duration) string { return fmt.Sprintf("%.1f", float64(d.Microseconds())/1e3) }
-	return fmt.Sprintf("requests %d clients %d elapsed %.2fs throughput %.2f req/s latency ms p50 %s p95 %s p99 %s max %s status %s",
-		r.Requests, r.Clients, r.Elapsed.Seconds(), r.Throughput, ms(r.P50), ms(r.P95), ms(r.P99), ms(r.Max), strings.Join(st, " "))
+	ms := func(d time.Duration) string { return strconv.FormatFloat(float64(d.Microseconds())/1e3, 'f', 1, 64) }
+	out := fmt.Sprintf("accepted %d of %d requests: %.2f req/s, latency ms p50 %s p95 %s p99 %s max %s",
+		r.Accepted, r.Requests, r.Throughput, ms(r.P50), ms(r.P95), ms(r.P99), ms(r.Max))
+	if r.Rejected > 0 {
+		out += fmt.Sprintf("; rejected %d: %.2f req/s (%s)", r.Rejected, r.RejectedRate, strings.Join(st, " "))
+	} else {
+		out += "; rejected 0"
+	}
+	return out + fmt.Sprintf("; %d clients, %.2f s", r.Clients, r.Elapsed.Seconds())
 }
 
 // ErrNotLoopback is returned by Load for a target outside the loopback
@@ -62,7 +76,8 @@ var ErrNotLoopback = errors.New("server: load tests only target loopback address
 
 // Load sends s.Requests requests from s.Clients concurrent clients to the
 // server at baseURL (http://127.0.0.1:PORT or another loopback address) and
-// reports throughput and latency percentiles over all responses. It
+// reports the accepted (2xx) and rejected responses apart: the rate and
+// latency percentiles of the accepted, the count and rate of the rejected. It
 // refuses non-loopback targets and stops at s.Timeout or when ctx ends.
 // Non-2xx responses are counted in Status, not treated as errors.
 func Load(ctx context.Context, baseURL string, s *LoadSettings) (*LoadResult, error) {
@@ -148,16 +163,24 @@ func Load(ctx context.Context, baseURL string, s *LoadSettings) (*LoadResult, er
 		return nil, fmt.Errorf("server: load test: %w", err)
 	}
 	res := &LoadResult{Clients: set.Clients, Requests: set.Requests, Status: map[int]int{}, Elapsed: time.Since(start)}
-	for _, c := range codes {
+	var ok []time.Duration
+	for i, c := range codes {
 		res.Status[c]++
+		if c >= 200 && c <= 299 {
+			ok = append(ok, lat[i])
+		}
 	}
-	res.Throughput = float64(set.Requests) / res.Elapsed.Seconds()
-	slices.Sort(lat)
-	pct := func(q float64) time.Duration { // nearest rank
-		k := int(q*float64(len(lat))+0.999999) - 1
-		return lat[max(0, min(k, len(lat)-1))]
+	res.Accepted, res.Rejected = len(ok), set.Requests-len(ok)
+	res.Throughput = float64(res.Accepted) / res.Elapsed.Seconds()
+	res.RejectedRate = float64(res.Rejected) / res.Elapsed.Seconds()
+	if len(ok) > 0 {
+		slices.Sort(ok)
+		pct := func(q float64) time.Duration { // nearest rank
+			k := int(q*float64(len(ok))+0.999999) - 1
+			return ok[max(0, min(k, len(ok)-1))]
+		}
+		res.P50, res.P95, res.P99, res.Max = pct(0.50), pct(0.95), pct(0.99), ok[len(ok)-1]
 	}
-	res.P50, res.P95, res.P99, res.Max = pct(0.50), pct(0.95), pct(0.99), lat[len(lat)-1]
 	return res, nil
 }
 

@@ -4,6 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -25,8 +29,8 @@ func TestLoad(t *testing.T) {
 	if !(0 < res.P50 && res.P50 <= res.P95 && res.P95 <= res.P99 && res.P99 <= res.Max && res.Max <= res.Elapsed) {
 		t.Errorf("percentiles not ordered: %v", res)
 	}
-	if want := 20 / res.Elapsed.Seconds(); res.Throughput != want {
-		t.Errorf("throughput %g, want %g", res.Throughput, want)
+	if want := 20 / res.Elapsed.Seconds(); res.Throughput != want || res.Accepted != 20 || res.Rejected != 0 {
+		t.Errorf("throughput %g, want %g; accepted %d, rejected %d", res.Throughput, want, res.Accepted, res.Rejected)
 	}
 	// A GET endpoint, and a body the server refuses: counted, not failed.
 	res, err = srv.LoadTest(context.Background(), &LoadSettings{Clients: 2, Requests: 4, Path: "/healthz"})
@@ -34,12 +38,47 @@ func TestLoad(t *testing.T) {
 		t.Errorf("healthz load: %v %v", err, res)
 	}
 	res, err = srv.LoadTest(context.Background(), &LoadSettings{Clients: 2, Requests: 4, Body: []byte(`{}`)})
-	if err != nil || res.Status[400] != 4 {
+	if err != nil || res.Status[400] != 4 || res.Accepted != 0 || res.Throughput != 0 || res.P50 != 0 {
 		t.Errorf("bad-body load: %v %v", err, res)
 	}
 	for _, u := range []string{"http://10.1.2.3:8080", "http://example.com", "http://[2001:db8::1]:80"} {
 		if _, err := Load(context.Background(), u, nil); !errors.Is(err, ErrNotLoopback) {
 			t.Errorf("Load(%s): %v, want ErrNotLoopback", u, err)
+		}
+	}
+}
+
+// TestLoadAccounting checks that rejected responses are reported apart
+// from accepted ones: a server refusing every other request with a quick
+// 503 gave a headline rate of all responses, the refusals included.
+func TestLoadAccounting(t *testing.T) {
+	t.Parallel()
+	var n atomic.Int64
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if n.Add(1)%2 == 0 {
+			http.Error(w, "busy", http.StatusServiceUnavailable)
+			return
+		}
+		time.Sleep(2 * time.Millisecond)
+	}))
+	defer ts.Close()
+	res, err := Load(context.Background(), ts.URL, &LoadSettings{Clients: 1, Requests: 10, Path: "/healthz"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Accepted != 5 || res.Rejected != 5 || res.Status[503] != 5 {
+		t.Fatalf("accepted %d, rejected %d, statuses %v; want 5, 5, 5×503", res.Accepted, res.Rejected, res.Status)
+	}
+	if want := 5 / res.Elapsed.Seconds(); res.Throughput != want || res.RejectedRate != want {
+		t.Errorf("rates %g and %g, want %g each", res.Throughput, res.RejectedRate, want)
+	}
+	if res.P50 < 2*time.Millisecond {
+		t.Errorf("p50 %v: the quick 503s are in the accepted latencies", res.P50)
+	}
+	line := res.String()
+	for _, want := range []string{"accepted 5 of 10 requests: ", "; rejected 5: ", "(5×503)"} {
+		if !strings.Contains(line, want) {
+			t.Errorf("String() = %q, want it to contain %q", line, want)
 		}
 	}
 }

@@ -18,32 +18,10 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
-	"github.com/noble-neuro/noble/dataset"
 	"github.com/noble-neuro/noble/fno"
 	"github.com/noble-neuro/noble/surrogate"
 	"github.com/noble-neuro/noble/synth"
-	"github.com/noble-neuro/noble/train"
 )
-
-// Metadata keys of a model file (fno.Metadata.Extra) that the server reads
-// besides train.MetaModels.
-const (
-	// MetaHoF holds the hall-of-fame models' embeddings: a JSON array of HoF.
-	// Without it the server reads train.MetaModels, which noble train writes.
-	MetaHoF = "hof"
-	// MetaAmpRange holds the training range of step amplitudes, nA: a JSON
-	// surrogate.Range {"min": …, "max": …}.
-	MetaAmpRange = "amp_range"
-)
-
-// HoF is one hall-of-fame model of the cell the surrogate was trained on,
-// as stored under MetaHoF.
-type HoF struct {
-	Name  string  `json:"name"`            // parameter file, e.g. "hof_param_318331342_0.json"
-	IThr  float64 `json:"i_thr"`           // threshold current, nA
-	SThr  float64 `json:"s_thr"`           // F-I slope, Hz/nA
-	Split string  `json:"split,omitempty"` // "train" or "test" (held out), if known
-}
 
 // Settings configures a Server. A zero field means the default in brackets;
 // a negative one is an error.
@@ -60,13 +38,19 @@ type Settings struct {
 	// [max(1, GOMAXPROCS/Concurrency)].
 	Workers int
 
-	// Extrapolate is how far outside the training range, in range widths,
-	// an embedding or amplitude is still synthesised (flagged) [0.5].
-	Extrapolate float64
+	// ExtrapolateLimit bounds extrapolation: how far outside the training
+	// range, in range widths, a request that sets "extrapolate" is still
+	// served (flagged); synth.Policy.Limit [synth.DefaultLimit, 0.5].
+	ExtrapolateLimit float64
 	// AmpRange is the amplitude training range, nA; nil means the model's
-	// MetaAmpRange metadata, else package dataset's default support for the
-	// model's I_thr range: [min I_thr − 0.125, max I_thr + 0.26] nA.
+	// (surrogate.ReadMeta: its amp_range metadata, else the default
+	// support [min I_thr − 0.125, max I_thr + 0.26] nA).
 	AmpRange *surrogate.Range
+	// Quality is one line stating the model's measured quality, shown in
+	// /api/model and the explorer's header ("" : unknown, and said so).
+	// noble serve reads it from the evaluation report beside the model
+	// file (eval.Quality.Summary).
+	Quality string
 
 	ReadHeaderTimeout time.Duration // http.Server.ReadHeaderTimeout [10 s]
 	MaxHeaderBytes    int           // http.Server.MaxHeaderBytes [64 KiB]
@@ -86,7 +70,7 @@ func (s Settings) withDefaults() (Settings, error) {
 		{"MaxFIPoints", s.MaxFIPoints < 0}, {"MaxEnsemble", s.MaxEnsemble < 0},
 		{"Timeout", s.Timeout < 0}, {"Concurrency", s.Concurrency < 0},
 		{"MaxQueue", s.MaxQueue < 0}, {"Chunk", s.Chunk < 0}, {"Workers", s.Workers < 0},
-		{"Extrapolate", s.Extrapolate < 0 || math.IsNaN(s.Extrapolate) || math.IsInf(s.Extrapolate, 0)},
+		{"ExtrapolateLimit", s.ExtrapolateLimit < 0 || math.IsNaN(s.ExtrapolateLimit) || math.IsInf(s.ExtrapolateLimit, 0)},
 		{"ReadHeaderTimeout", s.ReadHeaderTimeout < 0}, {"MaxHeaderBytes", s.MaxHeaderBytes < 0},
 		{"ShutdownGrace", s.ShutdownGrace < 0},
 	} {
@@ -113,8 +97,8 @@ func (s Settings) withDefaults() (Settings, error) {
 	if s.Timeout == 0 {
 		s.Timeout = 60 * time.Second
 	}
-	if s.Extrapolate == 0 {
-		s.Extrapolate = 0.5
+	if s.ExtrapolateLimit == 0 {
+		s.ExtrapolateLimit = synth.DefaultLimit
 	}
 	if s.ReadHeaderTimeout == 0 {
 		s.ReadHeaderTimeout = 10 * time.Second
@@ -149,17 +133,17 @@ var (
 // Server answers the HTTP API and serves the web explorer. It is safe for
 // concurrent use; build it with New or Open.
 type Server struct {
-	set   Settings
-	proto surrogate.Protocol
-	scale surrogate.Scaling
-	enc   *surrogate.Encoder
-	amp   surrogate.Range
-	hof   []HoF
-	hull  []synth.Embedding
-	info  []byte // the /api/model response
-	pool  chan *instance
+	set Settings
+	// syn holds the model's protocol, scaling, ranges and HoF (read only
+	// here: Admit, Check); its operator is the first instance's.
+	syn  *synth.Surrogate
+	pol  synth.Policy      // the range policy's bounds (Extrapolate per request)
+	hull []synth.Embedding // of the HoF embeddings; nil without HoF
+	info []byte            // the /api/model response
+	pool chan *instance
 	// load counts the requests holding or waiting for an instance.
 	load atomic.Int64
+	cost cost
 	mux  *http.ServeMux
 }
 
@@ -173,11 +157,12 @@ func Open(path string, s *Settings) (*Server, error) {
 	return New(m, meta, s)
 }
 
-// New returns a Server synthesising with m, whose inputs are encoded with
-// meta's protocol (surrogate.DefaultProtocol if nil) and scaling (required).
-// It makes Settings.Concurrency instances of m, sharing nothing: m itself is
-// the first and must not be used by the caller afterwards. s nil means all
-// defaults.
+// New returns a Server synthesising with m and its metadata (synth.New:
+// the protocol, surrogate.DefaultProtocol if nil; the scaling, required;
+// the ranges and HoF of surrogate.ReadMeta). It makes Settings.Concurrency
+// instances of m, sharing nothing: m itself is the first and must not be
+// used by the caller afterwards. It times one forward pass to estimate the
+// cost of requests. s nil means all defaults.
 func New(m *fno.Model, meta fno.Metadata, s *Settings) (*Server, error) {
 	if s == nil {
 		s = new(Settings)
@@ -186,54 +171,31 @@ func New(m *fno.Model, meta fno.Metadata, s *Settings) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	cfg := m.Config()
-	if cfg.InChannels != surrogate.Channels || cfg.OutChannels != 1 {
-		return nil, fmt.Errorf("%w: the model has %d input and %d output channels, want %d and 1",
-			ErrModel, cfg.InChannels, cfg.OutChannels, surrogate.Channels)
-	}
-	if meta.Scaling == nil {
-		return nil, fmt.Errorf("%w: no F-I embedding scaling in the model metadata (%s)", ErrModel, fno.MetaScaling)
-	}
-	srv := &Server{set: set, scale: *meta.Scaling, proto: surrogate.DefaultProtocol()}
-	if meta.Protocol != nil {
-		srv.proto = *meta.Protocol
-	}
-	if srv.enc, err = surrogate.NewEncoder(srv.proto, srv.scale); err != nil {
+	syn, err := synth.New(m, meta)
+	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrModel, err)
 	}
-	// Amplitudes: the stored training range, else the support package
-	// dataset draws from by default, which follows the HoF thresholds.
-	srv.amp = surrogate.Range{Min: srv.scale.IThr.Min - dataset.DefaultBelow, Max: srv.scale.IThr.Max + dataset.DefaultAbove}
-	if raw, ok := meta.Extra[MetaAmpRange]; ok {
-		if err := strictJSON(raw, &srv.amp); err != nil {
-			return nil, fmt.Errorf("%w: metadata %q: %v", ErrModel, MetaAmpRange, err)
-		}
-		if err := checkRange(MetaAmpRange, srv.amp); err != nil {
-			return nil, fmt.Errorf("%w: metadata %w", ErrModel, err)
-		}
-	}
 	if set.AmpRange != nil {
-		srv.amp = *set.AmpRange
+		syn.AmpRange = *set.AmpRange
 	}
-	if srv.hof, err = hofOf(meta); err != nil {
-		return nil, err
-	}
-	if srv.hof != nil {
-		pts := make([]synth.Embedding, len(srv.hof))
-		for i, h := range srv.hof {
-			pts[i] = synth.Embedding{IThr: h.IThr, SThr: h.SThr}
-		}
-		srv.hull = synth.ConvexHull(pts)
+	srv := &Server{set: set, syn: syn, pol: synth.Policy{Limit: set.ExtrapolateLimit}}
+	if syn.HoF != nil {
+		srv.hull = synth.ConvexHull(synth.Embeddings(syn.HoF, ""))
 	}
 	srv.pool = make(chan *instance, set.Concurrency)
 	for i := range set.Concurrency {
-		inst, err := newInstance(m, i == 0, srv.proto, set.Chunk, set.Workers)
+		inst, err := newInstance(syn, i == 0, set.Chunk, set.Workers)
 		if err != nil {
 			return nil, fmt.Errorf("%w: %w", ErrModel, err)
 		}
+		if i == 0 {
+			if err := srv.calibrate(inst); err != nil {
+				return nil, fmt.Errorf("%w: %w", ErrModel, err)
+			}
+		}
 		srv.pool <- inst
 	}
-	if srv.info, err = json.Marshal(srv.modelInfo(m, meta)); err != nil {
+	if srv.info, err = json.Marshal(srv.modelInfo()); err != nil {
 		return nil, err
 	}
 	srv.routes()
@@ -245,39 +207,8 @@ func New(m *fno.Model, meta fno.Metadata, s *Settings) (*Server, error) {
 func (srv *Server) Close() {
 	for range srv.set.Concurrency {
 		inst := <-srv.pool
-		inst.m.Close()
+		inst.syn.Model.Close()
 	}
-}
-
-// hofOf reads the HoF embeddings from the model metadata: MetaHoF, else
-// the models package train stores (train.MetaModels; models without an
-// embedding are left out). It returns nil when neither is there.
-func hofOf(meta fno.Metadata) ([]HoF, error) {
-	var hof []HoF
-	key := MetaHoF
-	if raw, ok := meta.Extra[MetaHoF]; ok {
-		if err := strictJSON(raw, &hof); err != nil {
-			return nil, fmt.Errorf("%w: metadata %q: %v", ErrModel, key, err)
-		}
-	} else if raw, ok := meta.Extra[train.MetaModels]; ok {
-		key = train.MetaModels
-		var models []train.ModelInfo
-		if err := strictJSON(raw, &models); err != nil {
-			return nil, fmt.Errorf("%w: metadata %q: %v", ErrModel, key, err)
-		}
-		for _, m := range models {
-			if m.Split == train.ModelExcluded {
-				continue
-			}
-			hof = append(hof, HoF{Name: m.Name, IThr: m.IThr, SThr: m.SThr, Split: m.Split})
-		}
-	}
-	for i, h := range hof {
-		if !finite(h.IThr) || !finite(h.SThr) {
-			return nil, fmt.Errorf("%w: metadata %q: model %d (%s): non-finite embedding", ErrModel, key, i, h.Name)
-		}
-	}
-	return hof, nil
 }
 
 // Settings returns the server's settings with defaults filled in.
@@ -332,8 +263,10 @@ func (srv *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	rec := &statusRecorder{ResponseWriter: w}
 	start := time.Now()
 	recoverer(srv.mux, srv.set.Log).ServeHTTP(rec, r)
+	// The duration rounded to 10 µs, logged as a Duration ("171.64ms"): a
+	// float of milliseconds printed 171.64000000000001.
 	srv.set.Log.Info("request", "method", r.Method, "path", r.URL.Path, "status", rec.status, "bytes", rec.bytes,
-		"ms", float64(time.Since(start).Microseconds())/1e3)
+		"duration", time.Since(start).Round(10*time.Microsecond))
 }
 
 // recoverer is the last line of defence: a panic in h is logged with its

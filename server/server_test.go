@@ -17,7 +17,6 @@ import (
 	"github.com/noble-neuro/noble/fi"
 	"github.com/noble-neuro/noble/internal/npy"
 	"github.com/noble-neuro/noble/surrogate"
-	"github.com/noble-neuro/noble/train"
 )
 
 // TestErrors checks the status and message of every refused request.
@@ -56,10 +55,14 @@ func TestErrors(t *testing.T) {
 		{"bad format", "POST", "/api/synth?format=xml", `{"i_thr":0.2,"s_thr":200,"amp":0.1}`, nil, 400, `format "xml"`},
 		{"body too large", "POST", "/api/synth", big, nil, 413, "exceeds the limit of 4096 bytes"},
 		{"batch too large", "POST", "/api/synth", four, nil, 422, "4 stimuli exceed the batch limit of 3"},
-		{"i_thr far out", "POST", "/api/synth", `{"i_thr":0.5,"s_thr":200,"amp":0.1}`, nil, 422, "i_thr = 0.5 nA is too far outside the training range [0.1, 0.3] nA: synthesis is refused outside [0, 0.4]"},
-		{"s_thr far out", "POST", "/api/synth", `{"stimuli":[{"i_thr":0.2,"s_thr":200,"amp":0.1},{"i_thr":0.2,"s_thr":-1000,"amp":0.1}]}`, nil, 422, "stimuli[1].s_thr = -1000 Hz/nA"},
+		{"out of range", "POST", "/api/synth", `{"i_thr":0.31,"s_thr":200,"amp":0.1}`, nil, 422,
+			"stimulus 0: i_thr = 0.31 nA is outside the training range [0.1, 0.3] nA; refusing to extrapolate (opt in with extrapolate)"},
+		{"i_thr far out", "POST", "/api/synth", `{"i_thr":0.5,"s_thr":200,"amp":0.1,"extrapolate":true}`, nil, 422,
+			"stimulus 0: i_thr = 0.5 nA is outside the training range [0.1, 0.3] nA by more than 0.5 range widths (bounds [0, 0.4] nA); refused even with extrapolate"},
+		{"s_thr far out", "POST", "/api/synth", `{"stimuli":[{"i_thr":0.2,"s_thr":200,"amp":0.1},{"i_thr":0.2,"s_thr":-1000,"amp":0.1}],"extrapolate":true}`, nil, 422, "stimulus 1: s_thr = -1000 Hz/nA"},
 		{"amp far out", "POST", "/api/synth", `{"i_thr":0.2,"s_thr":200,"amp":3}`, nil, 422, "amp = 3 nA"},
-		{"strict out of range", "POST", "/api/synth", `{"i_thr":0.31,"s_thr":200,"amp":0.1,"strict":true}`, nil, 422, "strict is set"},
+		{"strict out of range", "POST", "/api/synth", `{"i_thr":0.31,"s_thr":200,"amp":0.1,"strict":true}`, nil, 422, "refusing to extrapolate"},
+		{"strict and extrapolate", "POST", "/api/synth", `{"i_thr":0.2,"s_thr":200,"amp":0.1,"strict":true,"extrapolate":true}`, nil, 400, "not both"},
 
 		{"fi missing s_thr", "POST", "/api/fi", `{"i_thr":0.2}`, nil, 400, "i_thr and s_thr are required"},
 		{"fi bad rate", "POST", "/api/fi", `{"i_thr":0.2,"s_thr":200,"rate":"isi"}`, nil, 400, `rate "isi"`},
@@ -69,8 +72,8 @@ func TestErrors(t *testing.T) {
 		{"fi too many points", "POST", "/api/fi", `{"i_thr":0.2,"s_thr":200,"points":6}`, nil, 422, "6 points exceed the limit of 5"},
 		{"fi one point", "POST", "/api/fi", `{"i_thr":0.2,"s_thr":200,"points":1}`, nil, 422, "at least 2"},
 		{"fi inverted grid", "POST", "/api/fi", `{"i_thr":0.2,"s_thr":200,"amp_min":0.3,"amp_max":0.1,"points":3}`, nil, 422, "must be below"},
-		{"fi amp far out", "POST", "/api/fi", `{"i_thr":0.2,"s_thr":200,"amps":[0.1,5]}`, nil, 422, "amps[1]: amp = 5 nA"},
-		{"fi i_thr far out", "POST", "/api/fi", `{"i_thr":-3,"s_thr":200}`, nil, 422, "i_thr = -3 nA"},
+		{"fi amp far out", "POST", "/api/fi", `{"i_thr":0.2,"s_thr":200,"amps":[0.1,5]}`, nil, 422, "stimulus 1: amp = 5 nA"},
+		{"fi i_thr far out", "POST", "/api/fi", `{"i_thr":-3,"s_thr":200,"points":3}`, nil, 422, "i_thr = -3 nA"},
 
 		{"ensemble missing amp", "POST", "/api/ensemble", `{"i_thr":0.2,"s_thr":200}`, nil, 400, "amp: missing"},
 		{"ensemble too many", "POST", "/api/ensemble", `{"i_thr":0.2,"s_thr":200,"amp":0.1,"n":5}`, nil, 422, "n = 5 exceeds the ensemble limit of 4"},
@@ -78,7 +81,9 @@ func TestErrors(t *testing.T) {
 		{"ensemble zero radius", "POST", "/api/ensemble", `{"i_thr":0.2,"s_thr":200,"amp":0.1,"radius":0,"n":2}`, nil, 422, "radius = 0"},
 		{"ensemble huge radius", "POST", "/api/ensemble", `{"i_thr":0.2,"s_thr":200,"amp":0.1,"radius":2,"n":2}`, nil, 422, "radius = 2"},
 		{"ensemble negative seed", "POST", "/api/ensemble", `{"i_thr":0.2,"s_thr":200,"amp":0.1,"seed":-1}`, nil, 400, `field "seed"`},
-		{"ensemble leaves hard range", "POST", "/api/ensemble", `{"i_thr":0.39,"s_thr":390,"amp":0.1,"radius":1,"n":4,"seed":3}`, nil, 422, "reduce radius"},
+		{"ensemble centre out", "POST", "/api/ensemble", `{"i_thr":0.39,"s_thr":390,"amp":0.1,"n":4}`, nil, 422, "ensemble centre stimulus 0: i_thr = 0.39 nA"},
+		{"ensemble leaves range", "POST", "/api/ensemble", `{"i_thr":0.29,"s_thr":290,"amp":0.1,"radius":0.5,"n":4,"seed":3}`, nil, 422, "refusing to extrapolate (opt in with extrapolate) (reduce radius"},
+		{"ensemble leaves hard range", "POST", "/api/ensemble", `{"i_thr":0.39,"s_thr":390,"amp":0.1,"radius":1,"n":4,"seed":3,"extrapolate":true}`, nil, 422, "reduce radius"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
@@ -93,6 +98,32 @@ func TestErrors(t *testing.T) {
 				t.Error("405 without an Allow header")
 			}
 		})
+	}
+}
+
+// TestQuality checks that /api/model states the model's quality from
+// Settings.Quality, or that it is unknown, and that the explorer's header
+// has the element the page writes it into.
+func TestQuality(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct{ set, want string }{
+		{"", unknownQuality},
+		{"measured by noble eval on 512 test traces: …", "measured by noble eval on 512 test traces: …"},
+	} {
+		srv, _ := newTestServer(t, &Settings{Quality: c.set})
+		var info ModelInfo
+		if err := json.Unmarshal(do(t, srv, "GET", "/api/model", "").Body.Bytes(), &info); err != nil {
+			t.Fatal(err)
+		}
+		if info.Quality != c.want {
+			t.Errorf("Settings.Quality %q: /api/model quality %q, want %q", c.set, info.Quality, c.want)
+		}
+	}
+	srv, _ := newTestServer(t, nil)
+	page := do(t, srv, "GET", "/", "").Body.String()
+	header, _, _ := strings.Cut(page, "</header>")
+	if !strings.Contains(header, `id="model-quality"`) {
+		t.Errorf("the explorer's header has no model-quality element:\n%s", header)
 	}
 }
 
@@ -147,7 +178,7 @@ func TestSynth(t *testing.T) {
 	srv, path := newTestServer(t, &Settings{Chunk: 2})
 	sts := []Stimulus{{0.2, 200, 0.1}, {0.1, 300, 0.3}, {0.32, 150, 0}, {0.25, 120, -0.05}, {0.15, 250, 0.45}}
 	want := reference(t, path, sts)
-	body, _ := json.Marshal(map[string]any{"stimuli": sts})
+	body, _ := json.Marshal(map[string]any{"stimuli": sts, "extrapolate": true})
 
 	w := do(t, srv, "POST", "/api/synth", string(body))
 	if w.Code != 200 {
@@ -260,7 +291,13 @@ func TestFI(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if resp.Embed == nil || float64(resp.Embed.IThr) != res.IThr || float64(resp.Embed.SThr) != res.SThr {
+	// An embedding that fi.Result.Check refuses is not shown, and the
+	// response says why.
+	if cerr := res.Check(); cerr != nil {
+		if resp.Embed != nil || resp.EmbedError != cerr.Error() {
+			t.Errorf("embedding %+v (error %q), want none and error %q", resp.Embed, resp.EmbedError, cerr)
+		}
+	} else if resp.Embed == nil || float64(resp.Embed.IThr) != res.IThr || float64(resp.Embed.SThr) != res.SThr {
 		t.Errorf("embedding %+v (error %q), want %+v", resp.Embed, resp.EmbedError, res)
 	}
 	// Spikes of the direct traces, counted as eFEL peaks in the window.
@@ -353,7 +390,7 @@ func TestEnsemble(t *testing.T) {
 			t.Fatalf("sample %d: band not ordered", j)
 		}
 	}
-	if s := resp.Features["Spikecount"]; s.N != 5 || s.Mean == nil {
+	if s := resp.Features["Spikecount"]; s.N != 5 || !finite(float64(s.Mean)) {
 		t.Errorf("Spikecount summary %+v", s)
 	}
 
@@ -386,42 +423,83 @@ func TestEnsemble(t *testing.T) {
 	}
 }
 
-// TestBusyAndTimeout checks 503 when the queue is full and when the
-// computation outlives the request's time limit.
+// TestBusyAndTimeout checks the answers of a loaded server: 503 with an
+// honest Retry-After (the admitted work over the instances) when the queue
+// is full or no instance comes free in time; 413 without Retry-After for a
+// request whose estimated computation exceeds the time limit (the n = 256
+// ensemble that answered 503 with Retry-After: 1, forever); 503 without
+// Retry-After when an admitted computation runs past the limit.
 func TestBusyAndTimeout(t *testing.T) {
 	t.Parallel()
-	srv, _ := newTestServer(t, &Settings{Concurrency: 1, MaxQueue: 1, Timeout: 200 * time.Millisecond})
+	srv, _ := newTestServer(t, &Settings{Concurrency: 1, MaxQueue: 1, Timeout: 400 * time.Millisecond})
+	srv.cost.seed(0.05) // s per trace: the waiter below is 0.15 s of work
 	inst, err := srv.acquire(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
-	// One waiter fits in the queue and times out waiting; run it while a
-	// second request finds the queue full.
 	done := make(chan *httptest.ResponseRecorder)
-	go func() { done <- do(t, srv, "POST", "/api/synth", `{"i_thr":0.2,"s_thr":200,"amp":0.1}`) }()
+	go func() {
+		done <- do(t, srv, "POST", "/api/synth", `{"stimuli":[{"i_thr":0.2,"s_thr":200,"amp":0.1},{"i_thr":0.2,"s_thr":200,"amp":0.1},{"i_thr":0.2,"s_thr":200,"amp":0.1}]}`)
+	}()
 	deadline := time.Now().Add(5 * time.Second)
 	for srv.load.Load() < 2 && time.Now().Before(deadline) {
 		time.Sleep(time.Millisecond)
 	}
 	w := do(t, srv, "POST", "/api/synth", `{"i_thr":0.2,"s_thr":200,"amp":0.1}`)
-	if w.Code != 503 || w.Header().Get("Retry-After") == "" || !strings.Contains(errorBody(t, w), "server busy") {
-		t.Errorf("full queue: %d %s", w.Code, w.Body)
+	// Pending work: the waiter's 0.15 s, rounded up to whole seconds.
+	if w.Code != 503 || w.Header().Get("Retry-After") != "1" || !strings.Contains(errorBody(t, w), "server busy") {
+		t.Errorf("full queue: %d Retry-After %q %s", w.Code, w.Header().Get("Retry-After"), w.Body)
 	}
 	w = <-done
-	if w.Code != 503 || !strings.Contains(errorBody(t, w), "time limit") {
+	if w.Code != 503 || w.Header().Get("Retry-After") == "" || !strings.Contains(errorBody(t, w), "no model instance came free within the time limit") {
 		t.Errorf("waiting past the time limit: %d %s", w.Code, w.Body)
 	}
 	srv.release(inst)
+	srv.set.Timeout = time.Minute // the computation below must not race a short limit (-race is slow)
 	if w := do(t, srv, "POST", "/api/synth", `{"i_thr":0.2,"s_thr":200,"amp":0.1}`); w.Code != 200 {
 		t.Errorf("after release: %d %s", w.Code, w.Body)
 	}
+	// The estimate follows what the server measures.
+	if p := srv.cost.estimate(1); p == 0.05 || p <= 0 {
+		t.Errorf("seconds per trace %g: not updated by the finished request", p)
+	}
 
-	// A computation that cannot finish in time: an ensemble at a 1 ns
-	// limit.
-	srv2, _ := newTestServer(t, &Settings{Timeout: time.Nanosecond})
+	// Retry-After counts the admitted work: a waiter of 40 traces at 0.5 s.
+	srv3, _ := newTestServer(t, &Settings{Concurrency: 1, MaxQueue: 1, Timeout: time.Minute, MaxBatch: 64})
+	srv3.cost.seed(0.5)
+	inst3, _ := srv3.acquire(context.Background())
+	body40 := `{"stimuli":[` + strings.Repeat(`{"i_thr":0.2,"s_thr":200,"amp":0.1},`, 39) + `{"i_thr":0.2,"s_thr":200,"amp":0.1}],"features":false}`
+	go func() { done <- do(t, srv3, "POST", "/api/synth", body40) }()
+	for srv3.load.Load() < 2 && time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond)
+	}
+	w = do(t, srv3, "POST", "/api/synth", `{"i_thr":0.2,"s_thr":200,"amp":0.1}`)
+	if w.Code != 503 || w.Header().Get("Retry-After") != "20" {
+		t.Errorf("Retry-After %q, want 20 (40 traces × 0.5 s waiting on one instance); %d %s", w.Header().Get("Retry-After"), w.Code, w.Body)
+	}
+	srv3.release(inst3)
+	if w := <-done; w.Code != 200 {
+		t.Errorf("the waiter after release: %d %.200s", w.Code, w.Body)
+	}
+
+	// Too large for the time limit even on an idle server: refused at
+	// once, no Retry-After. A slow recent mean alone does not refuse.
+	srv2, _ := newTestServer(t, &Settings{Timeout: 30 * time.Second})
+	srv2.cost.perTrace, srv2.cost.floor = 10, 1e-3
+	if w := do(t, srv2, "POST", "/api/ensemble", `{"i_thr":0.2,"s_thr":200,"amp":0.1,"n":10}`); w.Code != 200 {
+		t.Errorf("slow recent requests refused a request that fits when idle: %d %.200s", w.Code, w.Body)
+	}
+	srv2.cost.seed(5)
 	w = do(t, srv2, "POST", "/api/ensemble", `{"i_thr":0.2,"s_thr":200,"amp":0.1,"n":10}`)
-	if w.Code != 503 || !strings.Contains(errorBody(t, w), "time limit") {
-		t.Errorf("timeout: %d %s", w.Code, w.Body)
+	if w.Code != 413 || w.Header().Get("Retry-After") != "" || !strings.Contains(errorBody(t, w), "ask for at most 6 traces") {
+		t.Errorf("too large: %d Retry-After %q %s", w.Code, w.Header().Get("Retry-After"), w.Body)
+	}
+	// Admitted, but the computation runs past the limit.
+	srv2.cost.seed(1e-9)
+	srv2.set.Timeout = time.Microsecond
+	w = do(t, srv2, "POST", "/api/ensemble", `{"i_thr":0.2,"s_thr":200,"amp":0.1,"n":10}`)
+	if w.Code != 503 || w.Header().Get("Retry-After") != "" || !strings.Contains(errorBody(t, w), "time limit") {
+		t.Errorf("timeout: %d Retry-After %q %s", w.Code, w.Header().Get("Retry-After"), w.Body)
 	}
 }
 
@@ -528,7 +606,7 @@ func TestServeShutdown(t *testing.T) {
 		resp.Body.Close()
 		status <- resp.StatusCode
 	}()
-	for srv.load.Load() < 2 {
+	for srv.load.Load() < 2 { // the held instance and the request waiting for it
 		time.Sleep(time.Millisecond)
 	}
 	cancel()
@@ -560,7 +638,7 @@ func TestNewErrors(t *testing.T) {
 		want error
 	}{
 		{"negative batch", Settings{MaxBatch: -1}, ErrSettings},
-		{"NaN extrapolate", Settings{Extrapolate: math.NaN()}, ErrSettings},
+		{"NaN extrapolation limit", Settings{ExtrapolateLimit: math.NaN()}, ErrSettings},
 		{"inverted amp range", Settings{AmpRange: &surrogate.Range{Min: 1, Max: 0}}, ErrSettings},
 	} {
 		if _, err := Open(path, &c.s); !errors.Is(err, c.want) {
@@ -611,13 +689,12 @@ func TestFloatJSON(t *testing.T) {
 // train's metadata gives, and refused metadata.
 func TestMetadata(t *testing.T) {
 	t.Parallel()
-	models, _ := json.Marshal([]train.ModelInfo{
-		{Name: "m0", IThr: 0.1, SThr: 100, Split: train.ModelTrain},
-		{Name: "m1", IThr: 0, SThr: 0, Split: train.ModelExcluded},
-		{Name: "m2", IThr: 0.3, SThr: 300, Split: train.ModelTest},
-		{Name: "m3", IThr: 0.25, SThr: 120, Split: train.ModelTrain},
-	})
-	path := writeModelExtra(t, tinyConfig(), 2, map[string]string{train.MetaModels: string(models)})
+	// What noble train writes (surrogate.MetaModels).
+	models := `[{"name":"m0","i_thr_nA":0.1,"s_thr_hz_per_nA":100,"split":"train"},
+		{"name":"m1","i_thr_nA":0,"s_thr_hz_per_nA":0,"split":"excluded"},
+		{"name":"m2","i_thr_nA":0.3,"s_thr_hz_per_nA":300,"split":"test"},
+		{"name":"m3","i_thr_nA":0.25,"s_thr_hz_per_nA":120,"split":"train"}]`
+	path := writeModelExtra(t, tinyConfig(), 2, map[string]string{surrogate.MetaModels: models})
 	srv, err := Open(path, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -627,7 +704,7 @@ func TestMetadata(t *testing.T) {
 	if err := json.Unmarshal(do(t, srv, "GET", "/api/model", "").Body.Bytes(), &info); err != nil {
 		t.Fatal(err)
 	}
-	want := []HoF{{"m0", 0.1, 100, "train"}, {"m2", 0.3, 300, "test"}, {"m3", 0.25, 120, "train"}}
+	want := []surrogate.HoF{{Name: "m0", IThr: 0.1, SThr: 100, Split: "train"}, {Name: "m2", IThr: 0.3, SThr: 300, Split: "test"}, {Name: "m3", IThr: 0.25, SThr: 120, Split: "train"}}
 	if !slices.Equal(info.HoF, want) || len(info.Hull) != 3 || info.Extra != nil {
 		t.Errorf("hof %v hull %v extra %v; want hof %v, 3 hull vertices, no extra", info.HoF, info.Hull, info.Extra, want)
 	}
@@ -646,11 +723,11 @@ func TestMetadata(t *testing.T) {
 		t.Errorf("no HoF, amp range [0, 1]: %d %.200s", w.Code, w.Body)
 	}
 	for _, extra := range []map[string]string{
-		{MetaHoF: `[{"name":"x","i_thr":"a"}]`},
-		{MetaHoF: `{}`},
-		{train.MetaModels: `[{"name":"x","volts":1}]`},
-		{MetaAmpRange: `{"min":1,"max":0}`},
-		{MetaAmpRange: `[0,1]`},
+		{surrogate.MetaHoF: `[{"name":"x","i_thr":"a"}]`},
+		{surrogate.MetaHoF: `{}`},
+		{surrogate.MetaModels: `[{"name":"x","volts":1}]`},
+		{surrogate.MetaAmpRange: `{"min":1,"max":0}`},
+		{surrogate.MetaAmpRange: `[0,1]`},
 	} {
 		if _, err := Open(writeModelExtra(t, tinyConfig(), 2, extra), nil); !errors.Is(err, ErrModel) {
 			t.Errorf("metadata %v: %v, want ErrModel", extra, err)

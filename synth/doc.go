@@ -19,17 +19,20 @@
 // The operator has seen I_thr and s_thr only inside the ranges its min-max
 // scaling was fitted on (surrogate.Scaling: every HoF model of the cell), and
 // amplitudes only inside its training range: the model file's "amp_range"
-// metadata, else package dataset's default support [min I_thr −
-// dataset.DefaultBelow, max I_thr + dataset.DefaultAbove] (as package server
-// does). Surrogate.Check lists every value outside; callers refuse them or
-// flag them.
+// metadata, else the default support [min I_thr − 0.125, max I_thr + 0.26]
+// nA (surrogate.ReadMeta, the one reader of the model file's metadata).
+// Surrogate.Check lists every value outside. Surrogate.Admit applies the
+// one range policy of noble synth, noble demo and the HTTP API (package
+// server): a value outside is refused with the same message everywhere
+// unless the caller opts in to extrapolation (Policy.Extrapolate), and
+// never served beyond Policy.Limit range widths (0.5) past either end.
 //
 // # Ensembles
 //
 // Neighbourhood draws n embeddings uniformly from the ellipse centred on an
 // embedding whose semi-axes are radius times the training range widths of
 // I_thr and s_thr; sample k uses its own generator PCG(seed, k), so the first
-// samples do not depend on n (the same rule as package server's ensembles).
+// samples do not depend on n (package server's ensembles are these).
 // Hull draws n embeddings uniformly from the convex hull of the HoF embeddings
 // (Andrew's monotone chain, A. M. Andrew, Inf. Proc. Letters 9, 1979): the hull
 // is fanned into triangles from its first vertex, a triangle is chosen with

@@ -13,7 +13,8 @@ import (
 // Neighbourhood returns n stimuli of amplitude c.AmpNA whose embeddings are
 // drawn uniformly from the ellipse centred on (c.IThr, c.SThr) with
 // semi-axes radius·(sc.IThr.Max−sc.IThr.Min) and radius·(sc.SThr.Max−
-// sc.SThr.Min); sample k draws from PCG(seed, k).
+// sc.SThr.Min) (for a range of zero width, its magnitude, else 1); sample k
+// draws from PCG(seed, k).
 func Neighbourhood(c surrogate.Stimulus, n int, radius float64, seed uint64, sc surrogate.Scaling) ([]surrogate.Stimulus, error) {
 	if n < 1 {
 		return nil, fmt.Errorf("%w: ensemble size %d: must be at least 1", ErrInput, n)
@@ -21,7 +22,7 @@ func Neighbourhood(c surrogate.Stimulus, n int, radius float64, seed uint64, sc 
 	if !(radius > 0) || math.IsInf(radius, 0) {
 		return nil, fmt.Errorf("%w: radius %v: must be positive and finite", ErrInput, radius)
 	}
-	wI, wS := sc.IThr.Max-sc.IThr.Min, sc.SThr.Max-sc.SThr.Min
+	wI, wS := width(sc.IThr), width(sc.SThr) // a degenerate range: its magnitude (see Policy.Bounds)
 	out := make([]surrogate.Stimulus, n)
 	for k := range out {
 		rng := rand.New(rand.NewPCG(seed, uint64(k)))
@@ -71,15 +72,27 @@ func ConvexHull(pts []Embedding) []Embedding {
 }
 
 // InHull reports whether q lies in the counter-clockwise convex polygon h
-// (boundary included, with a relative tolerance of 1e-12 of the scale).
+// (boundary included, with a relative tolerance of 1e-12 of the scale, so
+// that a vertex or an edge point computed in floating point counts as
+// inside). A hull of fewer than three vertices has no interior: q must
+// coincide with its vertex or lie on its segment.
 func InHull(h []Embedding, q Embedding) bool {
-	if len(h) < 3 {
-		return slices.Contains(h, q)
+	onEdge := func(a, b Embedding) bool {
+		scale := math.Hypot(b.IThr-a.IThr, b.SThr-a.SThr) * math.Hypot(q.IThr-a.IThr, q.SThr-a.SThr)
+		return cross(a, b, q) >= -1e-12*scale
+	}
+	switch len(h) {
+	case 0:
+		return false
+	case 1:
+		return h[0] == q
+	case 2:
+		return onEdge(h[0], h[1]) && onEdge(h[1], h[0]) &&
+			min(h[0].IThr, h[1].IThr) <= q.IThr && q.IThr <= max(h[0].IThr, h[1].IThr) &&
+			min(h[0].SThr, h[1].SThr) <= q.SThr && q.SThr <= max(h[0].SThr, h[1].SThr)
 	}
 	for i := range h {
-		a, b := h[i], h[(i+1)%len(h)]
-		scale := math.Hypot(b.IThr-a.IThr, b.SThr-a.SThr) * math.Hypot(q.IThr-a.IThr, q.SThr-a.SThr)
-		if cross(a, b, q) < -1e-12*scale {
+		if !onEdge(h[i], h[(i+1)%len(h)]) {
 			return false
 		}
 	}
@@ -125,11 +138,11 @@ func Hull(pts []Embedding, n int, amp float64, seed uint64) ([]surrogate.Stimulu
 
 // Embeddings returns the embeddings of hs (all of them when split is "",
 // else those of that split).
-func Embeddings(hs []HoF, split string) []Embedding {
+func Embeddings(hs []surrogate.HoF, split string) []Embedding {
 	var out []Embedding
 	for _, h := range hs {
 		if split == "" || h.Split == split {
-			out = append(out, h.Embedding)
+			out = append(out, Embedding{IThr: h.IThr, SThr: h.SThr})
 		}
 	}
 	return out

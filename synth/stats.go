@@ -134,6 +134,46 @@ func Stats(vals []features.Values, names []string) []Stat {
 	return out
 }
 
+// Band is the per-sample distribution of a population of traces (mV),
+// each slice one value per sample: the mean, the sample standard deviation
+// (n−1, as Stats; 0 for one trace), the minimum, the 5, 50 and 95 %
+// quantiles (Quantile) and the maximum.
+type Band struct {
+	Mean, SD, Min, Q05, Q50, Q95, Max []float32
+}
+
+// Bands returns the Band of n traces of l samples stored one after another
+// in v, accumulated in float64. It panics if len(v) ≠ n·l or n < 1.
+func Bands(v []float32, n, l int) Band {
+	if len(v) != n*l || n < 1 {
+		panic(fmt.Sprintf("synth: Bands: %d values for %d×%d", len(v), n, l))
+	}
+	mk := func() []float32 { return make([]float32, l) }
+	b := Band{Mean: mk(), SD: mk(), Min: mk(), Q05: mk(), Q50: mk(), Q95: mk(), Max: mk()}
+	col := make([]float64, n)
+	for j := range l {
+		sum := 0.0
+		for i := range n {
+			col[i] = float64(v[i*l+j])
+			sum += col[i]
+		}
+		mean := sum / float64(n)
+		ss := 0.0
+		for _, x := range col {
+			ss += (x - mean) * (x - mean)
+		}
+		sd := 0.0
+		if n > 1 {
+			sd = math.Sqrt(ss / float64(n-1))
+		}
+		slices.Sort(col)
+		b.Mean[j], b.SD[j] = float32(mean), float32(sd)
+		b.Min[j], b.Max[j] = float32(col[0]), float32(col[n-1])
+		b.Q05[j], b.Q50[j], b.Q95[j] = float32(Quantile(col, 0.05)), float32(Quantile(col, 0.5)), float32(Quantile(col, 0.95))
+	}
+	return b
+}
+
 func fmtF(x float64) string {
 	if math.IsNaN(x) {
 		return "NaN"

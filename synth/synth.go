@@ -2,16 +2,13 @@ package synth
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
 	"strings"
 
-	"github.com/noble-neuro/noble/dataset"
 	"github.com/noble-neuro/noble/fno"
 	"github.com/noble-neuro/noble/surrogate"
-	"github.com/noble-neuro/noble/train"
 )
 
 // Errors.
@@ -21,23 +18,10 @@ var (
 	ErrRange = errors.New("synth: outside the training range")
 )
 
-// Metadata keys read besides train.MetaModels (the same as package server's).
-const (
-	MetaHoF      = "hof"       // JSON [{"name","i_thr","s_thr","split"}]
-	MetaAmpRange = "amp_range" // JSON surrogate.Range, nA
-)
-
 // Embedding is a point of the F-I embedding space.
 type Embedding struct {
 	IThr float64 `json:"i_thr_nA"`        // threshold current, nA
 	SThr float64 `json:"s_thr_hz_per_nA"` // F-I slope, Hz/nA
-}
-
-// HoF is one hall-of-fame model the surrogate was trained on.
-type HoF struct {
-	Name string `json:"name"`
-	Embedding
-	Split string `json:"split,omitempty"` // "train", "test" or "" if unknown
 }
 
 // Surrogate is a trained model ready to synthesise traces. It is not safe
@@ -47,8 +31,9 @@ type Surrogate struct {
 	Meta     fno.Metadata
 	Protocol surrogate.Protocol // the model's input window (DefaultProtocol if not recorded)
 	Scaling  surrogate.Scaling
-	AmpRange surrogate.Range // training amplitudes, nA (see the package doc)
-	HoF      []HoF           // nil if the file records none
+	AmpRange surrogate.Range   // training amplitudes, nA (see the package doc)
+	HoF      []surrogate.HoF   // nil if the file records none
+	Other    map[string]string // the metadata not read here (training provenance …), verbatim
 
 	enc *surrogate.Encoder
 	x   []float32 // input workspace, reused between calls
@@ -84,54 +69,27 @@ func New(m *fno.Model, meta fno.Metadata) (*Surrogate, error) {
 	if s.enc, err = surrogate.NewEncoder(s.Protocol, s.Scaling); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrModel, err)
 	}
-	s.AmpRange = surrogate.Range{Min: s.Scaling.IThr.Min - dataset.DefaultBelow, Max: s.Scaling.IThr.Max + dataset.DefaultAbove}
-	if raw, ok := meta.Extra[MetaAmpRange]; ok {
-		if err := json.Unmarshal([]byte(raw), &s.AmpRange); err != nil {
-			return nil, fmt.Errorf("%w: metadata %q: %v", ErrModel, MetaAmpRange, err)
-		}
-		if !(s.AmpRange.Min <= s.AmpRange.Max) || math.IsInf(s.AmpRange.Min, 0) || math.IsInf(s.AmpRange.Max, 0) {
-			return nil, fmt.Errorf("%w: metadata %q: bad range [%g, %g]", ErrModel, MetaAmpRange, s.AmpRange.Min, s.AmpRange.Max)
-		}
+	mi, err := surrogate.ReadMeta(meta.Extra, s.Scaling)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrModel, err)
 	}
-	if s.HoF, err = hofOf(meta); err != nil {
-		return nil, err
-	}
+	s.AmpRange, s.HoF, s.Other = mi.AmpRange, mi.HoF, mi.Other
 	return s, nil
 }
 
-func hofOf(meta fno.Metadata) ([]HoF, error) {
-	if raw, ok := meta.Extra[MetaHoF]; ok {
-		var hs []struct {
-			Name  string  `json:"name"`
-			IThr  float64 `json:"i_thr"`
-			SThr  float64 `json:"s_thr"`
-			Split string  `json:"split"`
-		}
-		if err := json.Unmarshal([]byte(raw), &hs); err != nil {
-			return nil, fmt.Errorf("%w: metadata %q: %v", ErrModel, MetaHoF, err)
-		}
-		out := make([]HoF, len(hs))
-		for i, h := range hs {
-			out[i] = HoF{Name: h.Name, Embedding: Embedding{h.IThr, h.SThr}, Split: h.Split}
-		}
-		return out, nil
+// Clone returns a surrogate computing with its own copy of the operator's
+// parameters and its own workspaces, sharing the read-only metadata: one
+// per goroutine that synthesises concurrently. The caller closes its
+// Model.
+func (s *Surrogate) Clone() (*Surrogate, error) {
+	m, err := fno.New(s.Model.Config(), 0)
+	if err != nil {
+		return nil, err
 	}
-	raw, ok := meta.Extra[train.MetaModels]
-	if !ok {
-		return nil, nil
-	}
-	var ms []train.ModelInfo
-	if err := json.Unmarshal([]byte(raw), &ms); err != nil {
-		return nil, fmt.Errorf("%w: metadata %q: %v", ErrModel, train.MetaModels, err)
-	}
-	var out []HoF
-	for _, m := range ms {
-		if m.Split == train.ModelExcluded {
-			continue
-		}
-		out = append(out, HoF{Name: m.Name, Embedding: Embedding{m.IThr, m.SThr}, Split: m.Split})
-	}
-	return out, nil
+	copy(m.Params, s.Model.Params)
+	c := *s
+	c.Model, c.x = m, nil
+	return &c, nil
 }
 
 // Length returns the samples of a synthesised trace.
@@ -231,8 +189,15 @@ type RangeError struct {
 	Min, Max float64 // the training range
 }
 
+// Describe says what is wrong without the stimulus index: "amp = 5 nA is
+// outside the training range [0.0562, 0.462] nA".
+func (e *RangeError) Describe() string {
+	u := unit[e.Field]
+	return fmt.Sprintf("%s = %g %s is outside the training range [%g, %g] %s", e.Field, e.Value, u, e.Min, e.Max, u)
+}
+
 func (e *RangeError) Error() string {
-	return fmt.Sprintf("stimulus %d: %s = %g outside the training range [%g, %g]", e.Index, e.Field, e.Value, e.Min, e.Max)
+	return fmt.Sprintf("stimulus %d: %s", e.Index, e.Describe())
 }
 
 // Unwrap returns ErrRange.
@@ -260,7 +225,8 @@ func (s *Surrogate) Check(sts []surrogate.Stimulus) []*RangeError {
 // evaluated batch stimuli at a time (batch ≤ 0: 16), so that memory is
 // bounded by the batch. ctx is checked between batches; progress, if not
 // nil, is called with the number of traces done after each batch. Values
-// are not range-checked here (see Check).
+// are not range-checked here (see Admit). A non-finite output voltage is
+// an error wrapping ErrModel naming the stimulus and sample.
 func (s *Surrogate) Synthesize(ctx context.Context, sts []surrogate.Stimulus, batch int, progress func(done int)) ([]float32, error) {
 	if batch <= 0 {
 		batch = 16
@@ -284,6 +250,11 @@ func (s *Surrogate) Synthesize(ctx context.Context, sts []surrogate.Stimulus, ba
 		dst := out[lo*l : hi*l]
 		s.Model.Forward(dst, x, n, l)
 		surrogate.VoltsToMV(dst)
+		for j, u := range dst {
+			if math.IsNaN(float64(u)) || math.IsInf(float64(u), 0) {
+				return nil, fmt.Errorf("%w: the model produced a non-finite voltage (%g mV) at sample %d of stimulus %d", ErrModel, u, j%l, lo+j/l)
+			}
+		}
 		if progress != nil {
 			progress(hi)
 		}

@@ -76,7 +76,7 @@ func TestGrid(t *testing.T) {
 
 func TestSynthesizeDeterministicAndBatched(t *testing.T) {
 	t.Parallel()
-	s, err := Open(tinyModel(t, map[string]string{MetaHoF: hofJSON}))
+	s, err := Open(tinyModel(t, map[string]string{surrogate.MetaHoF: hofJSON}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -119,7 +119,7 @@ func TestSynthesizeDeterministicAndBatched(t *testing.T) {
 
 func TestCheck(t *testing.T) {
 	t.Parallel()
-	s, err := Open(tinyModel(t, map[string]string{MetaAmpRange: `{"min":0,"max":0.5}`}))
+	s, err := Open(tinyModel(t, map[string]string{surrogate.MetaAmpRange: `{"min":0,"max":0.5}`}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -259,5 +259,58 @@ func TestFeaturesAndCSV(t *testing.T) {
 	lines := strings.Split(strings.TrimSpace(buf.String()), "\n")
 	if len(lines) != s.Length()+1 || lines[0] != "time_ms,a,b" || !strings.HasPrefix(lines[2], "0.5,") {
 		t.Errorf("CSV has %d lines, header %q, second row %q", len(lines), lines[0], lines[2])
+	}
+}
+
+// TestInHull checks membership, the boundary included, for a square and
+// for degenerate hulls (one point; a segment, as collinear HoF give).
+func TestInHull(t *testing.T) {
+	t.Parallel()
+	sq := ConvexHull([]Embedding{{0.1, 100}, {0.3, 100}, {0.3, 300}, {0.1, 300}, {0.2, 200}})
+	seg := ConvexHull([]Embedding{{0.1, 100}, {0.2, 200}, {0.3, 300}})
+	for _, c := range []struct {
+		name string
+		h    []Embedding
+		q    Embedding
+		want bool
+	}{
+		{"square centre", sq, Embedding{0.2, 200}, true},
+		{"square vertex", sq, Embedding{0.3, 300}, true},
+		{"square edge", sq, Embedding{0.2, 100}, true},
+		{"square edge, rounded", sq, Embedding{0.1 + 0.2, 150}, true},
+		{"square outside", sq, Embedding{0.31, 200}, false},
+		{"segment middle", seg, Embedding{0.2, 200}, true},
+		{"segment end", seg, Embedding{0.3, 300}, true},
+		{"segment beyond its end", seg, Embedding{0.4, 400}, false},
+		{"off the segment", seg, Embedding{0.2, 210}, false},
+		{"point", []Embedding{{0.1, 100}}, Embedding{0.1, 100}, true},
+		{"empty", nil, Embedding{0.1, 100}, false},
+	} {
+		if got := InHull(c.h, c.q); got != c.want {
+			t.Errorf("%s: InHull(%v, %v) = %v, want %v", c.name, c.h, c.q, got, c.want)
+		}
+	}
+}
+
+// TestBands checks the per-sample band against values worked by hand:
+// three traces of two samples; the second sample has the values 1, 2, 6
+// (mean 3, sample SD √7 with n−1, numpy quantiles 1.1, 2, 5.6).
+func TestBands(t *testing.T) {
+	t.Parallel()
+	v := []float32{0, 1, 0, 6, 0, 2}
+	b := Bands(v, 3, 2)
+	for _, c := range []struct {
+		name      string
+		got, want float32
+	}{
+		{"mean", b.Mean[1], 3}, {"sd", b.SD[1], float32(math.Sqrt(7))}, {"min", b.Min[1], 1}, {"max", b.Max[1], 6},
+		{"q05", b.Q05[1], 1.1}, {"q50", b.Q50[1], 2}, {"q95", b.Q95[1], 5.6}, {"flat sd", b.SD[0], 0},
+	} {
+		if math.Abs(float64(c.got-c.want)) > 1e-6 {
+			t.Errorf("Bands: %s = %g, want %g", c.name, c.got, c.want)
+		}
+	}
+	if one := Bands([]float32{4, 5}, 1, 2); one.SD[0] != 0 || one.Mean[1] != 5 {
+		t.Errorf("Bands of one trace: %+v", one)
 	}
 }

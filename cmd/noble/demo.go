@@ -26,7 +26,8 @@ func cmdDemoIO(stdout io.Writer) *cli.Command {
 	fset := flag.NewFlagSet("demo", flag.ContinueOnError)
 	out := fset.String("out", "demo", "output `DIR` for demo.png and demo.md")
 	model := fset.String("model", demoModel, "model `FILE` (default: the shipped mouse model; run from the repository root)")
-	amp := fset.Float64("amp", 0, "step amplitude, nA (0: largest training I_thr + 0.1 nA)")
+	amp := fset.Float64("amp", 0, "step amplitude, nA (0: largest training I_thr + 0.1 nA); outside the training range it is refused unless --extrapolate")
+	extrapolate := fset.Bool("extrapolate", false, "synthesise an amplitude outside the training range (up to half a range width beyond) instead of refusing it")
 	c := &cli.Command{
 		Name:      "demo",
 		UsageLine: "demo [--out DIR] [--model FILE] [--amp A]",
@@ -35,7 +36,12 @@ func cmdDemoIO(stdout io.Writer) *cli.Command {
 synthesises five neurons across its F-I embedding range (centre and the
 four combinations of low and high I_thr and s_thr) under one step current in
 a single batch, and writes DIR/demo.png (their voltage traces) and
-DIR/demo.md (a summary with their eFEL features). It takes a few seconds.`,
+DIR/demo.md (a summary with their eFEL features and the model's measured
+quality, read from report/results.json beside the model file). It takes a
+few seconds.
+
+An amplitude outside the model's training range is refused, with the same
+message as noble synth and noble serve, unless --extrapolate is given.`,
 		Flags: fset,
 	}
 	c.Run = func(ctx context.Context, args []string) error {
@@ -53,11 +59,12 @@ DIR/demo.md (a summary with their eFEL features). It takes a few seconds.`,
 			return err
 		}
 		defer s.Model.Close()
-		res, err := eval.Demo(ctx, s, *model, *out, *amp)
+		res, err := eval.Demo(ctx, s, *model, *out, &eval.DemoSettings{Amp: *amp, Policy: synth.Policy{Extrapolate: *extrapolate}})
 		if err != nil {
 			return err
 		}
 		fmt.Fprintf(stdout, "%d neurons synthesised in %.2f s\n", len(res.Neurons), res.Seconds)
+		fmt.Fprintln(stdout, res.Quality)
 		fmt.Fprintf(stdout, "%-24s %9s %9s %7s %11s %13s\n", "neuron", "I_thr/nA", "s_thr", "spikes", "rate/Hz", "AP1_width/ms")
 		f := func(x float64) string {
 			if math.IsNaN(x) {

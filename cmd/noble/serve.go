@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"log/slog"
@@ -9,6 +10,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/noble-neuro/noble/eval"
 	"github.com/noble-neuro/noble/internal/cli"
 	"github.com/noble-neuro/noble/server"
 	"github.com/noble-neuro/noble/surrogate"
@@ -21,12 +23,12 @@ func cmdServe() *cli.Command {
 	concurrency := fs.Int("concurrency", 0, "requests computing at once, one model instance each (0: GOMAXPROCS)")
 	workers := fs.Int("workers", 0, "threads per forward pass (0: GOMAXPROCS/concurrency)")
 	queue := fs.Int("queue", 0, "requests allowed to wait for an instance before 503 (0: 4×concurrency)")
-	timeout := fs.Duration("timeout", 60*time.Second, "bound on one request's computation")
+	timeout := fs.Duration("timeout", 60*time.Second, "bound on one request's computation (waiting for an instance is bounded apart); a request estimated to take longer is refused with 413")
 	maxBatch := fs.Int("max-batch", 64, "stimuli per /api/synth request")
 	maxEnsemble := fs.Int("max-ensemble", 256, "samples per /api/ensemble request")
 	maxBody := fs.Int64("max-body", 1<<20, "request body limit, bytes")
 	ampRange := fs.String("amp-range", "", "amplitude training range `MIN,MAX` in nA (default: the model's metadata, else dataset's default support for its I_thr range)")
-	extrapolate := fs.Float64("extrapolate", 0.5, "how far outside the training ranges, in range widths, requests are still served (flagged)")
+	extrapolate := fs.Float64("extrapolate-limit", 0.5, "how far outside the training ranges, in range widths, requests that set \"extrapolate\" are still served (flagged)")
 	quiet := fs.Bool("quiet", false, "no request log on stderr")
 	loadN := fs.Int("load-test", 0, "instead of serving, run a load test of `N` requests against a private loopback server and print the results")
 	loadClients := fs.Int("load-clients", 4, "concurrent clients of --load-test")
@@ -45,6 +47,15 @@ otherwise, bounds request sizes, batch sizes, computation time and
 concurrency, and shuts down cleanly on SIGINT or SIGTERM, letting the
 requests in flight finish.
 
+Ranges: a value outside the model's training ranges is refused (422) with
+the message noble synth and noble demo give, unless the request sets
+"extrapolate": true; then it is served and flagged up to --extrapolate-limit
+range widths beyond (the explorer opts in and shows the warnings).
+
+Quality: /api/model and the explorer's header state the model's measured
+quality from report/results.json beside the model file (noble eval's
+output), or that it is unknown.
+
 With --load-test N it starts the same server on a private loopback port,
 sends N requests from --load-clients concurrent clients, prints throughput
 and latency percentiles to stdout and exits.`,
@@ -58,14 +69,14 @@ and latency percentiles to stdout and exits.`,
 			}
 			set := &server.Settings{
 				Concurrency: *concurrency, Workers: *workers, MaxQueue: *queue, Timeout: *timeout,
-				MaxBatch: *maxBatch, MaxEnsemble: *maxEnsemble, MaxBodyBytes: *maxBody, Extrapolate: *extrapolate,
+				MaxBatch: *maxBatch, MaxEnsemble: *maxEnsemble, MaxBodyBytes: *maxBody, ExtrapolateLimit: *extrapolate,
 			}
 			for _, c := range []struct {
 				name string
 				v    float64
 			}{{"concurrency", float64(*concurrency)}, {"workers", float64(*workers)}, {"queue", float64(*queue)},
 				{"timeout", float64(*timeout)}, {"max-batch", float64(*maxBatch)}, {"max-ensemble", float64(*maxEnsemble)},
-				{"max-body", float64(*maxBody)}, {"extrapolate", *extrapolate}} {
+				{"max-body", float64(*maxBody)}, {"extrapolate-limit", *extrapolate}} {
 				if c.v < 0 {
 					return cli.Usagef("--%s must not be negative", c.name)
 				}
@@ -79,6 +90,12 @@ and latency percentiles to stdout and exits.`,
 					return cli.Usagef("--amp-range %q: want MIN,MAX with MIN ≤ MAX", *ampRange)
 				}
 				set.AmpRange = &surrogate.Range{Min: v[0], Max: v[1]}
+			}
+			switch q, err := eval.ReadQuality(eval.ReportResults(*model)); {
+			case err == nil:
+				set.Quality = q.Summary()
+			case !errors.Is(err, os.ErrNotExist):
+				fmt.Fprintf(os.Stderr, "noble serve: warning: the model's evaluation report: %v\n", err)
 			}
 			if !*quiet && *loadN == 0 {
 				set.Log = slog.New(slog.NewTextHandler(os.Stderr, nil))

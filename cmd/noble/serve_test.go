@@ -3,9 +3,12 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"net"
 	"net/http"
+	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -13,6 +16,7 @@ import (
 
 	"github.com/noble-neuro/noble/fno"
 	"github.com/noble-neuro/noble/internal/cli"
+	"github.com/noble-neuro/noble/server"
 	"github.com/noble-neuro/noble/surrogate"
 )
 
@@ -97,5 +101,86 @@ func TestServeUsage(t *testing.T) {
 	err = cmdServe().Execute(context.Background(), []string{"--model", model, "--load-test", "6", "--load-clients", "2"}, &bytes.Buffer{})
 	if err != nil {
 		t.Errorf("--load-test: %v", err)
+	}
+}
+
+// TestOneRangePolicy checks that demo, synth and serve refuse the same
+// out-of-range amplitude with the same message (synth.Surrogate.Admit), and
+// that serve states the model's quality from report/results.json beside
+// the model file.
+func TestOneRangePolicy(t *testing.T) {
+	model := synthModel(t) // amplitude range [-0.025, 0.56] nA
+	const (
+		value = "stimulus 0: amp = 5 nA is outside the training range [-0.025, 0.56] nA"
+		rule  = "; refusing to extrapolate (opt in with extrapolate)"
+	)
+	_, _, synthErr := runSynthCmd("--model", model, "--ithr", "0.2", "--sthr", "200", "--amp", "5", "--quiet")
+	var o, e bytes.Buffer
+	demoErr := cmdDemoIO(&o).Execute(context.Background(), []string{"--model", model, "--out", t.TempDir(), "--amp", "5"}, &e)
+	srv, err := server.Open(model, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	w := httptest.NewRecorder()
+	srv.ServeHTTP(w, httptest.NewRequest("POST", "/api/synth", strings.NewReader(`{"i_thr":0.2,"s_thr":200,"amp":5}`)))
+	var body struct{ Error string }
+	json.Unmarshal(w.Body.Bytes(), &body)
+
+	if synthErr == nil || synthErr.Error() != value+rule {
+		t.Errorf("synth: %v, want %q", synthErr, value+rule)
+	}
+	if w.Code != 422 || body.Error != value+rule {
+		t.Errorf("serve: %d %q, want 422 %q", w.Code, body.Error, value+rule)
+	}
+	if demoErr == nil || !strings.HasPrefix(demoErr.Error(), value) || !strings.HasSuffix(demoErr.Error(), rule) {
+		t.Errorf("demo: %v, want %q … %q", demoErr, value, rule)
+	}
+}
+
+// TestServeQuality checks that serve reads the model's quality from
+// report/results.json beside the model file for /api/model.
+func TestServeQuality(t *testing.T) {
+	model := serveModel(t)
+	report := filepath.Join(filepath.Dir(model), "report")
+	if err := os.MkdirAll(report, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	results := `{"splits":[{"split":"test_held","description":"held-out models","traces":256,"voltage_rel_l2_mean":0.0907,"firing":152,"missed_firing":8}]}`
+	if err := os.WriteFile(filepath.Join(report, "results.json"), []byte(results), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan error, 1)
+	go func() {
+		done <- cmdServe().Execute(ctx, []string{"--model", model, "--addr", addr, "--quiet"}, &bytes.Buffer{})
+	}()
+	var resp *http.Response
+	for range 200 {
+		if resp, err = http.Get("http://" + addr + "/api/model"); err == nil {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	var info server.ModelInfo
+	json.NewDecoder(resp.Body).Decode(&info)
+	resp.Body.Close()
+	want := "measured by noble eval on 256 test traces: held-out models: voltage error 9.07 %, misses 8 of 152 firing traces"
+	if info.Quality != want {
+		t.Errorf("quality %q, want %q", info.Quality, want)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Error(err)
 	}
 }

@@ -24,7 +24,7 @@ type synthFlags struct {
 	ensemble, hull, batch           int
 	radius                          float64
 	seed                            uint64
-	allowExtrapolation, quiet       bool
+	extrapolate, quiet              bool
 }
 
 func cmdSynth() *cli.Command { return cmdSynthIO(os.Stdout, os.Stderr) }
@@ -46,7 +46,8 @@ func cmdSynthIO(stdout, stderr io.Writer) *cli.Command {
 	fs.StringVar(&f.out, "out", "", "write the traces (mV) to `FILE`.npy (float32 [N, L]) or FILE.csv (time_ms + one column per trace)")
 	fs.StringVar(&f.stats, "stats", "", "write feature statistics to `FILE`.csv or FILE.json (\"-\": a table on stdout, the default without --out)")
 	fs.StringVar(&f.stimuli, "stimuli", "", "write the stimuli to `FILE`.csv (index,i_thr_nA,s_thr_hz_per_nA,amp_nA,in_range)")
-	fs.BoolVar(&f.allowExtrapolation, "allow-extrapolation", false, "synthesise values outside the training ranges (each is flagged on stderr) instead of refusing them")
+	fs.BoolVar(&f.extrapolate, "extrapolate", false, "synthesise values outside the training ranges (each is flagged on stderr, up to half a range width beyond) instead of refusing them")
+	fs.BoolVar(&f.extrapolate, "allow-extrapolation", false, "the older name of --extrapolate")
 	fs.IntVar(&f.batch, "batch", 16, "traces evaluated at once (memory grows with it)")
 	fs.BoolVar(&f.quiet, "quiet", false, "no progress on stderr")
 	c := &cli.Command{
@@ -72,9 +73,11 @@ paper's 50- and 200-sample synthetic populations), under each --amp. Draw k
 uses PCG(--seed, k): the same seed gives the same samples.
 
 Ranges: an I_thr or s_thr outside the range the model's scaling was fitted
-on, or an amplitude outside its training range, is refused unless
---allow-extrapolation is given; then each such value is named on stderr as a
-warning and the trace is synthesised anyway.
+on, or an amplitude outside its training range (the model file's amp_range,
+else the dataset default), is refused unless --extrapolate is given; then
+each such value is named on stderr as a warning and the trace is synthesised
+anyway, up to half a range width beyond either end. noble demo and noble
+serve apply the same rule with the same message.
 
 Output: --out FILE.npy (float32 [N, L], mV) or FILE.csv (time_ms and one
 column per trace, named i_thr/s_thr/amp); --stimuli FILE.csv lists the
@@ -124,7 +127,7 @@ func runSynth(ctx context.Context, f *synthFlags, stdout, stderr io.Writer) erro
 	}
 	amps, err := cli.Floats("amp", f.amp)
 	if err != nil {
-		return cli.Usagef("%v", err)
+		return err
 	}
 	s, err := synth.Open(f.model)
 	if err != nil {
@@ -140,7 +143,7 @@ func runSynth(ctx context.Context, f *synthFlags, stdout, stderr io.Writer) erro
 			pts = synth.Embeddings(s.HoF, "")
 		}
 		if len(pts) == 0 {
-			return fmt.Errorf("%s: the model file records no HoF embeddings (metadata %q or %q): --hull needs them", f.model, synth.MetaHoF, "train.models")
+			return fmt.Errorf("%s: the model file records no HoF embeddings (metadata %q or %q): --hull needs them", f.model, surrogate.MetaHoF, surrogate.MetaModels)
 		}
 		for _, a := range amps {
 			h, err := synth.Hull(pts, f.hull, a, f.seed)
@@ -152,19 +155,19 @@ func runSynth(ctx context.Context, f *synthFlags, stdout, stderr io.Writer) erro
 	default:
 		ithr, err := cli.Floats("ithr", f.ithr)
 		if err != nil {
-			return cli.Usagef("%v", err)
+			return err
 		}
 		sthr, err := cli.Floats("sthr", f.sthr)
 		if err != nil {
-			return cli.Usagef("%v", err)
+			return err
 		}
 		if sts, err = synth.Grid(ithr, sthr, amps, comb); err != nil {
 			return cli.Usagef("%v", err)
 		}
 		if f.ensemble > 0 {
 			centres := sts
-			if bad := s.Check(centres); len(bad) > 0 && !f.allowExtrapolation {
-				return rangeRefusal(bad, "ensemble centre ")
+			if _, err := s.Admit(centres, synth.Policy{Extrapolate: f.extrapolate}); err != nil {
+				return fmt.Errorf("ensemble centre %w", err)
 			}
 			sts = nil
 			for _, c := range centres {
@@ -176,7 +179,10 @@ func runSynth(ctx context.Context, f *synthFlags, stdout, stderr io.Writer) erro
 			}
 		}
 	}
-	bad := s.Check(sts)
+	bad, err := s.Admit(sts, synth.Policy{Extrapolate: f.extrapolate})
+	if err != nil {
+		return err
+	}
 	inRange := make([]bool, len(sts))
 	for i := range inRange {
 		inRange[i] = true
@@ -185,9 +191,6 @@ func runSynth(ctx context.Context, f *synthFlags, stdout, stderr io.Writer) erro
 		inRange[e.Index] = false
 	}
 	if len(bad) > 0 {
-		if !f.allowExtrapolation {
-			return rangeRefusal(bad, "")
-		}
 		for i, e := range bad {
 			if i == 20 {
 				fmt.Fprintf(stderr, "noble synth: warning: … and %d more values outside the training range\n", len(bad)-20)
@@ -255,14 +258,6 @@ func runSynth(ctx context.Context, f *synthFlags, stdout, stderr io.Writer) erro
 }
 
 func g(x float64) string { return strconv.FormatFloat(x, 'g', -1, 64) }
-
-func rangeRefusal(bad []*synth.RangeError, what string) error {
-	msg := fmt.Sprintf("%s%v", what, bad[0])
-	if len(bad) > 1 {
-		msg += fmt.Sprintf(" (and %d more)", len(bad)-1)
-	}
-	return fmt.Errorf("%s; refusing to extrapolate (pass --allow-extrapolation to synthesise it flagged)", msg)
-}
 
 // writeStatsJSON writes {"traces": n, "features": [...]} with NaN as null.
 func writeStatsJSON(w io.Writer, n int, stats []synth.Stat) error {

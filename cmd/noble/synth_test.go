@@ -103,15 +103,32 @@ func TestSynthCommand(t *testing.T) {
 	}
 }
 
+// TestSynthRange checks synth's side of the one range policy (synth.Admit):
+// refused by default, synthesised and flagged with --extrapolate (or its
+// older name), refused beyond half a range width even then.
 func TestSynthRange(t *testing.T) {
 	model := synthModel(t)
-	_, _, err := runSynthCmd("--model", model, "--ithr", "0.5", "--sthr", "200", "--amp", "0.2", "--quiet")
-	if err == nil || !strings.Contains(err.Error(), "i_thr = 0.5 outside the training range [0.1, 0.3]") || !strings.Contains(err.Error(), "--allow-extrapolation") {
-		t.Fatalf("err = %v, want a refusal", err)
-	}
-	_, stderr, err := runSynthCmd("--model", model, "--ithr", "0.5", "--sthr", "200", "--amp", "0.2", "--quiet", "--allow-extrapolation")
-	if err != nil || !strings.Contains(stderr, "warning: EXTRAPOLATION: stimulus 0: i_thr = 0.5") {
-		t.Fatalf("err = %v, stderr %q", err, stderr)
+	for _, c := range []struct {
+		name       string
+		args       []string
+		err        string // substring of the error; "" for success
+		stderrWant string
+	}{
+		{"refused", []string{"--ithr", "0.35"}, "stimulus 0: i_thr = 0.35 nA is outside the training range [0.1, 0.3] nA; refusing to extrapolate (opt in with extrapolate)", ""},
+		{"extrapolate", []string{"--ithr", "0.35", "--extrapolate"}, "", "warning: EXTRAPOLATION: stimulus 0: i_thr = 0.35 nA"},
+		{"older name", []string{"--ithr", "0.35", "--allow-extrapolation"}, "", "warning: EXTRAPOLATION: stimulus 0: i_thr = 0.35 nA"},
+		{"beyond the bounds", []string{"--ithr", "0.5", "--extrapolate"}, "by more than 0.5 range widths (bounds [0, 0.4] nA); refused even with extrapolate", ""},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			args := append([]string{"--model", model, "--sthr", "200", "--amp", "0.2", "--quiet"}, c.args...)
+			_, stderr, err := runSynthCmd(args...)
+			switch {
+			case c.err != "" && (err == nil || !strings.Contains(err.Error(), c.err)):
+				t.Errorf("err = %v, want %q", err, c.err)
+			case c.err == "" && (err != nil || !strings.Contains(stderr, c.stderrWant)):
+				t.Errorf("err = %v, stderr %q, want %q", err, stderr, c.stderrWant)
+			}
+		})
 	}
 }
 

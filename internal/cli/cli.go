@@ -1,7 +1,13 @@
 // Package cli is the small command framework of the noble binary: a command
 // is a value with a name, a usage line, help text, its own flag.FlagSet and a
 // Run function, in the manner of cmd/go's base.Command. It also maps errors to
-// exit codes in one place: 0 success, 1 failure, 2 usage error.
+// exit codes in one place: 0 success (and help that was asked for), 1
+// failure, 2 usage error.
+//
+// Help that was asked for ("noble X -h", "noble help X") is a result: it
+// goes to stdout, so that "noble help simulate | less" shows it, and exits
+// 0. Help printed because the command line was wrong goes to stderr with
+// exit status 2.
 package cli
 
 import (
@@ -10,6 +16,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"strconv"
 	"strings"
 )
@@ -48,35 +55,57 @@ func (e *usageError) Error() string   { return ErrUsage.Error() + ": " + e.msg }
 func (e *usageError) Unwrap() []error { return []error{ErrUsage, e.err} }
 
 // ExitCode maps an error returned by Run to the process exit status.
+// flag.ErrHelp (help was asked for and printed) is success.
 func ExitCode(err error) int {
 	switch {
-	case err == nil:
+	case err == nil, errors.Is(err, flag.ErrHelp):
 		return 0
-	case errors.Is(err, ErrUsage), errors.Is(err, flag.ErrHelp):
+	case errors.Is(err, ErrUsage):
 		return 2
 	default:
 		return 1
 	}
 }
 
-// Execute parses args for cmd and runs it.
+// Execute is ExecuteIO with help on os.Stdout.
 func (c *Command) Execute(ctx context.Context, args []string, stderr io.Writer) error {
-	c.Flags.SetOutput(stderr)
-	c.Flags.Usage = func() {
-		fmt.Fprintf(stderr, "usage: noble %s\n", c.UsageLine)
-		if c.Long != "" {
-			fmt.Fprintf(stderr, "\n%s\n", strings.TrimSpace(c.Long))
-		}
-		fmt.Fprintln(stderr, "\nflags:")
-		c.Flags.PrintDefaults()
-	}
+	return c.ExecuteIO(ctx, args, os.Stdout, stderr)
+}
+
+// ExecuteIO parses args for c and runs it. -h or -help prints the help to
+// stdout and returns flag.ErrHelp (exit status 0); a flag error prints it
+// and the help to stderr and returns an error wrapping ErrUsage.
+func (c *Command) ExecuteIO(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	c.Flags.SetOutput(stderr) // the flag package's own message on a bad flag
+	c.Flags.Usage = func() {} // the help is printed below, to the stream it belongs to
 	if err := c.Flags.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
+			c.PrintHelp(stdout)
 			return err
 		}
+		c.PrintHelp(stderr)
 		return fmt.Errorf("%w: %v", ErrUsage, err)
 	}
 	return c.Run(ctx, c.Flags.Args())
+}
+
+// PrintHelp writes the usage line, the long help and, if the command has
+// any, its flags to w.
+func (c *Command) PrintHelp(w io.Writer) {
+	fmt.Fprintf(w, "usage: noble %s\n", c.UsageLine)
+	if c.Long != "" {
+		fmt.Fprintf(w, "\n%s\n", strings.TrimSpace(c.Long))
+	}
+	n := 0
+	c.Flags.VisitAll(func(*flag.Flag) { n++ })
+	if n == 0 {
+		return // no empty "flags:" section (noble help dataset)
+	}
+	fmt.Fprintln(w, "\nflags:")
+	out := c.Flags.Output()
+	c.Flags.SetOutput(w)
+	c.Flags.PrintDefaults()
+	c.Flags.SetOutput(out)
 }
 
 // Floats parses a comma-separated list of numbers, such as "--amps 0.1,0.2".

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"io"
+	"strings"
 	"testing"
 )
 
@@ -66,7 +67,7 @@ func TestExitCode(t *testing.T) {
 		{nil, 0},
 		{errors.New("boom"), 1},
 		{Usagef("bad flag %s", "x"), 2},
-		{flag.ErrHelp, 2},
+		{flag.ErrHelp, 0}, // help was asked for and printed
 	}
 	for _, c := range cases {
 		if got := ExitCode(c.err); got != c.want {
@@ -89,6 +90,48 @@ func TestExecute(t *testing.T) {
 	}
 	if err := c.Execute(context.Background(), []string{"-bogus"}, io.Discard); ExitCode(err) != 2 {
 		t.Errorf("unknown flag: error %v, exit code %d; want 2", err, ExitCode(err))
+	}
+}
+
+// TestHelp checks where help goes: asked for (-h) to stdout with exit 0,
+// after a bad flag to stderr with exit 2; a command without flags has no
+// empty "flags:" section.
+func TestHelp(t *testing.T) {
+	for _, c := range []struct {
+		name       string
+		flags      bool
+		args       []string
+		code       int
+		out, err   string // substrings of stdout and stderr ("" : must be empty)
+		noFlagsHdr bool
+	}{
+		{"-h", true, []string{"-h"}, 0, "usage: noble x [-n N]", "", false},
+		{"--help", true, []string{"--help"}, 0, "flags:\n  -n int", "", false},
+		{"bad flag", true, []string{"-bogus"}, 2, "", "usage: noble x [-n N]", false},
+		{"no flags", false, []string{"-h"}, 0, "usage: noble x [-n N]", "", true},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			fs := flag.NewFlagSet("x", flag.ContinueOnError)
+			if c.flags {
+				fs.Int("n", 1, "a number")
+			}
+			cmd := &Command{Name: "x", UsageLine: "x [-n N]", Long: "X does x.", Flags: fs,
+				Run: func(ctx context.Context, args []string) error { return nil }}
+			var o, e strings.Builder
+			err := cmd.ExecuteIO(context.Background(), c.args, &o, &e)
+			if got := ExitCode(err); got != c.code {
+				t.Errorf("exit code %d (err %v), want %d", got, err, c.code)
+			}
+			if (c.out == "") != (o.Len() == 0) || !strings.Contains(o.String(), c.out) {
+				t.Errorf("stdout %q, want it to contain %q", o.String(), c.out)
+			}
+			if c.err != "" && !strings.Contains(e.String(), c.err) {
+				t.Errorf("stderr %q, want it to contain %q", e.String(), c.err)
+			}
+			if c.noFlagsHdr && strings.Contains(o.String(), "flags:") {
+				t.Errorf("stdout %q has a flags section but the command has no flags", o.String())
+			}
+		})
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"os/exec"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -44,6 +45,17 @@ var layer = map[string]int{
 }
 
 var layerName = []string{"internal", "core", "workflow", "command"}
+
+// forbidden lists, for the inference packages, the training packages they
+// must not depend on, directly or through others (go list -deps): they
+// read the model file (its metadata through package surrogate), not the
+// training run or its dataset. eval reads the test splits of a dataset,
+// so package dataset is allowed there; package train is not.
+var forbidden = map[string][]string{
+	"synth":  {"train", "dataset"},
+	"server": {"train", "dataset"},
+	"eval":   {"train"},
+}
 
 type pkg struct {
 	ImportPath string
@@ -89,5 +101,22 @@ func TestLayering(t *testing.T) {
 	}
 	if n < 3 {
 		t.Fatalf("go list found only %d packages", n)
+	}
+}
+
+// TestInferenceNeverImportsTraining checks the forbidden table over every
+// package each inference package depends on, however indirectly.
+func TestInferenceNeverImportsTraining(t *testing.T) {
+	for from, bad := range forbidden {
+		out, err := exec.Command("go", "list", "-deps", module+"/"+from).Output()
+		if err != nil {
+			t.Fatalf("go list -deps %s: %v", from, err)
+		}
+		deps := strings.Fields(string(out))
+		for _, b := range bad {
+			if slices.Contains(deps, module+"/"+b) {
+				t.Errorf("%s depends on %s: inference reads the model file (package surrogate's metadata), never training", from, b)
+			}
+		}
 	}
 }

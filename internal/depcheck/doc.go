@@ -8,4 +8,9 @@
 // (datasets, training, evaluation, server); the command. A package may import
 // only packages of its own or a lower layer, so the dependency direction reads
 // top-down from the layout and core never reaches back into workflow.
+//
+// Inference never imports training: synth and server depend on neither
+// train nor dataset, eval not on train, however indirectly. They read the
+// model file, whose metadata has one reader below both (package
+// surrogate's ReadMeta).
 package depcheck

@@ -215,7 +215,9 @@
     const t0 = performance.now();
     setStatus('synthesising…');
     const stim = Object.assign({}, state.cur);
-    const res = await api('/api/synth', stim, signal);
+    // The sliders reach past the training ranges (to the hard limits), so
+    // the explorer opts in to extrapolation and shows each warning.
+    const res = await api('/api/synth', Object.assign({ extrapolate: true }, stim), signal);
     const tr = res.traces[0];
     state.trace = { stim, v_mv: tr.v_mv, features: tr.features, warnings: tr.warnings || [], in_hull: tr.in_hull };
     setStatus(`trace in ${Math.round(performance.now() - t0)} ms`);
@@ -230,7 +232,7 @@
   async function fiOf(stim, signal) {
     const r = state.model.ranges.amp;
     const res = await api('/api/fi', {
-      i_thr: stim.i_thr, s_thr: stim.s_thr,
+      i_thr: stim.i_thr, s_thr: stim.s_thr, extrapolate: true,
       amp_min: Math.max(0, r.min), amp_max: r.max, points: FI_POINTS,
     }, signal);
     return res.points;
@@ -482,6 +484,7 @@
   const ensemble = latest(async (signal) => {
     const body = Object.assign({}, state.cur, {
       n: Number($('ens-n').value), radius: Number($('ens-radius').value), seed: Number($('ens-seed').value),
+      extrapolate: true,
     });
     setStatus(`sampling ${body.n} neurons…`);
     const t0 = performance.now();
@@ -539,7 +542,7 @@
     const stimuli = [Object.assign({}, state.cur)].concat(state.pins.map((q) => q.stim));
     const res = await fetch('/api/synth?format=npy', {
       method: 'POST', headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify({ stimuli: stimuli, features: false }),
+      body: JSON.stringify({ stimuli: stimuli, features: false, extrapolate: true }),
     });
     if (!res.ok) {
       const e = await res.json().catch(() => ({ error: res.statusText }));
@@ -561,6 +564,9 @@
     const m = state.model, R = m.ranges;
     $('model-summary').textContent = `FNO ${m.config.layers} layers × width ${m.config.width}, ${m.parameters.toLocaleString('en')} parameters · ` +
       `${m.protocol.length} samples at ${m.protocol.dt_ms} ms · ${m.hof.length} HoF models`;
+    // The model's measured quality, from its own evaluation report (or
+    // the statement that there is none), where the user looks first.
+    $('model-quality').textContent = m.quality;
     setupSliders();
     const mid = (r) => (r.min + r.max) / 2;
     const ithr = mid(R.i_thr);
