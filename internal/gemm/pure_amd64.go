@@ -1,0 +1,235 @@
+//go:build (!cgo || purego) && amd64
+
+package gemm
+
+import (
+	"sync"
+
+	"golang.org/x/sys/cpu"
+)
+
+// detect reports the assembly kernels where the CPU has AVX2 and FMA.
+func detect() int {
+	if cpu.X86.HasAVX2 && cpu.X86.HasFMA {
+		return isaAVX2
+	}
+	return isaGeneric
+}
+
+// The kernels of sgemm_amd64.s.
+
+// kern16 sets the 6 × 16 tile c = alpha·A·B + beta·c (beta = 0: c is not
+// read) from A packed [kc][6] and B [kc][16] with row stride ldb; c has
+// row stride ldc. kc ≥ 1.
+//
+//go:noescape
+func kern16(kc int, a, b *float32, ldb int, c *float32, ldc int, alpha, beta float32)
+
+// kern8 is kern16 for a 6 × 8 tile.
+//
+//go:noescape
+func kern8(kc int, a, b *float32, ldb int, c *float32, ldc int, alpha, beta float32)
+
+// dot3x4 sets dst[8(4i+j):][:8] to the lane sums of a[i]·b[j] over the
+// first k values of rows a[i] = a[i·lda:], b[j] = b[j·ldb:]; k is a
+// positive multiple of 8.
+//
+//go:noescape
+func dot3x4(k int, a *float32, lda int, b *float32, ldb int, dst *[96]float32)
+
+const (
+	mr    = 6    // rows of the broadcast kernel's tile
+	kcMax = 160  // values of k per pass of the broadcast kernel (doc.go)
+	kcDot = 2048 // values of k per pass of the dot kernel
+)
+
+// scratch is the per-call workspace, reused through a sync.Pool so that a
+// product does not allocate once the pool holds one per thread.
+type scratch struct {
+	a []float32          // A packed into [m/6][kc][6]
+	b [kcMax * 16]float32 // a column edge of B, padded with zeros
+	t [mr * 16]float32    // an edge tile of C
+	d [96]float32         // dot3x4's lane sums
+}
+
+var pool = sync.Pool{New: func() any { return new(scratch) }}
+
+// sgemmVec computes the product with the AVX2 kernels, or reports false
+// for op(A)ᵀ·op(B)ᵀ, which the operator never asks for.
+func sgemmVec(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) bool {
+	if transA && transB {
+		return false
+	}
+	s := pool.Get().(*scratch)
+	if transB {
+		s.nt(m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+	} else {
+		rsa, csa := lda, 1
+		if transA {
+			rsa, csa = 1, lda
+		}
+		s.nn(m, n, k, alpha, a, rsa, csa, b, ldb, beta, c, ldc)
+	}
+	pool.Put(s)
+	return true
+}
+
+// nn is the broadcast kernel's driver, C = alpha·A·B + beta·C with A's
+// elements at a[i·rsa + p·csa]: k in passes of at most kcMax, each packing
+// A and running 16 columns of B past every row block of it; columns past
+// the last multiple of 16 (8) are copied into a padded panel and rows past
+// the last multiple of 6 go through an edge tile.
+func (s *scratch) nn(m, n, k int, alpha float32, a []float32, rsa, csa int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	mb := (m + mr - 1) / mr
+	passes := (k + kcMax - 1) / kcMax
+	kcm := (k + passes - 1) / passes
+	if need := mb * mr * kcm; cap(s.a) < need {
+		s.a = make([]float32, need)
+	}
+	for p0 := 0; p0 < k; p0 += kcm {
+		kc := min(kcm, k-p0)
+		ap := s.a[:mb*mr*kc]
+		pack(ap, m, kc, a[p0*csa:], rsa, csa)
+		be := beta
+		if p0 > 0 {
+			be = 1
+		}
+		bp := b[p0*ldb:]
+		for j := 0; j < n; j += 16 {
+			nr := min(16, n-j)
+			w := 16
+			if nr <= 8 {
+				w = 8
+			}
+			bj, ldbj := &bp[j], ldb
+			if nr != w {
+				panel := s.b[:kc*w]
+				for p := range kc {
+					row := panel[p*w : (p+1)*w]
+					copy(row, bp[p*ldb+j:p*ldb+j+nr])
+					clear(row[nr:])
+				}
+				bj, ldbj = &panel[0], w
+			}
+			kern := kern16
+			if w == 8 {
+				kern = kern8
+			}
+			for ib := range mb {
+				api := &ap[ib*kc*mr]
+				rows := min(mr, m-ib*mr)
+				c0 := ib*mr*ldc + j
+				if rows == mr && nr == w {
+					kern(kc, api, bj, ldbj, &c[c0], ldc, alpha, be)
+					continue
+				}
+				kern(kc, api, bj, ldbj, &s.t[0], 16, alpha, 0)
+				for r := range rows {
+					ci, ti := c[c0+r*ldc:c0+r*ldc+nr], s.t[r*16:r*16+nr]
+					if be == 0 {
+						copy(ci, ti)
+						continue
+					}
+					for q, t := range ti {
+						ci[q] = be*ci[q] + t
+					}
+				}
+			}
+		}
+	}
+}
+
+// pack copies rows [0, m) × columns [0, kc) of A (a[i·rsa + p·csa]) into
+// dst as blocks of 6 rows, [m/6][kc][6], the rows past m zero.
+func pack(dst []float32, m, kc int, a []float32, rsa, csa int) {
+	for i0 := 0; i0 < m; i0 += mr {
+		d := dst[:kc*mr]
+		dst = dst[kc*mr:]
+		r := min(mr, m-i0)
+		switch {
+		case r == mr && csa == 1:
+			a0 := a[i0*rsa : i0*rsa+kc]
+			a1 := a[(i0+1)*rsa : (i0+1)*rsa+kc]
+			a2 := a[(i0+2)*rsa : (i0+2)*rsa+kc]
+			a3 := a[(i0+3)*rsa : (i0+3)*rsa+kc]
+			a4 := a[(i0+4)*rsa : (i0+4)*rsa+kc]
+			a5 := a[(i0+5)*rsa : (i0+5)*rsa+kc]
+			for p := range kc {
+				q := d[p*mr : p*mr+mr]
+				q[0], q[1], q[2], q[3], q[4], q[5] = a0[p], a1[p], a2[p], a3[p], a4[p], a5[p]
+			}
+		case r == mr && rsa == 1:
+			for p := range kc {
+				copy(d[p*mr:p*mr+mr], a[p*csa+i0:p*csa+i0+mr])
+			}
+		default:
+			for p := range kc {
+				q := d[p*mr : p*mr+mr]
+				for i := range r {
+					q[i] = a[(i0+i)*rsa+p*csa]
+				}
+				clear(q[r:])
+			}
+		}
+	}
+}
+
+// nt is the dot kernel's driver, C = alpha·A·Bᵀ + beta·C with A [m][k] and
+// B [n][k]: k in passes of at most kcDot, each giving 3 × 4 tiles of C as
+// vector sums along k (rows of A past the last multiple of 3 and of B past
+// that of 4 one at a time), the lanes summed pairwise and the last k mod 8
+// terms added in order.
+func (s *scratch) nt(m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	m3, n4 := m/3*3, n/4*4
+	for p0 := 0; p0 < k; p0 += kcDot {
+		kc := min(kcDot, k-p0)
+		be := beta
+		if p0 > 0 {
+			be = 1
+		}
+		for i := 0; i < m; {
+			ri, si := 3, lda
+			if i >= m3 {
+				ri, si = 1, 0
+			}
+			for j := 0; j < n; {
+				rj, sj := 4, ldb
+				if j >= n4 {
+					rj, sj = 1, 0
+				}
+				s.dotTile(kc, a[i*lda+p0:], si, b[j*ldb+p0:], sj)
+				for r := range ri {
+					ar := a[(i+r)*lda+p0 : (i+r)*lda+p0+kc]
+					for q := range rj {
+						br := b[(j+q)*ldb+p0 : (j+q)*ldb+p0+kc]
+						d := s.d[8*(4*r+q) : 8*(4*r+q)+8]
+						sum := ((d[0] + d[1]) + (d[2] + d[3])) + ((d[4] + d[5]) + (d[6] + d[7]))
+						for p := kc &^ 7; p < kc; p++ {
+							sum += ar[p] * br[p]
+						}
+						ci := &c[(i+r)*ldc+j+q]
+						if be == 0 {
+							*ci = alpha * sum
+						} else {
+							*ci = be**ci + alpha*sum
+						}
+					}
+				}
+				j += rj
+			}
+			i += ri
+		}
+	}
+}
+
+// dotTile runs dot3x4 on the first kc values of rows a[i·lda:] and
+// b[j·ldb:], or clears the sums if kc < 8.
+func (s *scratch) dotTile(kc int, a []float32, lda int, b []float32, ldb int) {
+	kv := kc &^ 7
+	if kv == 0 {
+		clear(s.d[:])
+		return
+	}
+	_, _ = a[2*lda+kv-1], b[3*ldb+kv-1]
+	dot3x4(kv, &a[0], lda, &b[0], ldb, &s.d)
+}
