@@ -46,7 +46,7 @@ const (
 // scratch is the per-call workspace, reused through a sync.Pool so that a
 // product does not allocate once the pool holds one per thread.
 type scratch struct {
-	a []float32          // A packed into [m/6][kc][6]
+	a []float32           // A packed into [m/6][kc][6]
 	b [kcMax * 16]float32 // a column edge of B, padded with zeros
 	t [mr * 16]float32    // an edge tile of C
 	d [96]float32         // dot3x4's lane sums
