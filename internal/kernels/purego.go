@@ -2,15 +2,61 @@
 
 package kernels
 
-import "math"
+import (
+	"fmt"
+	"math"
+	"os"
+)
 
 // Backend names the implementation in use.
 const Backend = "go"
+
+// init applies NOBLE_KERNELS_ISA=generic, which forces the scalar Go loops
+// (for tests and benchmarks); an unusable value is reported on stderr.
+func init() {
+	if s := os.Getenv("NOBLE_KERNELS_ISA"); s != "" {
+		if err := setISA(s); err != nil {
+			fmt.Fprintf(os.Stderr, "NOBLE_KERNELS_ISA: %v\n", err)
+		}
+	}
+}
+
+// The instruction sets of the pure-Go build: scalar Go (generic) and, on
+// amd64 with AVX2 and FMA, the assembly loops of gelu_amd64.s (avx2).
+const (
+	isaGeneric = iota
+	isaAVX2
+)
+
+var (
+	isaNames = []string{"generic", "avx2"}
+	detected = detect()
+	isa      = detected
+)
+
+// setISA selects the loops by instruction set, for tests and benchmarks;
+// it must not be called while a kernel runs.
+func setISA(name string) error {
+	for i, s := range isaNames {
+		if s == name {
+			if i > detected {
+				return fmt.Errorf("kernels: this CPU or build has no %s (best: %s)", name, isaNames[detected])
+			}
+			isa = i
+			return nil
+		}
+	}
+	return fmt.Errorf("kernels: unknown instruction set %q (want one of %v)", name, isaNames)
+}
 
 // Gelu sets dst[i] = GELU(x[i]); dst may be x itself. It panics if
 // len(dst) < len(x).
 func Gelu(dst, x []float32) {
 	dst = dst[:len(x)]
+	if isa == isaAVX2 {
+		geluVec(dst, x)
+		return
+	}
 	for i, v := range x {
 		e := float32(0)
 		dst[i] = v * phi(v, &e)
@@ -20,6 +66,10 @@ func Gelu(dst, x []float32) {
 // GeluBack sets d[i] *= GELU'(x[i]). It panics if len(d) < len(x).
 func GeluBack(d, x []float32) {
 	d = d[:len(x)]
+	if isa == isaAVX2 {
+		geluBackVec(d, x)
+		return
+	}
 	for i, v := range x {
 		var e float32
 		p := phi(v, &e)
@@ -109,6 +159,10 @@ func Unfold(y, e, o []float32, rows, l, h, ne int, add bool, bias []float32, per
 // evaluation of the error function. It panics if len(g) < len(x).
 func GeluBoth(g, x []float32) {
 	g = g[:len(x)]
+	if isa == isaAVX2 {
+		geluBothVec(g, x)
+		return
+	}
 	for i, v := range x {
 		var e float32
 		p := phi(v, &e)
@@ -220,6 +274,10 @@ func Dot64(a, b []float32) float64 {
 // panics if len(dst) < len(x).
 func GeluBias(dst, x []float32, b float32) {
 	dst = dst[:len(x)]
+	if isa == isaAVX2 {
+		geluBiasVec(dst, x, b)
+		return
+	}
 	for i := range x {
 		x[i] += b
 	}
