@@ -118,6 +118,10 @@ func phi(x float32, e *float32) float32 {
 // e[r] = [x0, x1+x(l−1), …, xh+x(l−h), (x(l/2) if ne = h+2)] and the odd
 // part o[r] = [x1−x(l−1), …, xh−x(l−h)], h = (l−1)/2.
 func Fold(e, o, x []float32, rows, l, h, ne int) {
+	if isa == isaAVX2 {
+		foldVec(e, o, x, rows, l, h, ne)
+		return
+	}
 	for r := range rows {
 		xr, er, or := x[r*l:(r+1)*l], e[r*ne:(r+1)*ne], o[r*h:(r+1)*h]
 		er[0] = xr[0]
@@ -135,6 +139,10 @@ func Fold(e, o, x []float32, rows, l, h, ne int) {
 // Unfold sets (or with add, adds to) y[r][t] = e[t] + o[t−1] and
 // y[r][l−t] = e[t] − o[t−1], y[r][0] = e[0], y[r][l/2] = e[h+1] if ne = h+2.
 func Unfold(y, e, o []float32, rows, l, h, ne int, add bool, bias []float32, per int) {
+	if isa == isaAVX2 {
+		unfoldVec(y, e, o, rows, l, h, ne, add, bias, per)
+		return
+	}
 	for r := range rows {
 		yr, er, or := y[r*l:(r+1)*l], e[r*ne:(r+1)*ne], o[r*h:(r+1)*h]
 		var b float32
@@ -182,6 +190,10 @@ func Mul(d, x []float32) {
 // Mix sets ys[o][b] = Σ_i xs[i][b]·W[i][o] per mode (complex; rows of 2m:
 // real parts then imaginary; wre, wim [in][out][m]).
 func Mix(ys, xs, wre, wim []float32, width, batch, m int) {
+	if isa == isaAVX2 {
+		mixVec(ys, xs, wre, wim, width, batch, m)
+		return
+	}
 	m2 := 2 * m
 	for o := range width {
 		for b := range batch {
@@ -206,6 +218,10 @@ func Mix(ys, xs, wre, wim []float32, width, batch, m int) {
 // Σ_b conj(xs[i][b])·dys[o][b] to the interleaved gradient dw
 // [in][out][modes][2].
 func MixBack(dxs, dw, dys, xs, wre, wim []float32, width, batch, m, modes int) {
+	if isa == isaAVX2 {
+		mixBackVec(dxs, dw, dys, xs, wre, wim, width, batch, m, modes)
+		return
+	}
 	m2 := 2 * m
 	for i := range width {
 		for b := range batch {
@@ -240,6 +256,9 @@ func MixBack(dxs, dw, dys, xs, wre, wim []float32, width, batch, m, modes int) {
 
 // Sum64 returns Σ x with float64 accumulators in a fixed order.
 func Sum64(x []float32) float64 {
+	if isa == isaAVX2 {
+		return sum64Vec(x)
+	}
 	var s [8]float64
 	i := 0
 	for ; i+8 <= len(x); i += 8 {
@@ -257,6 +276,9 @@ func Sum64(x []float32) float64 {
 // panics if len(b) < len(a).
 func Dot64(a, b []float32) float64 {
 	b = b[:len(a)]
+	if isa == isaAVX2 {
+		return dot64Vec(a, b)
+	}
 	var s [8]float64
 	i := 0
 	for ; i+8 <= len(a); i += 8 {
@@ -288,6 +310,10 @@ func GeluBias(dst, x []float32, b float32) {
 // len(y) < len(x).
 func Axpb(y, x []float32, a, b float32) {
 	y = y[:len(x)]
+	if isa == isaAVX2 {
+		axpbVec(y, x, a, b)
+		return
+	}
 	for i, v := range x {
 		y[i] = a*v + b
 	}
