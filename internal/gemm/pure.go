@@ -38,20 +38,21 @@ func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int
 }
 
 // The instruction sets of the pure-Go build: gonum's Sgemm (generic), and
-// on amd64 the assembly kernels of sgemm_amd64.s (avx2).
+// on amd64 the assembly kernels of sgemm_amd64.s (avx2, avx512).
 const (
 	isaGeneric = iota
 	isaAVX2
+	isaAVX512
 )
 
 var (
-	isaNames = []string{"generic", "avx2"}
+	isaNames = []string{"generic", "avx2", "avx512"}
 	detected = detect()
 	isa      = detected
 )
 
-// ISA reports the instruction set the float32 products use ("avx2" or
-// "generic") and the best one this build and CPU support.
+// ISA reports the instruction set the float32 products use ("avx512",
+// "avx2" or "generic") and the best one this build and CPU support.
 func ISA() (inUse, best string) { return isaNames[isa], isaNames[detected] }
 
 // SetISA selects the float32 kernels by instruction set, for tests and

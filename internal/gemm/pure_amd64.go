@@ -8,15 +8,21 @@ import (
 	"golang.org/x/sys/cpu"
 )
 
-// detect reports the assembly kernels where the CPU has AVX2 and FMA.
+//go:generate go run asm_gen.go
+
+// detect reports the best assembly kernels the CPU (and its operating
+// system, for the AVX-512 registers) supports.
 func detect() int {
-	if cpu.X86.HasAVX2 && cpu.X86.HasFMA {
+	switch {
+	case cpu.X86.HasAVX512F && cpu.X86.HasAVX2 && cpu.X86.HasFMA:
+		return isaAVX512
+	case cpu.X86.HasAVX2 && cpu.X86.HasFMA:
 		return isaAVX2
 	}
 	return isaGeneric
 }
 
-// The kernels of sgemm_amd64.s.
+// The kernels of sgemm_amd64.s (written by asm_gen.go).
 
 // kern16 sets the 6 × 16 tile c = alpha·A·B + beta·c (beta = 0: c is not
 // read) from A packed [kc][6] and B [kc][16] with row stride ldb; c has
@@ -30,6 +36,14 @@ func kern16(kc int, a, b *float32, ldb int, c *float32, ldc int, alpha, beta flo
 //go:noescape
 func kern8(kc int, a, b *float32, ldb int, c *float32, ldc int, alpha, beta float32)
 
+// kern48 sets the 8 × 48 tile c = alpha·A·B + beta·c (AVX-512) from A
+// packed [kc][8] and B [kc][48], reading and writing only the columns j
+// whose bit of mask is set; with prefetch ≠ 0 it prefetches the next 48
+// columns of B.
+//
+//go:noescape
+func kern48(kc int, a, b *float32, ldb int, c *float32, ldc int, alpha, beta float32, mask uint64, prefetch int)
+
 // dot3x4 sets dst[8(4i+j):][:8] to the lane sums of a[i]·b[j] over the
 // first k values of rows a[i] = a[i·lda:], b[j] = b[j·ldb:]; k is a
 // positive multiple of 8.
@@ -38,7 +52,6 @@ func kern8(kc int, a, b *float32, ldb int, c *float32, ldc int, alpha, beta floa
 func dot3x4(k int, a *float32, lda int, b *float32, ldb int, dst *[96]float32)
 
 const (
-	mr    = 6    // rows of the broadcast kernel's tile
 	kcMax = 160  // values of k per pass of the broadcast kernel (doc.go)
 	kcDot = 2048 // values of k per pass of the dot kernel
 )
@@ -46,9 +59,9 @@ const (
 // scratch is the per-call workspace, reused through a sync.Pool so that a
 // product does not allocate once the pool holds one per thread.
 type scratch struct {
-	a []float32           // A packed into [m/6][kc][6]
-	b [kcMax * 16]float32 // a column edge of B, padded with zeros
-	t [mr * 16]float32    // an edge tile of C
+	a []float32           // A packed into [m/mr][kc][mr]
+	b [kcMax * 16]float32 // a column edge of B, padded with zeros (AVX2)
+	t [8 * 48]float32     // an edge tile of C
 	d [96]float32         // dot3x4's lane sums
 }
 
@@ -68,7 +81,11 @@ func sgemmVec(transA, transB bool, m, n, k int, alpha float32, a []float32, lda 
 		if transA {
 			rsa, csa = 1, lda
 		}
-		s.nn(m, n, k, alpha, a, rsa, csa, b, ldb, beta, c, ldc)
+		if isa == isaAVX512 {
+			s.nn512(m, n, k, alpha, a, rsa, csa, b, ldb, beta, c, ldc)
+		} else {
+			s.nn(m, n, k, alpha, a, rsa, csa, b, ldb, beta, c, ldc)
+		}
 	}
 	pool.Put(s)
 	return true
@@ -80,6 +97,7 @@ func sgemmVec(transA, transB bool, m, n, k int, alpha float32, a []float32, lda 
 // the last multiple of 16 (8) are copied into a padded panel and rows past
 // the last multiple of 6 go through an edge tile.
 func (s *scratch) nn(m, n, k int, alpha float32, a []float32, rsa, csa int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	const mr = 6
 	mb := (m + mr - 1) / mr
 	passes := (k + kcMax - 1) / kcMax
 	kcm := (k + passes - 1) / passes
@@ -89,7 +107,7 @@ func (s *scratch) nn(m, n, k int, alpha float32, a []float32, rsa, csa int, b []
 	for p0 := 0; p0 < k; p0 += kcm {
 		kc := min(kcm, k-p0)
 		ap := s.a[:mb*mr*kc]
-		pack(ap, m, kc, a[p0*csa:], rsa, csa)
+		pack6(ap, m, kc, a[p0*csa:], rsa, csa)
 		be := beta
 		if p0 > 0 {
 			be = 1
@@ -124,24 +142,116 @@ func (s *scratch) nn(m, n, k int, alpha float32, a []float32, rsa, csa int, b []
 					continue
 				}
 				kern(kc, api, bj, ldbj, &s.t[0], 16, alpha, 0)
-				for r := range rows {
-					ci, ti := c[c0+r*ldc:c0+r*ldc+nr], s.t[r*16:r*16+nr]
-					if be == 0 {
-						copy(ci, ti)
-						continue
-					}
-					for q, t := range ti {
-						ci[q] = be*ci[q] + t
-					}
-				}
+				s.merge(c[c0:], ldc, rows, nr, 16, be)
 			}
 		}
 	}
 }
 
-// pack copies rows [0, m) × columns [0, kc) of A (a[i·rsa + p·csa]) into
+// merge adds the edge tile s.t (row stride ldt) to the rows × cols block
+// of C at c: c = t if beta = 0 (C not read), else beta·c + t.
+func (s *scratch) merge(c []float32, ldc, rows, cols, ldt int, beta float32) {
+	for r := range rows {
+		ci, ti := c[r*ldc:r*ldc+cols], s.t[r*ldt:r*ldt+cols]
+		if beta == 0 {
+			copy(ci, ti)
+			continue
+		}
+		for q, t := range ti {
+			ci[q] = beta*ci[q] + t
+		}
+	}
+}
+
+// nn512 is nn on AVX-512: 8 × 48 tiles, the column edge masked in the
+// kernel, and the first row block of each 48 columns prefetching the next
+// 48 (a batch's rows of activations are too far apart for the hardware
+// prefetcher).
+func (s *scratch) nn512(m, n, k int, alpha float32, a []float32, rsa, csa int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	const mr, nr = 8, 48
+	mb := (m + mr - 1) / mr
+	passes := (k + kcMax - 1) / kcMax
+	kcm := (k + passes - 1) / passes
+	if need := mb * mr * kcm; cap(s.a) < need {
+		s.a = make([]float32, need)
+	}
+	for p0 := 0; p0 < k; p0 += kcm {
+		kc := min(kcm, k-p0)
+		ap := s.a[:mb*mr*kc]
+		pack8(ap, m, kc, a[p0*csa:], rsa, csa)
+		be := beta
+		if p0 > 0 {
+			be = 1
+		}
+		bp := b[p0*ldb:]
+		for j := 0; j < n; j += nr {
+			cols := min(nr, n-j)
+			mask := uint64(1)<<cols - 1
+			// The last row of B this tile reads must exist.
+			_ = bp[(kc-1)*ldb+j+cols-1]
+			pf := 0
+			if n-j > nr {
+				pf = 1
+			}
+			for ib := range mb {
+				api := &ap[ib*kc*mr]
+				rows := min(mr, m-ib*mr)
+				c0 := ib*mr*ldc + j
+				if rows == mr {
+					_ = c[c0+(mr-1)*ldc+cols-1]
+					kern48(kc, api, &bp[j], ldb, &c[c0], ldc, alpha, be, mask, pf)
+				} else {
+					kern48(kc, api, &bp[j], ldb, &s.t[0], nr, alpha, 0, mask, pf)
+					s.merge(c[c0:], ldc, rows, cols, nr, be)
+				}
+				pf = 0
+			}
+		}
+	}
+}
+
+// pack8 is pack6 for blocks of 8 rows.
+func pack8(dst []float32, m, kc int, a []float32, rsa, csa int) {
+	const mr = 8
+	for i0 := 0; i0 < m; i0 += mr {
+		d := dst[:kc*mr]
+		dst = dst[kc*mr:]
+		r := min(mr, m-i0)
+		switch {
+		case r == mr && csa == 1:
+			a0 := a[i0*rsa : i0*rsa+kc]
+			a1 := a[(i0+1)*rsa : (i0+1)*rsa+kc]
+			a2 := a[(i0+2)*rsa : (i0+2)*rsa+kc]
+			a3 := a[(i0+3)*rsa : (i0+3)*rsa+kc]
+			a4 := a[(i0+4)*rsa : (i0+4)*rsa+kc]
+			a5 := a[(i0+5)*rsa : (i0+5)*rsa+kc]
+			a6 := a[(i0+6)*rsa : (i0+6)*rsa+kc]
+			a7 := a[(i0+7)*rsa : (i0+7)*rsa+kc]
+			for p := range kc {
+				q := d[p*mr : p*mr+mr]
+				q[0], q[1], q[2], q[3] = a0[p], a1[p], a2[p], a3[p]
+				q[4], q[5], q[6], q[7] = a4[p], a5[p], a6[p], a7[p]
+			}
+		case r == mr && rsa == 1:
+			for p := range kc {
+				copy(d[p*mr:p*mr+mr], a[p*csa+i0:p*csa+i0+mr])
+			}
+		default:
+			for p := range kc {
+				q := d[p*mr : p*mr+mr]
+				for i := range r {
+					q[i] = a[(i0+i)*rsa+p*csa]
+				}
+				clear(q[r:])
+			}
+		}
+	}
+}
+
+// pack6 copies rows [0, m) × columns [0, kc) of A (a[i·rsa + p·csa]) into
 // dst as blocks of 6 rows, [m/6][kc][6], the rows past m zero.
-func pack(dst []float32, m, kc int, a []float32, rsa, csa int) {
+func pack6(dst []float32, m, kc int, a []float32, rsa, csa int) {
+	const mr = 6
 	for i0 := 0; i0 < m; i0 += mr {
 		d := dst[:kc*mr]
 		dst = dst[kc*mr:]
