@@ -30,6 +30,7 @@ func main() {
 	broadcastAVX2(8)
 	broadcastAVX512()
 	dotAVX2()
+	dotAVX512()
 	if err := os.WriteFile("sgemm_amd64.s", out.Bytes(), 0o644); err != nil {
 		log.Fatal(err)
 	}
@@ -220,7 +221,7 @@ func broadcastAVX512() {
 // per 8 values of k 3 loads of A and 4 of B.
 func dotAVX2() {
 	w("")
-	w("// func dot3x4(k int, a *float32, lda int, b *float32, ldb int, dst *[96]float32)")
+	w("// func dot3x4(k int, a *float32, lda int, b *float32, ldb int, dst *float32)")
 	w("TEXT ·dot3x4(SB), NOSPLIT, $0-48")
 	w("\tMOVQ k+0(FP), CX")
 	w("\tSHRQ $3, CX")
@@ -252,6 +253,51 @@ func dotAVX2() {
 	w("\tMOVQ dst+40(FP), DI")
 	for i := range 12 {
 		w("\tVMOVUPS Y%d, %d(DI)", i, 32*i)
+	}
+	w("\tVZEROUPPER")
+	w("\tRET")
+}
+
+// dotAVX512 writes dot4x6: 4 × 6 vector sums along k in 24 zmm
+// accumulators, per 16 values of k 4 loads of A and 6 of B.
+func dotAVX512() {
+	w("")
+	w("// func dot4x6(k int, a *float32, lda int, b *float32, ldb int, dst *float32)")
+	w("TEXT ·dot4x6(SB), NOSPLIT, $0-48")
+	w("\tMOVQ k+0(FP), CX")
+	w("\tSHRQ $4, CX")
+	w("\tMOVQ a+8(FP), SI")
+	w("\tMOVQ lda+16(FP), R8")
+	w("\tSHLQ $2, R8")
+	w("\tLEAQ (R8)(R8*2), R11")
+	w("\tMOVQ b+24(FP), DX")
+	w("\tMOVQ ldb+32(FP), R9")
+	w("\tSHLQ $2, R9")
+	w("\tLEAQ (R9)(R9*2), R10")
+	w("\tLEAQ (DX)(R9*4), BX")
+	for i := range 24 {
+		w("\tVPXORD Z%d, Z%d, Z%d", i, i, i)
+	}
+	w("")
+	w("dot4x6_loop:")
+	for i, addr := range []string{"(SI)", "(SI)(R8*1)", "(SI)(R8*2)", "(SI)(R11*1)"} {
+		w("\tVMOVUPS %s, Z%d", addr, 24+i)
+	}
+	for j, addr := range []string{"(DX)", "(DX)(R9*1)", "(DX)(R9*2)", "(DX)(R10*1)", "(BX)", "(BX)(R9*1)"} {
+		r := 28 + j%2
+		w("\tVMOVUPS %s, Z%d", addr, r)
+		for i := range 4 {
+			w("\tVFMADD231PS Z%d, Z%d, Z%d", r, 24+i, 6*i+j)
+		}
+	}
+	w("\tADDQ $64, SI")
+	w("\tADDQ $64, DX")
+	w("\tADDQ $64, BX")
+	w("\tDECQ CX")
+	w("\tJNZ  dot4x6_loop")
+	w("\tMOVQ dst+40(FP), DI")
+	for i := range 24 {
+		w("\tVMOVUPS Z%d, %d(DI)", i, 64*i)
 	}
 	w("\tVZEROUPPER")
 	w("\tRET")

@@ -49,7 +49,13 @@ func kern48(kc int, a, b *float32, ldb int, c *float32, ldc int, alpha, beta flo
 // positive multiple of 8.
 //
 //go:noescape
-func dot3x4(k int, a *float32, lda int, b *float32, ldb int, dst *[96]float32)
+func dot3x4(k int, a *float32, lda int, b *float32, ldb int, dst *float32)
+
+// dot4x6 is dot3x4 for 4 × 6 tiles of 16 lanes (AVX-512), dst[16(6i+j):]
+// [:16]; k is a positive multiple of 16.
+//
+//go:noescape
+func dot4x6(k int, a *float32, lda int, b *float32, ldb int, dst *float32)
 
 const (
 	kcMax = 160  // values of k per pass of the broadcast kernel (doc.go)
@@ -62,7 +68,7 @@ type scratch struct {
 	a []float32           // A packed into [m/mr][kc][mr]
 	b [kcMax * 16]float32 // a column edge of B, padded with zeros (AVX2)
 	t [8 * 48]float32     // an edge tile of C
-	d [96]float32         // dot3x4's lane sums
+	d [384]float32        // the dot kernel's lane sums
 }
 
 var pool = sync.Pool{New: func() any { return new(scratch) }}
@@ -285,36 +291,45 @@ func pack6(dst []float32, m, kc int, a []float32, rsa, csa int) {
 }
 
 // nt is the dot kernel's driver, C = alpha·A·Bᵀ + beta·C with A [m][k] and
-// B [n][k]: k in passes of at most kcDot, each giving 3 × 4 tiles of C as
-// vector sums along k (rows of A past the last multiple of 3 and of B past
-// that of 4 one at a time), the lanes summed pairwise and the last k mod 8
-// terms added in order.
+// B [n][k]: k in passes of at most kcDot, each giving tiles of C (3 × 4 on
+// AVX2, 4 × 6 on AVX-512) as vector sums along k (rows of A or B past the
+// last whole tile one at a time), the lanes summed pairwise and the last
+// k mod 8 (16) terms added in order.
 func (s *scratch) nt(m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
-	m3, n4 := m/3*3, n/4*4
+	ti, tj, lanes, dot := 3, 4, 8, dot3x4
+	if isa == isaAVX512 {
+		ti, tj, lanes, dot = 4, 6, 16, dot4x6
+	}
+	mt, nt := m/ti*ti, n/tj*tj
 	for p0 := 0; p0 < k; p0 += kcDot {
 		kc := min(kcDot, k-p0)
+		kv := kc / lanes * lanes
 		be := beta
 		if p0 > 0 {
 			be = 1
 		}
 		for i := 0; i < m; {
-			ri, si := 3, lda
-			if i >= m3 {
+			ri, si := ti, lda
+			if i >= mt {
 				ri, si = 1, 0
 			}
 			for j := 0; j < n; {
-				rj, sj := 4, ldb
-				if j >= n4 {
+				rj, sj := tj, ldb
+				if j >= nt {
 					rj, sj = 1, 0
 				}
-				s.dotTile(kc, a[i*lda+p0:], si, b[j*ldb+p0:], sj)
+				if kv > 0 {
+					_, _ = a[i*lda+p0+(ti-1)*si+kv-1], b[j*ldb+p0+(tj-1)*sj+kv-1]
+					dot(kv, &a[i*lda+p0], si, &b[j*ldb+p0], sj, &s.d[0])
+				} else {
+					clear(s.d[:])
+				}
 				for r := range ri {
 					ar := a[(i+r)*lda+p0 : (i+r)*lda+p0+kc]
 					for q := range rj {
 						br := b[(j+q)*ldb+p0 : (j+q)*ldb+p0+kc]
-						d := s.d[8*(4*r+q) : 8*(4*r+q)+8]
-						sum := ((d[0] + d[1]) + (d[2] + d[3])) + ((d[4] + d[5]) + (d[6] + d[7]))
-						for p := kc &^ 7; p < kc; p++ {
+						sum := hsum(s.d[lanes*(tj*r+q) : lanes*(tj*r+q)+lanes])
+						for p := kv; p < kc; p++ {
 							sum += ar[p] * br[p]
 						}
 						ci := &c[(i+r)*ldc+j+q]
@@ -332,14 +347,11 @@ func (s *scratch) nt(m, n, k int, alpha float32, a []float32, lda int, b []float
 	}
 }
 
-// dotTile runs dot3x4 on the first kc values of rows a[i·lda:] and
-// b[j·ldb:], or clears the sums if kc < 8.
-func (s *scratch) dotTile(kc int, a []float32, lda int, b []float32, ldb int) {
-	kv := kc &^ 7
-	if kv == 0 {
-		clear(s.d[:])
-		return
+// hsum adds 8 or 16 lanes pairwise.
+func hsum(d []float32) float32 {
+	if len(d) == 16 {
+		return hsum(d[:8]) + hsum(d[8:])
 	}
-	_, _ = a[2*lda+kv-1], b[3*ldb+kv-1]
-	dot3x4(kv, &a[0], lda, &b[0], ldb, &s.d)
+	d = d[:8]
+	return ((d[0] + d[1]) + (d[2] + d[3])) + ((d[4] + d[5]) + (d[6] + d[7]))
 }
