@@ -69,7 +69,7 @@
 // zero-padded panel), A packed by Go code; the dot kernel as 3 × 4 tiles
 // on AVX2 for both. Rows past the last whole tile go through a scratch
 // tile merged into C by Go code. Each call takes its scratch from a
-// sync.Pool, so products do not allocate in the steady state.
+// free list, so products do not allocate in the steady state.
 //
 // The assembly is printed by asm_gen.go (go generate), a small
 // standard-library Go program, and the output is committed: the kernels

@@ -223,3 +223,31 @@ func BenchmarkSgemm(b *testing.B) {
 		}
 	}
 }
+
+// TestNoAllocs: once a product of a shape has run, running it again
+// allocates nothing (the kernels' scratch is reused) for every transpose
+// case the operator uses; gonum's generic Sgemm of the pure-Go build is
+// exempt (it starts goroutines).
+func TestNoAllocs(t *testing.T) {
+	forISA(t, func(isa string) {
+		if isa == "generic" && Backend == "go" {
+			return
+		}
+		const m, n, k = 13, 50, 170
+		a, b, c := make([]float32, m*k), make([]float32, k*n), make([]float32, m*n)
+		for _, tr := range [][2]bool{{false, false}, {true, false}, {false, true}} {
+			lda, ldb := k, n
+			if tr[0] {
+				lda = m
+			}
+			if tr[1] {
+				ldb = k
+			}
+			f := func() { Sgemm(tr[0], tr[1], m, n, k, 1, a, lda, b, ldb, 0.5, c, n) }
+			f()
+			if got := testing.AllocsPerRun(10, f); got != 0 {
+				t.Errorf("%s: Sgemm(%v, %v) allocates %v times", isa, tr[0], tr[1], got)
+			}
+		}
+	})
+}

@@ -62,8 +62,9 @@ const (
 	kcDot = 2048 // values of k per pass of the dot kernel
 )
 
-// scratch is the per-call workspace, reused through a sync.Pool so that a
-// product does not allocate once the pool holds one per thread.
+// scratch is the per-call workspace, kept on a free list so that products
+// do not allocate once there is one per concurrent caller (a sync.Pool
+// would drop them at each garbage collection).
 type scratch struct {
 	a []float32           // A packed into [m/mr][kc][mr]
 	b [kcMax * 16]float32 // a column edge of B, padded with zeros (AVX2)
@@ -71,7 +72,27 @@ type scratch struct {
 	d [384]float32        // the dot kernel's lane sums
 }
 
-var pool = sync.Pool{New: func() any { return new(scratch) }}
+var free struct {
+	sync.Mutex
+	s []*scratch
+}
+
+func getScratch() *scratch {
+	free.Lock()
+	defer free.Unlock()
+	if n := len(free.s); n > 0 {
+		s := free.s[n-1]
+		free.s = free.s[:n-1]
+		return s
+	}
+	return new(scratch)
+}
+
+func putScratch(s *scratch) {
+	free.Lock()
+	free.s = append(free.s, s)
+	free.Unlock()
+}
 
 // sgemmVec computes the product with the AVX2 kernels, or reports false
 // for op(A)ᵀ·op(B)ᵀ, which the operator never asks for.
@@ -79,7 +100,7 @@ func sgemmVec(transA, transB bool, m, n, k int, alpha float32, a []float32, lda 
 	if transA && transB {
 		return false
 	}
-	s := pool.Get().(*scratch)
+	s := getScratch()
 	if transB {
 		s.nt(m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 	} else {
@@ -93,7 +114,7 @@ func sgemmVec(transA, transB bool, m, n, k int, alpha float32, a []float32, lda 
 			s.nn(m, n, k, alpha, a, rsa, csa, b, ldb, beta, c, ldc)
 		}
 	}
-	pool.Put(s)
+	putScratch(s)
 	return true
 }
 
