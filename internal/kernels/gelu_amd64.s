@@ -1,8 +1,8 @@
 //go:build (!cgo || purego) && amd64
 
-// AVX2 + FMA loops of the GELU kernels (doc.go, purego.go), eight values
-// at a time, n a multiple of 8; kernels_amd64.go passes the tails through
-// a buffer.
+// AVX2 + FMA and AVX-512 loops of the GELU kernels (doc.go, purego.go),
+// 8 or 16 values at a time, n a multiple of 8 (16); kernels_amd64.go
+// passes the tails through a buffer.
 
 #include "textflag.h"
 
@@ -357,5 +357,147 @@ bias_loop:
 	JNZ     bias_loop
 
 bias_done:
+	VZEROUPPER
+	RET
+
+// PHI512 is PHI on 16 values (AVX-512F), Z0 to Z5, Z3, using Z1–Z7, with
+// the same operations, so the same bits; constants are broadcast from the
+// first float of their vector.
+#define PHI512 \
+	VMULPS.BCST SQRTHALF, Z0, Z1 \
+	VPANDD.BCST ABSMASK, Z1, Z2 \
+	VBROADCASTSS P, Z4 \
+	VFMADD213PS.BCST ONE, Z2, Z4 \
+	VBROADCASTSS ONE, Z3 \
+	VDIVPS Z4, Z3, Z4 \
+	VBROADCASTSS A5, Z5 \
+	VFMADD213PS.BCST A4, Z4, Z5 \
+	VFMADD213PS.BCST A3, Z4, Z5 \
+	VFMADD213PS.BCST A2, Z4, Z5 \
+	VFMADD213PS.BCST A1, Z4, Z5 \
+	VMULPS Z4, Z5, Z5 \
+	VMULPS Z1, Z1, Z6 \
+	VPXORD.BCST SIGN, Z6, Z6 \
+	VMAXPS.BCST M87, Z6, Z6 \
+	VMULPS.BCST LOG2E, Z6, Z7 \
+	VRNDSCALEPS $0, Z7, Z7 \
+	VFNMADD231PS.BCST LN2HI, Z7, Z6 \
+	VFMADD231PS.BCST LN2LO, Z7, Z6 \
+	VBROADCASTSS C0, Z3 \
+	VFMADD213PS.BCST C1, Z6, Z3 \
+	VFMADD213PS.BCST C2, Z6, Z3 \
+	VFMADD213PS.BCST C3, Z6, Z3 \
+	VFMADD213PS.BCST C4, Z6, Z3 \
+	VFMADD213PS.BCST C5, Z6, Z3 \
+	VMULPS Z6, Z3, Z3 \
+	VFMADD213PS Z6, Z6, Z3 \
+	VADDPS.BCST ONE, Z3, Z3 \
+	VCVTPS2DQ Z7, Z7 \
+	VPADDD.BCST BIAS127, Z7, Z7 \
+	VPSLLD $23, Z7, Z7 \
+	VMULPS Z7, Z3, Z3 \
+	VFNMADD213PS.BCST ONE, Z3, Z5 \
+	VPANDD.BCST SIGN, Z1, Z7 \
+	VPXORD Z7, Z5, Z5 \
+	VBROADCASTSS HALF, Z7 \
+	VFMADD213PS Z7, Z7, Z5
+
+
+// DERIV512 is DERIV on Z registers.
+#define DERIV512 \
+	VMULPS      Z3, Z0, Z7 \
+	VMULPS.BCST INVSQRT2PI, Z7, Z7 \
+	VADDPS      Z5, Z7, Z7
+
+// func gelu512(dst, x *float32, n int)
+TEXT ·gelu512(SB), NOSPLIT, $0-24
+	MOVQ dst+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ n+16(FP), CX
+	SHRQ $4, CX
+	JZ   gelu512_done
+
+gelu512_loop:
+	VMOVUPS (SI), Z0
+	PHI512
+	VMULPS  Z5, Z0, Z5
+	VMOVUPS Z5, (DI)
+	ADDQ    $64, SI
+	ADDQ    $64, DI
+	DECQ    CX
+	JNZ     gelu512_loop
+
+gelu512_done:
+	VZEROUPPER
+	RET
+
+// func geluBack512(d, x *float32, n int)
+TEXT ·geluBack512(SB), NOSPLIT, $0-24
+	MOVQ d+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ n+16(FP), CX
+	SHRQ $4, CX
+	JZ   back512_done
+
+back512_loop:
+	VMOVUPS (SI), Z0
+	PHI512
+	DERIV512
+	VMULPS  (DI), Z7, Z7
+	VMOVUPS Z7, (DI)
+	ADDQ    $64, SI
+	ADDQ    $64, DI
+	DECQ    CX
+	JNZ     back512_loop
+
+back512_done:
+	VZEROUPPER
+	RET
+
+// func geluBoth512(gl, x *float32, n int)
+TEXT ·geluBoth512(SB), NOSPLIT, $0-24
+	MOVQ gl+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ n+16(FP), CX
+	SHRQ $4, CX
+	JZ   both512_done
+
+both512_loop:
+	VMOVUPS (SI), Z0
+	PHI512
+	VMULPS  Z5, Z0, Z6
+	VMOVUPS Z6, (DI)
+	DERIV512
+	VMOVUPS Z7, (SI)
+	ADDQ    $64, SI
+	ADDQ    $64, DI
+	DECQ    CX
+	JNZ     both512_loop
+
+both512_done:
+	VZEROUPPER
+	RET
+
+// func geluBias512(dst, x *float32, b float32, n int)
+TEXT ·geluBias512(SB), NOSPLIT, $0-32
+	MOVQ         dst+0(FP), DI
+	MOVQ         x+8(FP), SI
+	VBROADCASTSS b+16(FP), Z8
+	MOVQ         n+24(FP), CX
+	SHRQ         $4, CX
+	JZ           bias512_done
+
+bias512_loop:
+	VADDPS  (SI), Z8, Z0
+	VMOVUPS Z0, (SI)
+	PHI512
+	VMULPS  Z5, Z0, Z5
+	VMOVUPS Z5, (DI)
+	ADDQ    $64, SI
+	ADDQ    $64, DI
+	DECQ    CX
+	JNZ     bias512_loop
+
+bias512_done:
 	VZEROUPPER
 	RET

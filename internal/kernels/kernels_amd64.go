@@ -4,9 +4,13 @@ package kernels
 
 import "golang.org/x/sys/cpu"
 
-// detect reports the assembly loops where the CPU has AVX2 and FMA.
+// detect reports the best assembly loops the CPU (and its operating
+// system, for the AVX-512 registers) supports.
 func detect() int {
-	if cpu.X86.HasAVX2 && cpu.X86.HasFMA {
+	switch {
+	case cpu.X86.HasAVX512F && cpu.X86.HasAVX2 && cpu.X86.HasFMA:
+		return isaAVX512
+	case cpu.X86.HasAVX2 && cpu.X86.HasFMA:
 		return isaAVX2
 	}
 	return isaGeneric
@@ -26,12 +30,39 @@ func geluBothAVX2(gl, x *float32, n int)
 //go:noescape
 func geluBiasAVX2(dst, x *float32, b float32, n int)
 
+// The same on AVX-512, n a multiple of 16.
+
+//go:noescape
+func gelu512(dst, x *float32, n int)
+
+//go:noescape
+func geluBack512(d, x *float32, n int)
+
+//go:noescape
+func geluBoth512(gl, x *float32, n int)
+
+//go:noescape
+func geluBias512(dst, x *float32, b float32, n int)
+
 // The vector forms of Gelu, GeluBack, GeluBoth and GeluBias: whole vectors
-// in place, the last len mod 8 values through a zero-padded buffer, so
-// that every value gets the same operations wherever it stands. dst and x
-// have one length.
+// in place (16 values on AVX-512, then 8), the last len mod 8 values
+// through a zero-padded buffer, so that every value gets the same
+// operations wherever it stands (the AVX-512 and AVX2 loops give the same
+// bits). dst and x have one length.
+
+// head512 is the number of leading values the AVX-512 loops take.
+func head512(n int) int {
+	if isa == isaAVX512 {
+		return n &^ 15
+	}
+	return 0
+}
 
 func geluVec(dst, x []float32) {
+	if h := head512(len(x)); h > 0 {
+		gelu512(&dst[0], &x[0], h)
+		dst, x = dst[h:], x[h:]
+	}
 	n := len(x) &^ 7
 	if n > 0 {
 		geluAVX2(&dst[0], &x[0], n)
@@ -45,6 +76,10 @@ func geluVec(dst, x []float32) {
 }
 
 func geluBackVec(d, x []float32) {
+	if h := head512(len(x)); h > 0 {
+		geluBack512(&d[0], &x[0], h)
+		d, x = d[h:], x[h:]
+	}
 	n := len(x) &^ 7
 	if n > 0 {
 		geluBackAVX2(&d[0], &x[0], n)
@@ -59,6 +94,10 @@ func geluBackVec(d, x []float32) {
 }
 
 func geluBothVec(g, x []float32) {
+	if h := head512(len(x)); h > 0 {
+		geluBoth512(&g[0], &x[0], h)
+		g, x = g[h:], x[h:]
+	}
 	n := len(x) &^ 7
 	if n > 0 {
 		geluBothAVX2(&g[0], &x[0], n)
@@ -73,6 +112,10 @@ func geluBothVec(g, x []float32) {
 }
 
 func geluBiasVec(dst, x []float32, b float32) {
+	if h := head512(len(x)); h > 0 {
+		geluBias512(&dst[0], &x[0], b, h)
+		dst, x = dst[h:], x[h:]
+	}
 	n := len(x) &^ 7
 	if n > 0 {
 		geluBiasAVX2(&dst[0], &x[0], b, n)

@@ -22,14 +22,16 @@ func init() {
 }
 
 // The instruction sets of the pure-Go build: scalar Go (generic) and, on
-// amd64 with AVX2 and FMA, the assembly loops of gelu_amd64.s (avx2).
+// amd64, the assembly loops of gelu_amd64.s and loops_amd64.s (avx2 with
+// FMA; avx512, which only the GELU loops use beyond AVX2).
 const (
 	isaGeneric = iota
 	isaAVX2
+	isaAVX512
 )
 
 var (
-	isaNames = []string{"generic", "avx2"}
+	isaNames = []string{"generic", "avx2", "avx512"}
 	detected = detect()
 	isa      = detected
 )
@@ -53,7 +55,7 @@ func setISA(name string) error {
 // len(dst) < len(x).
 func Gelu(dst, x []float32) {
 	dst = dst[:len(x)]
-	if isa == isaAVX2 {
+	if isa != isaGeneric {
 		geluVec(dst, x)
 		return
 	}
@@ -66,7 +68,7 @@ func Gelu(dst, x []float32) {
 // GeluBack sets d[i] *= GELU'(x[i]). It panics if len(d) < len(x).
 func GeluBack(d, x []float32) {
 	d = d[:len(x)]
-	if isa == isaAVX2 {
+	if isa != isaGeneric {
 		geluBackVec(d, x)
 		return
 	}
@@ -118,7 +120,7 @@ func phi(x float32, e *float32) float32 {
 // e[r] = [x0, x1+x(l−1), …, xh+x(l−h), (x(l/2) if ne = h+2)] and the odd
 // part o[r] = [x1−x(l−1), …, xh−x(l−h)], h = (l−1)/2.
 func Fold(e, o, x []float32, rows, l, h, ne int) {
-	if isa == isaAVX2 {
+	if isa != isaGeneric {
 		foldVec(e, o, x, rows, l, h, ne)
 		return
 	}
@@ -139,7 +141,7 @@ func Fold(e, o, x []float32, rows, l, h, ne int) {
 // Unfold sets (or with add, adds to) y[r][t] = e[t] + o[t−1] and
 // y[r][l−t] = e[t] − o[t−1], y[r][0] = e[0], y[r][l/2] = e[h+1] if ne = h+2.
 func Unfold(y, e, o []float32, rows, l, h, ne int, add bool, bias []float32, per int) {
-	if isa == isaAVX2 {
+	if isa != isaGeneric {
 		unfoldVec(y, e, o, rows, l, h, ne, add, bias, per)
 		return
 	}
@@ -167,7 +169,7 @@ func Unfold(y, e, o []float32, rows, l, h, ne int, add bool, bias []float32, per
 // evaluation of the error function. It panics if len(g) < len(x).
 func GeluBoth(g, x []float32) {
 	g = g[:len(x)]
-	if isa == isaAVX2 {
+	if isa != isaGeneric {
 		geluBothVec(g, x)
 		return
 	}
@@ -190,7 +192,7 @@ func Mul(d, x []float32) {
 // Mix sets ys[o][b] = Σ_i xs[i][b]·W[i][o] per mode (complex; rows of 2m:
 // real parts then imaginary; wre, wim [in][out][m]).
 func Mix(ys, xs, wre, wim []float32, width, batch, m int) {
-	if isa == isaAVX2 {
+	if isa != isaGeneric {
 		mixVec(ys, xs, wre, wim, width, batch, m)
 		return
 	}
@@ -218,7 +220,7 @@ func Mix(ys, xs, wre, wim []float32, width, batch, m int) {
 // Σ_b conj(xs[i][b])·dys[o][b] to the interleaved gradient dw
 // [in][out][modes][2].
 func MixBack(dxs, dw, dys, xs, wre, wim []float32, width, batch, m, modes int) {
-	if isa == isaAVX2 {
+	if isa != isaGeneric {
 		mixBackVec(dxs, dw, dys, xs, wre, wim, width, batch, m, modes)
 		return
 	}
@@ -256,7 +258,7 @@ func MixBack(dxs, dw, dys, xs, wre, wim []float32, width, batch, m, modes int) {
 
 // Sum64 returns Σ x with float64 accumulators in a fixed order.
 func Sum64(x []float32) float64 {
-	if isa == isaAVX2 {
+	if isa != isaGeneric {
 		return sum64Vec(x)
 	}
 	var s [8]float64
@@ -276,7 +278,7 @@ func Sum64(x []float32) float64 {
 // panics if len(b) < len(a).
 func Dot64(a, b []float32) float64 {
 	b = b[:len(a)]
-	if isa == isaAVX2 {
+	if isa != isaGeneric {
 		return dot64Vec(a, b)
 	}
 	var s [8]float64
@@ -296,7 +298,7 @@ func Dot64(a, b []float32) float64 {
 // panics if len(dst) < len(x).
 func GeluBias(dst, x []float32, b float32) {
 	dst = dst[:len(x)]
-	if isa == isaAVX2 {
+	if isa != isaGeneric {
 		geluBiasVec(dst, x, b)
 		return
 	}
@@ -310,7 +312,7 @@ func GeluBias(dst, x []float32, b float32) {
 // len(y) < len(x).
 func Axpb(y, x []float32, a, b float32) {
 	y = y[:len(x)]
-	if isa == isaAVX2 {
+	if isa != isaGeneric {
 		axpbVec(y, x, a, b)
 		return
 	}

@@ -10,7 +10,8 @@ import (
 
 // TestVectorExact: where the assembly loops of Sum64, Dot64, Axpb, Fold,
 // Unfold, Mix and MixBack run, they give the bits of the scalar Go loops
-// (the same operations in the same order), on sizes that leave tails.
+// (the same operations in the same order), on sizes that leave tails; the
+// AVX-512 GELU loops give the bits of the AVX2 ones.
 func TestVectorExact(t *testing.T) {
 	if detected == isaGeneric {
 		t.Skip("no assembly loops on this CPU or architecture")
@@ -18,24 +19,25 @@ func TestVectorExact(t *testing.T) {
 	saved := isa
 	defer func() { isa = saved }()
 	// run evaluates f under both instruction sets on copies made by mk.
+	isas := [2]int{isaGeneric, isaAVX2}
 	run := func(name string, mk func() [][]float32, f func(s [][]float32) []float64) {
 		t.Helper()
 		var out [2][][]float32
 		var res [2][]float64
 		for i := range 2 {
-			isa = i
+			isa = isas[i]
 			s := mk()
 			res[i] = f(s)
 			out[i] = s
 		}
 		for j := range out[0] {
 			if !slices.Equal(bits(out[0][j]), bits(out[1][j])) {
-				t.Errorf("%s: slice %d differs between generic and avx2", name, j)
+				t.Errorf("%s: slice %d differs between %s and %s", name, j, isaNames[isas[0]], isaNames[isas[1]])
 			}
 		}
 		for j := range res[0] {
 			if math.Float64bits(res[0][j]) != math.Float64bits(res[1][j]) {
-				t.Errorf("%s: result %d = %v (avx2), %v (generic)", name, j, res[1][j], res[0][j])
+				t.Errorf("%s: result %d = %v (%s), %v (%s)", name, j, res[1][j], isaNames[isas[1]], res[0][j], isaNames[isas[0]])
 			}
 		}
 	}
@@ -70,6 +72,21 @@ func TestVectorExact(t *testing.T) {
 		}, func(s [][]float32) []float64 {
 			Mix(s[0], s[1], s[2], s[3], width, batch, m)
 			MixBack(s[4], s[5], s[6], s[1], s[2], s[3], width, batch, m, modes)
+			return nil
+		})
+	}
+	if detected < isaAVX512 {
+		return
+	}
+	isas = [2]int{isaAVX2, isaAVX512}
+	for _, n := range []int{1, 15, 16, 17, 40, 333} {
+		run("Gelu*", func() [][]float32 {
+			return [][]float32{seq(n, 1), make([]float32, n), seq(n, 2), make([]float32, n), seq(n, 3), seq(n, 4), make([]float32, n)}
+		}, func(s [][]float32) []float64 {
+			Gelu(s[1], s[0])
+			GeluBack(s[2], s[0])
+			GeluBoth(s[3], s[4])
+			GeluBias(s[6], s[5], 0.3)
 			return nil
 		})
 	}
