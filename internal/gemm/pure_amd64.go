@@ -94,7 +94,7 @@ func putScratch(s *scratch) {
 	free.Unlock()
 }
 
-// sgemmVec computes the product with the AVX2 kernels, or reports false
+// sgemmVec computes the product with the assembly kernels, or reports false
 // for op(A)ᵀ·op(B)ᵀ, which the operator never asks for.
 func sgemmVec(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) bool {
 	if transA && transB {
