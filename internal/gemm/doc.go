@@ -80,9 +80,9 @@
 // build of the generator. go vet checks the frames and argument names
 // against the Go declarations in pure_amd64.go.
 //
-// Measured as above against the C kernels in the same session (load
-// average 9–12): DFT analysis 112–140 (C 131–146), synthesis 175–211
-// (154–227), convolution 126–148 (116–163), its input gradient 124–186
-// (125–200), its weight gradient 50–80 (72–99, the C build's AVX-512 dot
-// kernel against AVX2 here).
+// Measured as above, alternating with the C build (two runs each, load
+// average 7.5): on AVX-512 DFT analysis 132–152 (C 120–164), synthesis
+// 188–222 (153–182), convolution 109–191 (97–144), its input gradient
+// 111–185 (95–130), its weight gradient 60–74 (80–106); on AVX2 70–77
+// (73–76), 93–100 (90–93), 42–43 (28–30), 33–47 (32–38), 53–64 (55–71).
 package gemm
