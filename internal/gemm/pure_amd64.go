@@ -346,12 +346,20 @@ func (s *scratch) nt(m, n, k int, alpha float32, a []float32, lda int, b []float
 					clear(s.d[:])
 				}
 				for r := range ri {
-					ar := a[(i+r)*lda+p0 : (i+r)*lda+p0+kc]
 					for q := range rj {
-						br := b[(j+q)*ldb+p0 : (j+q)*ldb+p0+kc]
-						sum := hsum(s.d[lanes*(tj*r+q) : lanes*(tj*r+q)+lanes])
-						for p := kv; p < kc; p++ {
-							sum += ar[p] * br[p]
+						off := lanes * (tj*r + q)
+						var sum float32
+						if lanes == 16 {
+							sum = hsum16((*[16]float32)(s.d[off : off+16]))
+						} else {
+							sum = hsum8((*[8]float32)(s.d[off : off+8]))
+						}
+						if kv < kc {
+							ar := a[(i+r)*lda+p0 : (i+r)*lda+p0+kc]
+							br := b[(j+q)*ldb+p0 : (j+q)*ldb+p0+kc]
+							for p := kv; p < kc; p++ {
+								sum += ar[p] * br[p]
+							}
 						}
 						ci := &c[(i+r)*ldc+j+q]
 						if be == 0 {
@@ -368,11 +376,13 @@ func (s *scratch) nt(m, n, k int, alpha float32, a []float32, lda int, b []float
 	}
 }
 
-// hsum adds 8 or 16 lanes pairwise.
-func hsum(d []float32) float32 {
-	if len(d) == 16 {
-		return hsum(d[:8]) + hsum(d[8:])
-	}
-	d = d[:8]
+// hsum8 adds 8 lanes pairwise.
+func hsum8(d *[8]float32) float32 {
 	return ((d[0] + d[1]) + (d[2] + d[3])) + ((d[4] + d[5]) + (d[6] + d[7]))
+}
+
+// hsum16 adds 16 lanes pairwise.
+func hsum16(d *[16]float32) float32 {
+	return (((d[0] + d[1]) + (d[2] + d[3])) + ((d[4] + d[5]) + (d[6] + d[7]))) +
+		(((d[8] + d[9]) + (d[10] + d[11])) + ((d[12] + d[13]) + (d[14] + d[15])))
 }
