@@ -17,9 +17,6 @@ func init() {
 	}
 }
 
-// Backend names the implementation in use.
-const Backend = "go"
-
 // Sgemm computes c = alpha·op(a)·op(b) + beta·c for row-major float32
 // matrices, op(a) being m×k and op(b) k×n.
 func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {

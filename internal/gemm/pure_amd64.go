@@ -10,6 +10,12 @@ import (
 
 //go:generate go run asm_gen.go
 
+// Backend names the implementation in use: Go assembly kernels, or
+// gonum's Sgemm on a CPU without AVX2 and FMA or under
+// NOBLE_GEMM_ISA=generic (which, unlike the kernels, allocates: it starts
+// goroutines for large products).
+const Backend = "go"
+
 // detect reports the best assembly kernels the CPU (and its operating
 // system, for the AVX-512 registers) supports.
 func detect() int {

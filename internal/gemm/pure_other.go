@@ -2,6 +2,9 @@
 
 package gemm
 
+// Backend names the implementation in use.
+const Backend = "gonum"
+
 // detect reports the generic products: there are no assembly kernels
 // outside amd64.
 func detect() int { return isaGeneric }
