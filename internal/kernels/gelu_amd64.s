@@ -7,7 +7,8 @@
 #include "textflag.h"
 
 // The constants of purego.go's expf and phi (Abramowitz & Stegun 7.1.26,
-// Cephes expf) as float32 bits, each repeated over a 32-byte vector.
+// Cephes expf) as float32 bits (math.Float32bits of the float32 values),
+// each repeated over a 32-byte vector.
 #define SQRTHALF gc<>+0(SB)
 DATA gc<>+0(SB)/4, $0x3f3504f3
 DATA gc<>+4(SB)/4, $0x3f3504f3
