@@ -57,14 +57,17 @@ func forISA(t testing.TB, f func(isa string)) {
 
 // TestGemm compares every transpose case and kernel variant with a float64
 // reference on odd sizes: row and column edges of the register tiles
-// (8 × 48 and 4 × 6 for AVX-512, 6 × 16 and 3 × 4 for AVX2), k past one
-// pass of the broadcast kernel (160) and of the dot kernel (2,048), and
-// leading dimensions larger than the rows.
+// (8 × 48 and 4 × 6 for AVX-512, 6 × 16 and 3 × 4 for AVX2, 6 × 16 or
+// 6 × 8 and 3 × 4 for the pure-Go build's assembly), k past one pass of
+// the broadcast kernel (160) and of the dot kernel (2,048), and leading
+// dimensions larger than the rows. In the pure-Go build the variants are
+// gonum's Sgemm (generic) and the assembly kernels (avx2).
 func TestGemm(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	sizes := []struct{ m, n, k int }{
 		{1, 1, 1}, {3, 5, 7}, {24, 37, 13}, {65, 9, 130}, {4, 6, 0}, {13, 49, 161},
 		{9, 129, 331}, {17, 100, 24}, {7, 5, 2100}, {25, 23, 3},
+		{6, 8, 5}, {12, 32, 321}, {5, 24, 17}, {6, 16, 4100},
 	}
 	forISA(t, func(isa string) {
 		for _, tc := range sizes {
@@ -219,4 +222,32 @@ func BenchmarkSgemm(b *testing.B) {
 			})
 		}
 	}
+}
+
+// TestNoAllocs: once a product of a shape has run, running it again
+// allocates nothing (the kernels' scratch is reused) for every transpose
+// case the operator uses; gonum's generic Sgemm of the pure-Go build is
+// exempt (it starts goroutines).
+func TestNoAllocs(t *testing.T) {
+	forISA(t, func(isa string) {
+		if isa == "generic" && Backend == "go" {
+			return
+		}
+		const m, n, k = 13, 50, 170
+		a, b, c := make([]float32, m*k), make([]float32, k*n), make([]float32, m*n)
+		for _, tr := range [][2]bool{{false, false}, {true, false}, {false, true}} {
+			lda, ldb := k, n
+			if tr[0] {
+				lda = m
+			}
+			if tr[1] {
+				ldb = k
+			}
+			f := func() { Sgemm(tr[0], tr[1], m, n, k, 1, a, lda, b, ldb, 0.5, c, n) }
+			f()
+			if got := testing.AllocsPerRun(10, f); got != 0 {
+				t.Errorf("%s: Sgemm(%v, %v) allocates %v times", isa, tr[0], tr[1], got)
+			}
+		}
+	})
 }

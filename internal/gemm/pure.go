@@ -2,10 +2,20 @@
 
 package gemm
 
-import "fmt"
+import (
+	"fmt"
+	"os"
+)
 
-// Backend names the implementation in use.
-const Backend = "gonum"
+// init applies NOBLE_GEMM_ISA as in the default build; an unusable value
+// is reported on stderr and the best set kept.
+func init() {
+	if s := os.Getenv("NOBLE_GEMM_ISA"); s != "" {
+		if err := SetISA(s); err != nil {
+			fmt.Fprintf(os.Stderr, "NOBLE_GEMM_ISA: %v\n", err)
+		}
+	}
+}
 
 // Sgemm computes c = alpha·op(a)·op(b) + beta·c for row-major float32
 // matrices, op(a) being m×k and op(b) k×n.
@@ -18,22 +28,49 @@ func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int
 		scaleS(m, n, beta, c, ldc)
 		return
 	}
+	if isa != isaGeneric && sgemmVec(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc) {
+		return
+	}
 	impl.Sgemm(trans(transA), trans(transB), m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 }
 
-// ISA reports "go" for both: the pure-Go build has no vector kernels.
-func ISA() (inUse, best string) { return "go", "go" }
+// The instruction sets of the pure-Go build: gonum's Sgemm (generic), and
+// on amd64 the assembly kernels of sgemm_amd64.s (avx2, avx512).
+const (
+	isaGeneric = iota
+	isaAVX2
+	isaAVX512
+)
 
-// SetISA accepts only "go" in the pure-Go build.
+var (
+	isaNames = []string{"generic", "avx2", "avx512"}
+	detected = detect()
+	isa      = detected
+)
+
+// ISA reports the instruction set the float32 products use ("avx512",
+// "avx2" or "generic") and the best one this build and CPU support.
+func ISA() (inUse, best string) { return isaNames[isa], isaNames[detected] }
+
+// SetISA selects the float32 kernels by instruction set, for tests and
+// benchmarks that compare them; it must not be called while a product
+// runs. It returns an error for a set this build or CPU lacks.
 func SetISA(name string) error {
-	if name != "go" {
-		return fmt.Errorf("gemm: instruction set %q needs cgo (pure-Go build)", name)
+	for i, s := range isaNames {
+		if s == name {
+			if i > detected {
+				return fmt.Errorf("gemm: this CPU or build has no %s (best: %s)", name, isaNames[detected])
+			}
+			isa = i
+			return nil
+		}
 	}
-	return nil
+	return fmt.Errorf("gemm: unknown instruction set %q (want one of %v)", name, isaNames)
 }
 
-// SetThreads has no effect in the pure-Go build (gonum parallelizes
-// large products over GOMAXPROCS itself).
+// SetThreads has no effect in the pure-Go build: the assembly kernels run
+// on the calling thread (gonum's generic ones parallelize large products
+// over GOMAXPROCS themselves).
 func SetThreads(n int) {}
 
 // Threads reports 1 in the pure-Go build.

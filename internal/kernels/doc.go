@@ -11,6 +11,22 @@
 // Φ(x) + x·φ(x) share one exponential, exp(−x²/2).
 //
 // With cgo the loops are C compiled with GCC function multi-versioning
-// (AVX-512, AVX2+FMA, baseline), so that they vectorize on any x86-64 CPU;
-// without cgo (or with the tag purego) the same formulas run in Go.
+// (AVX-512, AVX2+FMA, baseline), so that they vectorize on any x86-64 CPU.
+//
+// # Without cgo
+//
+// Built with CGO_ENABLED=0 or the tag purego, the same formulas run in Go
+// (purego.go), and on amd64 the loops that matter to a training step run
+// in Go assembly instead, chosen at run time with golang.org/x/sys/cpu:
+// GELU, GELU', GeluBoth and GeluBias on AVX-512 or AVX2 + FMA
+// (gelu_amd64.s; the FMA contractions make them differ from the scalar Go
+// code by an ulp or so, within TestGelu's tolerances, and both vector
+// widths give the same bits), and Sum64, Dot64, Axpb, Fold, Unfold, Mix
+// and MixBack on AVX2 (loops_amd64.s), which perform the scalar code's
+// operations in its order and so give its bits. The optimizer loops stay
+// scalar Go (bit-exact by construction; under 1 % of a step). The
+// environment variable NOBLE_KERNELS_ISA=generic forces the scalar Go
+// loops, for tests and benchmarks; the tests run every set the CPU has.
+// The assembly is written by hand: each loop is a page of straight-line
+// vector code sharing one macro for Φ(x) and exp(−x²/2).
 package kernels

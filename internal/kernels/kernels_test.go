@@ -10,7 +10,9 @@ import (
 // so GELU = x·(1+erf)/2 is within |x|·0.75e-7, plus float32 rounding in
 // the polynomial and exponential (a few 1e-8 relative to the terms, ≤ 1e-7
 // absolute for |x| ≤ 12) and of the result; GELU' within 1e-6.
-func TestGelu(t *testing.T) {
+func TestGelu(t *testing.T) { eachISA(t, testGelu) }
+
+func testGelu(t *testing.T) {
 	var xs []float32
 	for v := -12.0; v <= 12; v += 0.001 {
 		xs = append(xs, float32(v))
@@ -70,7 +72,9 @@ func BenchmarkGeluBack(b *testing.B) {
 	b.ReportMetric(b.Elapsed().Seconds()*1e9/float64(b.N*len(x)), "ns/elem")
 }
 
-func TestGeluBiasAxpb(t *testing.T) {
+func TestGeluBiasAxpb(t *testing.T) { eachISA(t, testGeluBiasAxpb) }
+
+func testGeluBiasAxpb(t *testing.T) {
 	x := []float32{-3, -0.5, 0, 0.25, 2}
 	want := make([]float32, len(x))
 	for i, v := range x {
@@ -98,7 +102,9 @@ func TestGeluBiasAxpb(t *testing.T) {
 // TestGeluBothMul: GeluBoth gives Gelu's and GeluBack's values from one
 // evaluation (the same formulas, so the same float32 values), and Mul
 // applies a stored derivative as GeluBack would.
-func TestGeluBothMul(t *testing.T) {
+func TestGeluBothMul(t *testing.T) { eachISA(t, testGeluBothMul) }
+
+func testGeluBothMul(t *testing.T) {
 	var xs []float32
 	for v := -9.0; v <= 9; v += 0.0137 {
 		xs = append(xs, float32(v))
@@ -127,7 +133,9 @@ func TestGeluBothMul(t *testing.T) {
 
 // TestUnfoldBias: Unfold with a bias per channel equals Unfold followed by
 // adding the bias, for both the set and the add forms, odd and even L.
-func TestUnfoldBias(t *testing.T) {
+func TestUnfoldBias(t *testing.T) { eachISA(t, testUnfoldBias) }
+
+func testUnfoldBias(t *testing.T) {
 	for _, l := range []int{9, 10} {
 		const rows, per = 6, 2
 		h := (l - 1) / 2
@@ -166,7 +174,9 @@ func TestUnfoldBias(t *testing.T) {
 // TestAdamExact: the optimizer loops give the bits of plain scalar Go
 // float32 code (each operation rounded, no fused multiply-add) for both
 // rules, with and without weight decay, on lengths that leave vector tails.
-func TestAdamExact(t *testing.T) {
+func TestAdamExact(t *testing.T) { eachISA(t, testAdamExact) }
+
+func testAdamExact(t *testing.T) {
 	for _, n := range []int{1, 7, 8, 17, 64, 333} {
 		mk := func(seed float32) []float32 {
 			s := make([]float32, n)
@@ -239,6 +249,70 @@ func TestAdamExact(t *testing.T) {
 						t.Fatalf("AdamW pairs=%v n=%d wd=%g: [%d] p %g m %g v %g, want %g %g %g", pairs, n, wd, i, p[i], m[i], v[i], wp[i], wm[i], wv[i])
 					}
 				}
+			}
+		}
+	}
+}
+
+// TestGeluTails runs the GELU kernels on short and odd lengths, the vector
+// loops' tails, against the exact GELU and GELU' in float64 (the
+// tolerances of TestGelu), and checks that nothing past the length is
+// written.
+func TestGeluTails(t *testing.T) { eachISA(t, testGeluTails) }
+
+func testGeluTails(t *testing.T) {
+	const guard = 12345
+	for _, n := range []int{1, 3, 7, 8, 9, 15, 16, 17, 31, 33} {
+		x := make([]float32, n+8)
+		for i := range x {
+			x[i] = float32(math.Sin(float64(i)*1.7)) * 5
+		}
+		buf := func() []float32 {
+			s := make([]float32, n+8)
+			for i := range s {
+				s[i] = guard
+			}
+			return s
+		}
+		g, d, both, gb := buf(), buf(), buf(), buf()
+		for i := range n {
+			d[i] = 1
+		}
+		xb := append([]float32(nil), x...)
+		xs := append([]float32(nil), x...)
+		Gelu(g[:n], x[:n])
+		GeluBack(d[:n], x[:n])
+		GeluBoth(both[:n], xb[:n])
+		for i := range xs[:n] {
+			xs[i] -= 0.25
+		}
+		GeluBias(gb[:n], xs[:n], 0.25)
+		for i := range n {
+			f := float64(x[i])
+			phi := 0.5 * (1 + math.Erf(f/math.Sqrt2))
+			want, dw := f*phi, phi+f*math.Exp(-f*f/2)/math.Sqrt(2*math.Pi)
+			tol := math.Abs(f)*1e-7 + 1e-7*math.Abs(want) + 1e-7
+			for name, got := range map[string]float32{"Gelu": g[i], "GeluBoth": both[i]} {
+				if math.Abs(float64(got)-want) > tol {
+					t.Errorf("n=%d: %s(%g) = %.9g, want %.9g", n, name, x[i], got, want)
+				}
+			}
+			// The bias is added in float32 first: x − 0.25 + 0.25 = x exactly
+			// for these |x| ≤ 5 only up to rounding, so compare with GELU of xs.
+			fb := float64(xs[i])
+			wb := fb * 0.5 * (1 + math.Erf(fb/math.Sqrt2))
+			if math.Abs(float64(gb[i])-wb) > math.Abs(fb)*1e-7+1e-7*math.Abs(wb)+1e-7 {
+				t.Errorf("n=%d: GeluBias(%g) = %.9g, want %.9g", n, xs[i], gb[i], wb)
+			}
+			for name, got := range map[string]float32{"GeluBack": d[i], "GeluBoth": xb[i]} {
+				if math.Abs(float64(got)-dw) > 1e-6 {
+					t.Errorf("n=%d: %s'(%g) = %.9g, want %.9g", n, name, x[i], got, dw)
+				}
+			}
+		}
+		for i := n; i < n+8; i++ {
+			if g[i] != guard || d[i] != guard || both[i] != guard || gb[i] != guard || xb[i] != x[i] || xs[i] != x[i] {
+				t.Fatalf("n=%d: element %d past the end written", n, i)
 			}
 		}
 	}

@@ -2,15 +2,63 @@
 
 package kernels
 
-import "math"
+import (
+	"fmt"
+	"math"
+	"os"
+)
 
 // Backend names the implementation in use.
 const Backend = "go"
+
+// init applies NOBLE_KERNELS_ISA=generic, which forces the scalar Go loops
+// (for tests and benchmarks); an unusable value is reported on stderr.
+func init() {
+	if s := os.Getenv("NOBLE_KERNELS_ISA"); s != "" {
+		if err := setISA(s); err != nil {
+			fmt.Fprintf(os.Stderr, "NOBLE_KERNELS_ISA: %v\n", err)
+		}
+	}
+}
+
+// The instruction sets of the pure-Go build: scalar Go (generic) and, on
+// amd64, the assembly loops of gelu_amd64.s and loops_amd64.s (avx2 with
+// FMA; avx512, which only the GELU loops use beyond AVX2).
+const (
+	isaGeneric = iota
+	isaAVX2
+	isaAVX512
+)
+
+var (
+	isaNames = []string{"generic", "avx2", "avx512"}
+	detected = detect()
+	isa      = detected
+)
+
+// setISA selects the loops by instruction set, for tests and benchmarks;
+// it must not be called while a kernel runs.
+func setISA(name string) error {
+	for i, s := range isaNames {
+		if s == name {
+			if i > detected {
+				return fmt.Errorf("kernels: this CPU or build has no %s (best: %s)", name, isaNames[detected])
+			}
+			isa = i
+			return nil
+		}
+	}
+	return fmt.Errorf("kernels: unknown instruction set %q (want one of %v)", name, isaNames)
+}
 
 // Gelu sets dst[i] = GELU(x[i]); dst may be x itself. It panics if
 // len(dst) < len(x).
 func Gelu(dst, x []float32) {
 	dst = dst[:len(x)]
+	if isa != isaGeneric {
+		geluVec(dst, x)
+		return
+	}
 	for i, v := range x {
 		e := float32(0)
 		dst[i] = v * phi(v, &e)
@@ -20,6 +68,10 @@ func Gelu(dst, x []float32) {
 // GeluBack sets d[i] *= GELU'(x[i]). It panics if len(d) < len(x).
 func GeluBack(d, x []float32) {
 	d = d[:len(x)]
+	if isa != isaGeneric {
+		geluBackVec(d, x)
+		return
+	}
 	for i, v := range x {
 		var e float32
 		p := phi(v, &e)
@@ -68,6 +120,10 @@ func phi(x float32, e *float32) float32 {
 // e[r] = [x0, x1+x(l−1), …, xh+x(l−h), (x(l/2) if ne = h+2)] and the odd
 // part o[r] = [x1−x(l−1), …, xh−x(l−h)], h = (l−1)/2.
 func Fold(e, o, x []float32, rows, l, h, ne int) {
+	if isa != isaGeneric {
+		foldVec(e, o, x, rows, l, h, ne)
+		return
+	}
 	for r := range rows {
 		xr, er, or := x[r*l:(r+1)*l], e[r*ne:(r+1)*ne], o[r*h:(r+1)*h]
 		er[0] = xr[0]
@@ -85,6 +141,10 @@ func Fold(e, o, x []float32, rows, l, h, ne int) {
 // Unfold sets (or with add, adds to) y[r][t] = e[t] + o[t−1] and
 // y[r][l−t] = e[t] − o[t−1], y[r][0] = e[0], y[r][l/2] = e[h+1] if ne = h+2.
 func Unfold(y, e, o []float32, rows, l, h, ne int, add bool, bias []float32, per int) {
+	if isa != isaGeneric {
+		unfoldVec(y, e, o, rows, l, h, ne, add, bias, per)
+		return
+	}
 	for r := range rows {
 		yr, er, or := y[r*l:(r+1)*l], e[r*ne:(r+1)*ne], o[r*h:(r+1)*h]
 		var b float32
@@ -109,6 +169,10 @@ func Unfold(y, e, o []float32, rows, l, h, ne int, add bool, bias []float32, per
 // evaluation of the error function. It panics if len(g) < len(x).
 func GeluBoth(g, x []float32) {
 	g = g[:len(x)]
+	if isa != isaGeneric {
+		geluBothVec(g, x)
+		return
+	}
 	for i, v := range x {
 		var e float32
 		p := phi(v, &e)
@@ -128,6 +192,10 @@ func Mul(d, x []float32) {
 // Mix sets ys[o][b] = Σ_i xs[i][b]·W[i][o] per mode (complex; rows of 2m:
 // real parts then imaginary; wre, wim [in][out][m]).
 func Mix(ys, xs, wre, wim []float32, width, batch, m int) {
+	if isa != isaGeneric {
+		mixVec(ys, xs, wre, wim, width, batch, m)
+		return
+	}
 	m2 := 2 * m
 	for o := range width {
 		for b := range batch {
@@ -152,6 +220,10 @@ func Mix(ys, xs, wre, wim []float32, width, batch, m int) {
 // Σ_b conj(xs[i][b])·dys[o][b] to the interleaved gradient dw
 // [in][out][modes][2].
 func MixBack(dxs, dw, dys, xs, wre, wim []float32, width, batch, m, modes int) {
+	if isa != isaGeneric {
+		mixBackVec(dxs, dw, dys, xs, wre, wim, width, batch, m, modes)
+		return
+	}
 	m2 := 2 * m
 	for i := range width {
 		for b := range batch {
@@ -186,6 +258,9 @@ func MixBack(dxs, dw, dys, xs, wre, wim []float32, width, batch, m, modes int) {
 
 // Sum64 returns Σ x with float64 accumulators in a fixed order.
 func Sum64(x []float32) float64 {
+	if isa != isaGeneric {
+		return sum64Vec(x)
+	}
 	var s [8]float64
 	i := 0
 	for ; i+8 <= len(x); i += 8 {
@@ -203,6 +278,9 @@ func Sum64(x []float32) float64 {
 // panics if len(b) < len(a).
 func Dot64(a, b []float32) float64 {
 	b = b[:len(a)]
+	if isa != isaGeneric {
+		return dot64Vec(a, b)
+	}
 	var s [8]float64
 	i := 0
 	for ; i+8 <= len(a); i += 8 {
@@ -220,6 +298,10 @@ func Dot64(a, b []float32) float64 {
 // panics if len(dst) < len(x).
 func GeluBias(dst, x []float32, b float32) {
 	dst = dst[:len(x)]
+	if isa != isaGeneric {
+		geluBiasVec(dst, x, b)
+		return
+	}
 	for i := range x {
 		x[i] += b
 	}
@@ -230,6 +312,10 @@ func GeluBias(dst, x []float32, b float32) {
 // len(y) < len(x).
 func Axpb(y, x []float32, a, b float32) {
 	y = y[:len(x)]
+	if isa != isaGeneric {
+		axpbVec(y, x, a, b)
+		return
+	}
 	for i, v := range x {
 		y[i] = a*v + b
 	}
