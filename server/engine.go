@@ -207,11 +207,14 @@ func (srv *Server) compute(r *http.Request, traces int, f func(ctx context.Conte
 		fmt.Errorf("%w (limit %s)", context.DeadlineExceeded, srv.set.Timeout))
 	defer cancel2()
 	start := time.Now()
-	err := f(ctx, inst)
+	err := ctx.Err() // a limit already past starts no work
+	if err == nil {
+		err = f(ctx, inst)
+	}
 	if err == nil {
 		took = time.Since(start)
 	}
-	if errors.Is(err, context.DeadlineExceeded) && r.Context().Err() == nil {
+	if err != nil && errors.Is(context.Cause(ctx), context.DeadlineExceeded) && r.Context().Err() == nil {
 		// The estimate let it in but the computation ran past the limit:
 		// the machine is slower than measured. Not a retry-later answer.
 		return errorf(http.StatusServiceUnavailable, "the computation exceeded the request time limit (%s) after %d traces were admitted at an estimated %.3g s; ask for fewer traces",

@@ -494,9 +494,11 @@ func TestBusyAndTimeout(t *testing.T) {
 	if w.Code != 413 || w.Header().Get("Retry-After") != "" || !strings.Contains(errorBody(t, w), "ask for at most 6 traces") {
 		t.Errorf("too large: %d Retry-After %q %s", w.Code, w.Header().Get("Retry-After"), w.Body)
 	}
-	// Admitted, but the computation runs past the limit.
-	srv2.cost.seed(1e-9)
-	srv2.set.Timeout = time.Microsecond
+	// Admitted, but the computation runs past the limit. A limit of 1 ns
+	// has passed when the request's context is made (WithTimeout cancels
+	// it at once), so no timing decides this; a longer one raced the work.
+	srv2.cost.seed(1e-12)
+	srv2.set.Timeout = time.Nanosecond
 	w = do(t, srv2, "POST", "/api/ensemble", `{"i_thr":0.2,"s_thr":200,"amp":0.1,"n":10}`)
 	if w.Code != 503 || w.Header().Get("Retry-After") != "" || !strings.Contains(errorBody(t, w), "time limit") {
 		t.Errorf("timeout: %d Retry-After %q %s", w.Code, w.Header().Get("Retry-After"), w.Body)
