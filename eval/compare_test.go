@@ -11,14 +11,21 @@ import (
 	"testing"
 
 	"github.com/noble-neuro/noble/features"
+	"github.com/noble-neuro/noble/internal/testutil"
 	"github.com/noble-neuro/noble/surrogate"
 	"github.com/noble-neuro/noble/synth"
 )
 
+// The recorded human cells' feature table and the human PVALB cell are not
+// shipped: they live in the project's shared folder (testutil.SharedDir),
+// and the tests that read them skip without it.
+var (
+	sharedTable = filepath.Join("data", "experimental", "human_ephys_features.csv")
+	sharedPVALB = filepath.Join("data", "cells", "human_pvalb_689331391")
+)
+
 const (
 	fixture      = "testdata/experiment.csv"
-	sharedTable  = "/work/shared/data/experimental/human_ephys_features.csv"
-	sharedPVALB  = "/work/shared/data/cells/human_pvalb_689331391"
 	mouseModel   = "../models/mouse_pvalb_318331342/model.safetensors"
 	mouseSpecID  = "318331342"
 	humanPVALBID = "689331391"
@@ -73,12 +80,13 @@ func TestReadRecording(t *testing.T) {
 // NOBLE's reference notebook prints for PVALB 689331391.
 func TestReadRecordingShared(t *testing.T) {
 	t.Parallel()
-	if _, err := os.Stat(sharedTable); err != nil {
+	table := filepath.Join(testutil.SharedDir(t), sharedTable)
+	if _, err := os.Stat(table); err != nil {
 		t.Skipf("the recorded human cells' feature table is not here (%v): the fixture tests cover the format", err)
 	}
 	for _, id := range []string{"650077366", humanPVALBID, "541557114"} {
 		for _, step := range []string{StepDepol, StepHyperpol} {
-			rc, err := LoadRecording(sharedTable, id, step)
+			rc, err := LoadRecording(table, id, step)
 			if err != nil {
 				t.Fatalf("%s %s: %v", id, step, err)
 			}
@@ -87,7 +95,7 @@ func TestReadRecordingShared(t *testing.T) {
 			}
 		}
 	}
-	rc, err := LoadRecording(sharedTable, humanPVALBID, StepDepol)
+	rc, err := LoadRecording(table, humanPVALBID, StepDepol)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -224,17 +232,19 @@ func TestCompareHumanSimulator(t *testing.T) {
 		t.Skip("simulates two human HoF models")
 	}
 	t.Parallel()
-	if _, err := os.Stat(sharedPVALB); err != nil {
+	shared := testutil.SharedDir(t)
+	cell, table := filepath.Join(shared, sharedPVALB), filepath.Join(shared, sharedTable)
+	if _, err := os.Stat(cell); err != nil {
 		t.Skipf("the human PVALB cell is not here: %v", err)
 	}
 	rc, err := LoadRecording(fixture, mouseSpecID, StepDepol)
-	if _, serr := os.Stat(sharedTable); serr == nil {
-		rc, err = LoadRecording(sharedTable, humanPVALBID, StepDepol)
+	if _, serr := os.Stat(table); serr == nil {
+		rc, err = LoadRecording(table, humanPVALBID, StepDepol)
 	}
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := Compare(context.Background(), nil, rc, t.TempDir(), &CompareSettings{AmpNA: 0.2, CellDir: sharedPVALB, SimModels: []string{"seed1_hof00", "seed2_hof05"}, Workers: 2})
+	c, err := Compare(context.Background(), nil, rc, t.TempDir(), &CompareSettings{AmpNA: 0.2, CellDir: cell, SimModels: []string{"seed1_hof00", "seed2_hof05"}, Workers: 2})
 	if err != nil {
 		t.Fatal(err)
 	}
