@@ -91,7 +91,7 @@ type Spread struct {
 // Side is one population of a comparison: the surrogate's or the
 // simulator's.
 type Side struct {
-	Source   string   `json:"source"`   // what the traces are
+	Source   string   `json:"source"`   // what the traces are ("at the 50 training HoF embeddings")
 	Traces   int      `json:"traces"`   // traces computed
 	Used     int      `json:"used"`     // whose firing matches the recording's
 	Excluded int      `json:"excluded"` // whose firing differs: left out
@@ -225,7 +225,7 @@ func Compare(ctx context.Context, sur *synth.Surrogate, rc *Recording, out strin
 			return nil, err
 		}
 		c.Simulator = Summarise(vals, rc)
-		c.Simulator.Source = fmt.Sprintf("simulator (package sim), %d HoF models of %s", len(simNames), cell.Name)
+		c.Simulator.Source = fmt.Sprintf("package sim, %d HoF models of %s", len(simNames), cell.Name)
 	}
 	c.Seconds = time.Since(start).Seconds()
 	if err := c.writeFigure(filepath.Join(st.dir, CompareFigureName)); err != nil {
@@ -323,11 +323,11 @@ func compareSimModels(sur *synth.Surrogate, cell *sim.Cell, given []string) []st
 func surrogateSource(set *CompareSettings, n int) string {
 	switch set.Population {
 	case PopHull:
-		return fmt.Sprintf("surrogate, %d embeddings drawn in the convex hull of the training HoF embeddings (seed %d)", n, set.Seed)
+		return fmt.Sprintf("%d embeddings drawn in the convex hull of the training HoF embeddings (seed %d)", n, set.Seed)
 	case PopEnsemble:
-		return fmt.Sprintf("surrogate, ensemble of %d embeddings within %g range widths of (I_thr %.4g nA, s_thr %.4g Hz/nA) (seed %d)", n, set.Radius, set.Centre.IThr, set.Centre.SThr, set.Seed)
+		return fmt.Sprintf("ensemble of %d embeddings within %g range widths of (I_thr %.4g nA, s_thr %.4g Hz/nA) (seed %d)", n, set.Radius, set.Centre.IThr, set.Centre.SThr, set.Seed)
 	}
-	return fmt.Sprintf("surrogate at the %d training HoF embeddings", n)
+	return fmt.Sprintf("at the %d training HoF embeddings", n)
 }
 
 // SimulateModels simulates the named models of cell (parameter files, see

@@ -160,9 +160,9 @@ one core) per HoF model simulated.`,
 			return err
 		}
 		fmt.Fprintf(stdout, "%s\n", filepath.Join(*out, eval.CompareReportName))
-		for _, sd := range []*eval.Side{res.Surrogate, res.Simulator} {
+		for i, sd := range []*eval.Side{res.Surrogate, res.Simulator} {
 			if sd != nil {
-				fmt.Fprintf(stdout, "%s: %d of %d traces used, %d left out\n", sd.Source, sd.Used, sd.Traces, sd.Excluded)
+				fmt.Fprintf(stdout, "%s, %s: %d of %d traces used, %d left out\n", []string{"surrogate", "simulator"}[i], sd.Source, sd.Used, sd.Traces, sd.Excluded)
 			}
 		}
 		return nil

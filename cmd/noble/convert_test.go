@@ -162,7 +162,7 @@ torch.save({"model": sd, "epoch": 296}, sys.argv[2])
 		"--spec-id", "318331342", "--amp", "0.1", "--out", filepath.Join(dir, "cmp"), "--quiet"}, &e); err != nil {
 		t.Fatalf("noble compare: %v\n%s", err, e.String())
 	}
-	if !strings.Contains(o.String(), "surrogate at the 3 training HoF embeddings") {
+	if !strings.Contains(o.String(), "surrogate, at the 3 training HoF embeddings") {
 		t.Errorf("noble compare: stdout\n%s", o.String())
 	}
 
