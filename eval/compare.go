@@ -177,6 +177,7 @@ func Compare(ctx context.Context, sur *synth.Surrogate, rc *Recording, out strin
 		if sts, err = compareStimuli(sur, &set); err != nil {
 			return nil, err
 		}
+		c.Settings = set // with the ensemble's centre
 	}
 	var cell *sim.Cell
 	var simNames []string
@@ -371,7 +372,10 @@ func SimulateModels(ctx context.Context, cell *sim.Cell, names []string, p surro
 // NOBLE's reference protocol (see Compare): the traces whose firing
 // (features.Values.Fires) differs from rc.Fires are excluded and counted,
 // and each feature of rc.Names is summarised over the rest (Spread). The
-// result's Source is left empty.
+// reference takes numpy's nanmean of a trace's values, which skips NaN
+// elements; here a trace whose values include a NaN leaves the feature
+// undefined on it (features.Values.Mean), as in the training code's
+// feature errors. The result's Source is left empty.
 func Summarise(vals []features.Values, rc *Recording) *Side {
 	sd := &Side{Traces: len(vals), Features: make([]Spread, len(rc.Names))}
 	var used []features.Values

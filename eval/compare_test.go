@@ -256,3 +256,34 @@ func TestCompareHumanSimulator(t *testing.T) {
 		t.Errorf("%s: %+v", rc.Names[0], w)
 	}
 }
+
+func FuzzReadRecording(f *testing.F) {
+	b, err := os.ReadFile(fixture)
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(string(b), mouseSpecID, StepDepol)
+	f.Add(string(b), "100000001", StepHyperpol)
+	f.Add("spec_id,depol.Spikecount\n1,3\n", "1", StepDepol)
+	f.Fuzz(func(t *testing.T, in, id, step string) {
+		if len(in) > 1<<16 {
+			t.Skip()
+		}
+		rc, err := ReadRecording(strings.NewReader(in), "fuzz.csv", id, step)
+		if err != nil {
+			var ee *ExperimentError
+			if !errors.As(err, &ee) || !errors.Is(err, ErrExperiment) {
+				t.Fatalf("error %v is not an *ExperimentError wrapping ErrExperiment", err)
+			}
+			return
+		}
+		if len(rc.Values) != len(rc.Names) || rc.Fires != (float64(rc.Spikecount) > 0) {
+			t.Fatalf("recording %+v: values of %d names, fires %v", rc, len(rc.Names), rc.Fires)
+		}
+		for n, x := range rc.Values {
+			if !finite(x) {
+				t.Fatalf("%s = %v", n, x)
+			}
+		}
+	})
+}
