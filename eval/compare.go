@@ -229,24 +229,30 @@ func Compare(ctx context.Context, sur *synth.Surrogate, rc *Recording, out strin
 		c.Simulator.Source = fmt.Sprintf("package sim, %d HoF models of %s", len(simNames), cell.Name)
 	}
 	c.Seconds = time.Since(start).Seconds()
-	if err := c.writeFigure(filepath.Join(st.dir, CompareFigureName)); err != nil {
-		return nil, err
-	}
-	c.Figures = []string{CompareFigureName}
-	if err := atomicfile.WriteFile(filepath.Join(st.dir, CompareReportName), c.Markdown()); err != nil {
-		return nil, err
-	}
-	b, err := json.MarshalIndent(c, "", "  ")
-	if err != nil {
-		return nil, err
-	}
-	if err := atomicfile.WriteFile(filepath.Join(st.dir, CompareResultsName), append(b, '\n')); err != nil {
-		return nil, err
-	}
-	if err := st.commit([]string{CompareFigureName, CompareResultsName, CompareReportName}); err != nil {
+	if err := c.write(st); err != nil {
 		return nil, err
 	}
 	return c, nil
+}
+
+// write makes the comparison's files in the staging directory and moves
+// them into the output directory, the report last.
+func (c *Comparison) write(st *staging) error {
+	if err := c.writeFigure(filepath.Join(st.dir, CompareFigureName)); err != nil {
+		return err
+	}
+	c.Figures = []string{CompareFigureName}
+	if err := atomicfile.WriteFile(filepath.Join(st.dir, CompareReportName), c.Markdown()); err != nil {
+		return err
+	}
+	b, err := json.MarshalIndent(c, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := atomicfile.WriteFile(filepath.Join(st.dir, CompareResultsName), append(b, '\n')); err != nil {
+		return err
+	}
+	return st.commit([]string{CompareFigureName, CompareResultsName, CompareReportName})
 }
 
 func progress(f func(string, int, int), stage string, done, total int) {
