@@ -153,13 +153,34 @@ func WriteEmbeddings(w io.Writer, names []string, emb []Embedding) error {
 // ErrEmbeddings is wrapped by errors about an embeddings CSV file.
 var ErrEmbeddings = errors.New("dataset: bad embeddings file")
 
-// ReadEmbeddings reads an embeddings CSV (as "noble fi" or WriteEmbeddings
-// write it: a header naming the columns parameters, i_thr_nA and
-// s_thr_hz_per_nA, other columns ignored) and returns the embeddings of the
-// given models in order; a row's parameters may be the file name or its
-// stem. Every model must have exactly one row; rows of other models are
-// errors too (a file of another cell). file names the input in errors, which
-// carry the line.
+// Columns of NOBLE's published embedding table
+// (data/e_features/<cell>_ephys_sim_features.csv of neuraloperator/noble):
+// a row number (header "" or "index"), cell_type, cell_id, seed, hof,
+// slope (the F-I slope s_thr, Hz/nA) and intercept (the threshold current
+// I_thr, nA). Its model k = (seed−1)·20 + hof is the parameter file
+// PublishedName(seed, hof).
+var publishedColumns = []string{"seed", "hof", "slope", "intercept"}
+
+// PublishedName returns the parameter file stem of NOBLE's model (seed,
+// hof) in a cell directory: "seed<S>_hof<HH>" (seed1_hof00 … seed3_hof19,
+// model k = (seed−1)·20 + hof in the reference code).
+func PublishedName(seed, hof int) string { return fmt.Sprintf("seed%d_hof%02d", seed, hof) }
+
+// ReadEmbeddings reads an embeddings CSV and returns the embeddings of the
+// given models in order. Two formats are accepted, told apart by the
+// header:
+//
+//   - "noble fi"'s (and WriteEmbeddings'): columns parameters, i_thr_nA and
+//     s_thr_hz_per_nA, other columns ignored; a row's parameters may be the
+//     file name or its stem; an empty value is an undefined embedding.
+//   - NOBLE's published table, as it is: columns seed, hof, slope and
+//     intercept (besides the row number, cell_type and cell_id, which are
+//     ignored); slope is s_thr and intercept I_thr, and the row is the model
+//     PublishedName(seed, hof).
+//
+// Every model must have exactly one row; rows of other models are errors
+// too (a file of another cell). file names the input in errors, which
+// carry the line and wrap ErrEmbeddings.
 func ReadEmbeddings(r io.Reader, file string, names []string) ([]Embedding, error) {
 	cr := csv.NewReader(io.LimitReader(r, 64<<20))
 	cr.ReuseRecord = true
@@ -175,12 +196,42 @@ func ReadEmbeddings(r io.Reader, file string, names []string) ([]Embedding, erro
 	}
 	col := map[string]int{}
 	for i, h := range head {
-		col[h] = i
+		col[strings.TrimSpace(h)] = i
 	}
-	for _, h := range []string{"parameters", "i_thr_nA", "s_thr_hz_per_nA"} {
+	published := true
+	for _, h := range publishedColumns {
 		if _, ok := col[h]; !ok {
-			return nil, bad(1, "no column %q", h)
+			published = false
 		}
+	}
+	// The two value columns, I_thr then s_thr, by their header names.
+	valCols := []string{"i_thr_nA", "s_thr_hz_per_nA"}
+	if published {
+		valCols = []string{"intercept", "slope"}
+	} else {
+		for _, h := range []string{"parameters", "i_thr_nA", "s_thr_hz_per_nA"} {
+			if _, ok := col[h]; !ok {
+				return nil, bad(1, "no column %q (want noble fi's parameters,i_thr_nA,s_thr_hz_per_nA or NOBLE's published seed,hof,slope,intercept)", h)
+			}
+		}
+	}
+	rowName := func(rec []string, line int) (string, error) {
+		if !published {
+			return strings.TrimSuffix(filepath.Base(rec[col["parameters"]]), ".json"), nil
+		}
+		var v [2]int
+		for k, h := range []string{"seed", "hof"} {
+			s := strings.TrimSpace(rec[col[h]])
+			x, err := strconv.Atoi(s)
+			if f, ferr := strconv.ParseFloat(s, 64); err != nil && ferr == nil && f == math.Trunc(f) && math.Abs(f) < 1e6 {
+				x, err = int(f), nil // pandas may write integers as 1.0
+			}
+			if err != nil || x < 0 || (h == "seed" && x < 1) {
+				return "", bad(line, "%s %q: not a valid %s number", h, s, h)
+			}
+			v[k] = x
+		}
+		return PublishedName(v[0], v[1]), nil
 	}
 	idx := map[string]int{}
 	for i, n := range names {
@@ -201,18 +252,21 @@ func ReadEmbeddings(r io.Reader, file string, names []string) ([]Embedding, erro
 			return nil, bad(0, "%v", err)
 		}
 		line, _ := cr.FieldPos(0)
-		name := strings.TrimSuffix(filepath.Base(rec[col["parameters"]]), ".json")
+		name, err := rowName(rec, line)
+		if err != nil {
+			return nil, err
+		}
 		i, ok := idx[name]
 		if !ok {
-			return nil, bad(line, "parameters %q is not a model of the cell", name)
+			return nil, bad(line, "model %q is not a model of the cell", name)
 		}
 		if seen[i] {
-			return nil, bad(line, "parameters %q listed twice", name)
+			return nil, bad(line, "model %q listed twice", name)
 		}
 		seen[i] = true
 		var e [2]float64
-		for k, h := range []string{"i_thr_nA", "s_thr_hz_per_nA"} {
-			s := rec[col[h]]
+		for k, h := range valCols {
+			s := strings.TrimSpace(rec[col[h]])
 			if s == "" {
 				e[k] = math.NaN()
 				continue
@@ -224,7 +278,7 @@ func ReadEmbeddings(r io.Reader, file string, names []string) ([]Embedding, erro
 			e[k] = x
 		}
 		if math.IsNaN(e[0]) != math.IsNaN(e[1]) {
-			return nil, bad(line, "%s: only one of i_thr_nA and s_thr_hz_per_nA given", name)
+			return nil, bad(line, "%s: only one of %s and %s given", name, valCols[0], valCols[1])
 		}
 		out[i] = Embedding{e[0], e[1]}
 	}

@@ -46,6 +46,25 @@
 // under load) per trace per core measured on this project's machines
 // (docs/benchmarks.md).
 //
+// # Against a recording
+//
+// Compare sets a population of surrogate traces and the simulator's HoF
+// models, under one current step, beside a recorded cell's eFEL features
+// (ReadRecording: a row of an experimental feature table, spec_id and
+// "depol.<feature>" / "hyperpol.<feature>" columns), by the protocol of
+// NOBLE's reference code (inference/compare_ephys_features_experiments.ipynb
+// of neuraloperator/noble): spiking or non-spiking features by the
+// recording's firing (RecordingNames: the training code's lists,
+// features.ReferenceFiring and ReferenceSilent); traces whose firing
+// differs from the recording's left out and counted; per trace the mean of
+// each feature's values; the median and quartiles across the population
+// beside the recorded value (Summarise). It writes compare.md, compare.png
+// and compare.json through a staging directory, as Run.
+//
+//	rc, err := eval.LoadRecording("human_ephys_features.csv", "689331391", eval.StepDepol)
+//	…
+//	c, err := eval.Compare(ctx, sur, rc, "cmp", &eval.CompareSettings{AmpNA: 0.2, CellDir: cellDir})
+//
 // # Cost
 //
 // The accuracy pass reads each test shard once and holds one batch of traces;

@@ -141,39 +141,12 @@ func Run(ctx context.Context, sur *synth.Surrogate, d *dataset.Dataset, out stri
 	if lay.WindowSamples != sur.Length() || math.Abs(lay.Dt-sur.Dt()) > 1e-9 {
 		return nil, fmt.Errorf("%w: the model's window is %d samples at %g ms, the dataset's %d at %g ms", ErrSettings, sur.Length(), sur.Dt(), lay.WindowSamples, lay.Dt)
 	}
-	made := false
-	if _, err := os.Stat(out); errors.Is(err, os.ErrNotExist) {
-		made = true
-	}
-	if err := os.MkdirAll(out, 0o755); err != nil {
+	st, err := newStaging(out, ".eval-staging-*")
+	if err != nil {
 		return nil, err
 	}
-	// Every file is made in a staging directory inside out and moved into
-	// out only once all are written, report.md last; a failure or an
-	// interrupt removes the staging directory (and out, if this run made
-	// it and it is empty). So out holds either its previous report or the
-	// complete new one, never figures without their report (issue 20).
-	// Only a kill during the final renames (milliseconds) can mix the two.
-	// A staging directory left by a killed run (kill -9) holds nothing of
-	// value: remove it.
-	old, _ := filepath.Glob(filepath.Join(out, ".eval-staging-*"))
-	for _, d := range old {
-		os.RemoveAll(d)
-	}
-	stage, err := os.MkdirTemp(out, ".eval-staging-*")
-	if err != nil {
-		return nil, fmt.Errorf("eval: report directory %s: %w", out, err)
-	}
-	defer os.RemoveAll(stage)
-	ok := false
-	if made {
-		defer func() {
-			if !ok {
-				os.RemoveAll(stage) // before out: the deferred RemoveAll runs later
-				os.Remove(out)
-			}
-		}()
-	}
+	defer st.close()
+	stage := st.dir
 	start := time.Now()
 	e := &evaluator{sur: sur, d: d, out: stage, set: set, res: &Result{Model: set.ModelPath, Data: d.Dir, Cell: d.Manifest.Cell, Settings: set}}
 	e.fs = sur.FeatureSettings()
@@ -202,19 +175,74 @@ func Run(ctx context.Context, sur *synth.Surrogate, d *dataset.Dataset, out stri
 	if err := atomicfile.WriteFile(filepath.Join(stage, ResultsName), append(b, '\n')); err != nil {
 		return nil, err
 	}
-	names := append(slices.Clone(e.res.Figures), ResultsName, ReportName)
+	if err := st.commit(append(slices.Clone(e.res.Figures), ResultsName, ReportName)); err != nil {
+		return nil, err
+	}
+	return e.res, nil
+}
+
+// staging is a directory inside a report directory out in which a run
+// makes its files, moved into out only once all are written (commit), the
+// report last: out holds either its previous report or the complete new
+// one, never figures without their report (issue 20). close removes the
+// staging directory, and out too if the run made it and did not commit
+// (and out is empty). Only a kill during the final renames (milliseconds)
+// can mix the two. A staging directory left by a killed run (kill -9)
+// holds nothing of value: newStaging removes those of its pattern.
+type staging struct {
+	out, dir string
+	made     bool // out did not exist
+	ok       bool // committed
+}
+
+// newStaging makes out (if needed) and a staging directory inside it named
+// by pattern (os.MkdirTemp's).
+func newStaging(out, pattern string) (*staging, error) {
+	st := &staging{out: out}
+	if _, err := os.Stat(out); errors.Is(err, os.ErrNotExist) {
+		st.made = true
+	}
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		return nil, err
+	}
+	old, _ := filepath.Glob(filepath.Join(out, pattern))
+	for _, d := range old {
+		os.RemoveAll(d)
+	}
+	var err error
+	if st.dir, err = os.MkdirTemp(out, pattern); err != nil {
+		if st.made {
+			os.Remove(out)
+		}
+		return nil, fmt.Errorf("eval: report directory %s: %w", out, err)
+	}
+	return st, nil
+}
+
+// commit moves the named files (duplicates once) from the staging
+// directory into out in order: the report last.
+func (st *staging) commit(names []string) error {
 	moved := map[string]bool{}
 	for _, name := range names {
 		if moved[name] {
 			continue
 		}
 		moved[name] = true
-		if err := os.Rename(filepath.Join(stage, name), filepath.Join(out, name)); err != nil {
-			return nil, fmt.Errorf("eval: %w", err)
+		if err := os.Rename(filepath.Join(st.dir, name), filepath.Join(st.out, name)); err != nil {
+			return fmt.Errorf("eval: %w", err)
 		}
 	}
-	ok = true
-	return e.res, nil
+	st.ok = true
+	return nil
+}
+
+// close removes the staging directory, and out if this run made it and
+// did not commit.
+func (st *staging) close() {
+	os.RemoveAll(st.dir)
+	if st.made && !st.ok {
+		os.Remove(st.out)
+	}
 }
 
 type evaluator struct {

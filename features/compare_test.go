@@ -77,3 +77,25 @@ func contains(s []string, x string) bool {
 	}
 	return false
 }
+
+func TestValuesMeanFires(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		name  string
+		v     Values
+		mean  float64
+		ok    bool
+		fires bool
+	}{
+		{"two values", Values{"x": {1, 4}, "Spikecount": {2}}, 2.5, true, true},
+		{"undefined", Values{"Spikecount": {0}}, 0, false, false},
+		{"empty", Values{"x": {}}, 0, false, false},
+		{"NaN element", Values{"x": {1, math.NaN()}}, 0, false, false},
+		{"infinite", Values{"x": {math.Inf(1)}, "Spikecount": {1}}, 0, false, true},
+	} {
+		m, ok := c.v.Mean("x")
+		if m != c.mean && ok || ok != c.ok || c.v.Fires() != c.fires {
+			t.Errorf("%s: Mean = %v, %v, Fires = %v; want %v, %v, %v", c.name, m, ok, c.v.Fires(), c.mean, c.ok, c.fires)
+		}
+	}
+}

@@ -45,6 +45,16 @@ func (v Values) First(name string) (float64, bool) {
 	return x[0], true
 }
 
+// Mean returns the mean of feature name's values on the trace, the
+// per-trace value NOBLE's reference code compares (its feature errors and
+// its comparison with recordings), and false when the feature is
+// undefined, empty or its mean is not finite.
+func (v Values) Mean(name string) (float64, bool) { return meanValue(v, name) }
+
+// Fires reports whether the trace fires: Spikecount is positive (NOBLE's
+// reference code's test; an undefined Spikecount is silent).
+func (v Values) Fires() bool { return fires(v) }
+
 // MarshalJSON encodes the features in the order of Names (then any other
 // keys in sorted order, as encoding/json would): undefined features as null,
 // non-finite elements as null, finite ones in the shortest form that round-trips.

@@ -79,7 +79,7 @@ func datasetGenerate() *cli.Command {
 	delay := fs.Float64("delay", 15, "step onset within the test window, ms")
 	dur := fs.Float64("dur", 400, "step duration, ms")
 	factor := fs.Int("decimate", 3, "decimation factor")
-	embFile := fs.String("embeddings", "", "F-I embeddings `FILE.csv` as 'noble fi' writes it (default: DIR/embeddings.csv, computed if absent)")
+	embFile := fs.String("embeddings", "", "F-I embeddings `FILE.csv`: 'noble fi''s output or NOBLE's published table (seed,hof,slope,intercept; model seed<S>_hof<HH>) (default: DIR/embeddings.csv, computed if absent)")
 	embedOnly := fs.Bool("embed-only", false, "only compute (or check) DIR/embeddings.csv, then stop: the first step of a multi-job run")
 	return &cli.Command{
 		Name:      "generate",

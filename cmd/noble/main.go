@@ -31,6 +31,7 @@ func commands() []*cli.Command {
 		cmdPredict(),
 		cmdSynth(),
 		cmdEval(),
+		cmdCompare(),
 		cmdDemo(),
 		cmdServe(),
 	}
