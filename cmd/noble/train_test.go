@@ -245,6 +245,31 @@ func TestTrainCommandUsage(t *testing.T) {
 	}
 }
 
+// TestTrainInitTruncated reproduces issue 20: "noble train --init" of a
+// truncated model file failed but left an empty run directory behind. The
+// error must stand, naming the file, and --out must not exist afterwards.
+func TestTrainInitTruncated(t *testing.T) {
+	data := trainDataset(t)
+	dir := t.TempDir()
+	_, path := tinyModel(t, dir)
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	truncated := filepath.Join(dir, "truncated.safetensors")
+	if err := os.WriteFile(truncated, b[:len(b)-100], 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "runs", "run")
+	msg, err := runTrainCmd("--data", data, "--out", out, "--preset", "cpu", "--init", truncated, "--quiet")
+	if err == nil || cli.ExitCode(err) != 1 || !strings.Contains(err.Error(), "truncated.safetensors") {
+		t.Errorf("--init of a truncated model: error %v (exit %d), want one naming the file\n%s", err, cli.ExitCode(err), msg)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "runs")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("a refused run left its directory behind (%v)", err)
+	}
+}
+
 func TestEpochLine(t *testing.T) {
 	l2, l4, f := 0.25, 0.125, 1.5
 	for _, c := range []struct {
