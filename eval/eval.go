@@ -68,7 +68,9 @@ type Settings struct {
 	SimTraces  int // simulations timed for the simulator's speed [2; needs CellDir; < 0: none]
 
 	// Log receives one line per stage (nil: none); Progress, if not nil, is
-	// called with a stage name and its advance.
+	// called with a stage name and its advance: with done = 0 when the
+	// stage begins (from when a rate can be measured), then as work is
+	// done. It may be called from several goroutines at once.
 	Log      io.Writer                           `json:"-"`
 	Progress func(stage string, done, total int) `json:"-"`
 

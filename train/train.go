@@ -104,12 +104,21 @@ type Provenance struct {
 // Hooks receive progress; nil fields are skipped. They run on Train's
 // goroutine and should return quickly.
 type Hooks struct {
+	// Begin is called when an epoch's training begins, or resumes, with
+	// the traces done before (0 unless resuming mid-epoch) and the total
+	// of the epoch: the moment from which to measure a rate.
+	Begin func(epoch, done, total int)
 	// Batch is called after each training batch with the traces done and
 	// the total of the epoch.
 	Batch func(epoch, done, total int)
 	// Eval is called before and after evaluating an epoch (done = false,
 	// true).
 	Eval func(epoch int, done bool)
+	// EvalBatch is called as an epoch's evaluation advances: when a test
+	// split's evaluation begins (done = 0) and after each of its batches,
+	// with the traces done and the split's total to evaluate. Splits
+	// without traces are skipped.
+	EvalBatch func(epoch int, split string, done, total int)
 	// Epoch is called after each finished epoch.
 	Epoch func(m Metrics)
 }
@@ -507,6 +516,9 @@ func (r *runner) run(ctx context.Context) (*Result, error) {
 			// Resuming mid-epoch: the shards before the resume point
 			// are not needed again.
 			ld.release(p, r.st.Batch*r.set.BatchSize)
+		}
+		if r.hooks.Begin != nil {
+			r.hooks.Begin(epoch, r.st.EpochTraces, len(p.items))
 		}
 		for r.st.Batch < nb {
 			if err := ctx.Err(); err != nil {

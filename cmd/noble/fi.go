@@ -133,12 +133,17 @@ directory is checked to be writable before any work.`,
 			if err != nil {
 				return err
 			}
+			// Warnings pass above the progress line, even with --quiet.
+			st := cli.NewStatus(os.Stderr, false)
 			if n := ck.done(); n > 0 {
-				fmt.Fprintf(os.Stderr, "noble fi: resuming: %d of %d models done in %s\n", n, len(files), ck.path)
+				st.Logf("noble fi: resuming: %d of %d models done in %s", n, len(files), ck.path)
 			}
 			proto := sim.Protocol{Dt: *dt, Delay: *delay, Dur: *dur, TStop: *delay + *dur + 100}
 			results := make([]*fi.Result, len(files))
-			prog := cli.NewProgress(os.Stderr, *quiet, "fi", "models", len(files))
+			prog := cli.NewProgress(os.Stderr, true, "fi", "models", len(files))
+			if !*quiet {
+				prog = st.Progress("fi", "models", len(files))
+			}
 			g, gctx := errgroup.WithContext(ctx)
 			g.SetLimit(*workers)
 			for i, file := range files {
@@ -172,7 +177,7 @@ directory is checked to be writable before any work.`,
 					}
 					res, err := p.Embed(gctx)
 					if errors.Is(err, fi.ErrNoThreshold) || errors.Is(err, fi.ErrFiresAtLo) {
-						fmt.Fprintf(os.Stderr, "noble fi: %s: %v\n", filepath.Base(file), err)
+						st.Logf("noble fi: %s: %v", filepath.Base(file), err)
 						err = nil
 					}
 					if err != nil {
@@ -194,7 +199,7 @@ directory is checked to be writable before any work.`,
 			}
 			prog.Done()
 			if errors.Is(err, context.Canceled) {
-				fmt.Fprintf(os.Stderr, "noble fi: interrupted; %d of %d models kept in %s, run the same command to resume\n", ck.done(), len(files), ck.path)
+				st.Logf("noble fi: interrupted; %d of %d models kept in %s, run the same command to resume", ck.done(), len(files), ck.path)
 			}
 			if err != nil {
 				return err
