@@ -31,9 +31,7 @@ func cmdFI() *cli.Command {
 	params := fs.String("params", "", "comma-separated parameter files or names in the cell's parameter directory (default: all)")
 	out := fs.String("out", "", "output `FILE.csv`: parameters,i_thr_nA,s_thr_hz_per_nA,... (required); F-I points go to FILE-points.csv")
 	workers := fs.Int("workers", runtime.NumCPU(), "models simulated in parallel")
-	dt := fs.Float64("dt", 0.02, "simulation time step, ms")
-	delay := fs.Float64("delay", 15, "step onset, ms (the models' authors used 1000)")
-	dur := fs.Float64("dur", 400, "step duration, ms (the models' authors used 1000); each simulation runs to delay + dur + 100 ms")
+	step := addStepFlags(fs, " (the models' authors used 1000)", " (the models' authors used 1000); each simulation runs to delay + dur + 100 ms")
 	rate := fs.String("rate", "count", "firing rate: count (spikes in the stimulus / --dur) or mean_frequency (eFEL)")
 	tol := fs.Float64("tol", 1e-4, "threshold bisection tolerance, nA")
 	method := fs.String("method", "fit", "embedding definition: fit (linear fit over --fit-width above the rheobase; I_thr = its zero crossing) or local (I_thr = rheobase, slope over --slope-width)")
@@ -91,10 +89,13 @@ directory is checked to be writable before any work.`,
 			if err != nil {
 				return cli.Usagef("--method: %v", err)
 			}
-			if !(*delay > 0) || !(*dur > 0) || math.IsInf(*delay+*dur, 0) {
-				return cli.Usagef("--delay %g, --dur %g: want both > 0 ms", *delay, *dur)
+			if err := step.check(); err != nil {
+				return err
 			}
-			settings := fi.Settings{Dt: *dt, Delay: *delay, Dur: *dur, Rate: r, Tol: *tol, Method: m, FitWidth: *fitWidth, FitPoints: *fitPoints,
+			if !(step.Delay > 0) || !(step.Dur > 0) || math.IsInf(step.Delay+step.Dur, 0) {
+				return cli.Usagef("--delay %g, --dur %g: want both > 0 ms", step.Delay, step.Dur)
+			}
+			settings := fi.Settings{Dt: step.Dt, Delay: step.Delay, Dur: step.Dur, Rate: r, Tol: *tol, Method: m, FitWidth: *fitWidth, FitPoints: *fitPoints,
 				SlopeWidth: *width, SlopePoints: *points}
 			cell, err := sim.LoadCell(*cellDir)
 			if err != nil {
@@ -138,7 +139,7 @@ directory is checked to be writable before any work.`,
 			if n := ck.done(); n > 0 {
 				st.Logf("noble fi: resuming: %d of %d models done in %s", n, len(files), ck.path)
 			}
-			proto := sim.Protocol{Dt: *dt, Delay: *delay, Dur: *dur, TStop: *delay + *dur + 100}
+			proto := sim.Protocol{Dt: step.Dt, Delay: step.Delay, Dur: step.Dur, TStop: step.Delay + step.Dur + 100}
 			results := make([]*fi.Result, len(files))
 			prog := cli.NewProgress(os.Stderr, true, "fi", "models", len(files))
 			if !*quiet {
