@@ -79,6 +79,14 @@ func TestProgress(t *testing.T) {
 			p.Done()
 			s.Logf("noble train: epoch 1: train 0.5")
 		}, []string{"epoch 1: 100/100 traces in 2s, 50.00 traces/s", "noble train: epoch 1: train 0.5", ""}},
+		// The fault of issue 20: "\r" and a shorter summary left the
+		// tail of the progress line ("… in 0s65.80 traces/s, 0s left").
+		{"summary shorter than the line", func(s *Status, c *clock) {
+			p := s.Progress("x", "traces", 1000)
+			c.advance(time.Second)
+			p.Add(10)
+			p.Done()
+		}, []string{"x: 10/1000 traces in 1s, 10.00 traces/s", ""}},
 		{"done at once", func(s *Status, c *clock) {
 			p := s.Progress("verify", "shards", 3)
 			p.Add(3)
