@@ -210,7 +210,7 @@ func TestBuildErrors(t *testing.T) {
 
 // TestCompartments checks the number of segments against the
 // "compartments" column of the NEURON reference index.csv files (sum of
-// nseg over the sections, as neuron_reference.py counts them).
+// nseg over the sections, as the reference recipe counts them).
 func TestCompartments(t *testing.T) {
 	t.Parallel()
 	root := testutil.RepoRoot(t)
@@ -251,9 +251,10 @@ func indexCompartments(path string) (int, error) {
 	return 0, fmt.Errorf("%s: no compartments column", path)
 }
 
-// TestHumanSummary compares the human cell (data only in /work/shared)
-// with per-type totals from NEURON 8.2.2 committed in testdata; each total
-// sums values that match NEURON to ~1e-16, so 1e-12 relative.
+// TestHumanSummary compares the human cell (not shipped: skipped without
+// it, docs/reference-data.md) with per-type totals from NEURON 8.2.2
+// committed in testdata; each total sums values that match NEURON to
+// ~1e-16, so 1e-12 relative.
 func TestHumanSummary(t *testing.T) {
 	swc := filepath.Join(testutil.RepoRoot(t), "..", "shared", "data", "cells", "human_pvalb_689331391", "morphology.swc")
 	if _, err := os.Stat(swc); err != nil {

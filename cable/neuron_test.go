@@ -42,7 +42,8 @@ func loadDump(t testing.TB, path string) *neuronDump {
 	return &d
 }
 
-// buildCell applies the recipe of /work/shared/tools/neuron_reference.py.
+// buildCell applies the reference recipe (tools/nrncell.py,
+// docs/reference-data.md).
 func buildCell(t testing.TB, swc, mode string, s *Settings) *Tree {
 	t.Helper()
 	m, err := morph.ReadSWCFile(swc)

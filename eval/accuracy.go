@@ -75,6 +75,7 @@ func (e *evaluator) accuracy(ctx context.Context) error {
 			continue
 		}
 		e.logf("accuracy on %s: %d traces", split, total)
+		e.progress("accuracy "+split, 0, total)
 		cmp := features.Comparison{FiringNames: ErrorFeatures, SilentNames: ErrorFeatures}
 		ys := make([]float32, 0, e.set.Batch*l)
 		var sts []surrogate.Stimulus

@@ -68,7 +68,9 @@ type Settings struct {
 	SimTraces  int // simulations timed for the simulator's speed [2; needs CellDir; < 0: none]
 
 	// Log receives one line per stage (nil: none); Progress, if not nil, is
-	// called with a stage name and its advance.
+	// called with a stage name and its advance: with done = 0 when the
+	// stage begins (from when a rate can be measured), then as work is
+	// done. It may be called from several goroutines at once.
 	Log      io.Writer                           `json:"-"`
 	Progress func(stage string, done, total int) `json:"-"`
 
@@ -383,4 +385,19 @@ func (n Num) MarshalJSON() ([]byte, error) {
 		return []byte("null"), nil
 	}
 	return json.Marshal(float64(n))
+}
+
+// UnmarshalJSON decodes a number, or null as NaN: an undefined value
+// read back from results.json must not become 0, a perfect error.
+func (n *Num) UnmarshalJSON(b []byte) error {
+	if string(b) == "null" {
+		*n = Num(math.NaN())
+		return nil
+	}
+	var f float64
+	if err := json.Unmarshal(b, &f); err != nil {
+		return err
+	}
+	*n = Num(f)
+	return nil
 }

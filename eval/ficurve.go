@@ -67,6 +67,7 @@ func (e *evaluator) fiCurves(ctx context.Context) error {
 	}
 	e.logf("F-I curves: %d models × %d amplitudes", len(idx), len(amps))
 	l := e.sur.Length()
+	e.progress("F-I curves", 0, len(sts))
 	v, err := e.sur.Synthesize(ctx, sts, e.set.Batch, func(done int) { e.progress("F-I curves", done, len(sts)) })
 	if err != nil {
 		return err
@@ -89,6 +90,7 @@ func (e *evaluator) fiCurves(ctx context.Context) error {
 		g.SetLimit(e.workers())
 		var mu sync.Mutex
 		done := 0
+		e.progress("F-I simulations", 0, len(idx)*len(simAmps))
 		for k, m := range idx {
 			rates[k] = make([]float64, len(simAmps))
 			for j, a := range simAmps {

@@ -132,25 +132,18 @@ func writeGrid(path string, plots []*plot.Plot, cols int, tileW, tileH vg.Length
 	})
 }
 
-// histogram adds a normalised step histogram of x over [lo, hi] in bins.
+// histogram adds a normalised step histogram of x over [lo, hi] in bins
+// (density).
 func histogram(p *plot.Plot, x []float64, lo, hi float64, bins int, label string, col color.Color) error {
 	if len(x) == 0 {
 		return nil
 	}
-	if !(hi > lo) {
-		lo, hi = lo-0.5, hi+0.5
-	}
+	lo, hi, d := density(x, lo, hi, bins)
 	w := (hi - lo) / float64(bins)
-	counts := make([]float64, bins)
-	for _, v := range x {
-		i := int(math.Floor((v - lo) / w))
-		counts[min(max(i, 0), bins-1)]++
-	}
 	xy := make(plotter.XYs, 0, 2*bins+2)
 	xy = append(xy, plotter.XY{X: lo, Y: 0})
-	for i, c := range counts {
-		d := c / float64(len(x)) / w // density
-		xy = append(xy, plotter.XY{X: lo + float64(i)*w, Y: d}, plotter.XY{X: lo + float64(i+1)*w, Y: d})
+	for i, di := range d {
+		xy = append(xy, plotter.XY{X: lo + float64(i)*w, Y: di}, plotter.XY{X: lo + float64(i+1)*w, Y: di})
 	}
 	xy = append(xy, plotter.XY{X: hi, Y: 0})
 	l, err := plotter.NewLine(xy)
@@ -163,6 +156,26 @@ func histogram(p *plot.Plot, x []float64, lo, hi float64, bins int, label string
 	p.Add(l)
 	p.Legend.Add(label, l)
 	return nil
+}
+
+// density returns the histogram of x (not empty) over bins equal bins of
+// [lo, hi] as a density (bin count / len(x) / bin width, so that it
+// integrates to 1), and the range used: [lo−0.5, hi+0.5] when hi ≤ lo (all
+// values equal). Values outside the range count in the first or last bin.
+func density(x []float64, lo, hi float64, bins int) (lo2, hi2 float64, d []float64) {
+	if !(hi > lo) {
+		lo, hi = lo-0.5, hi+0.5
+	}
+	w := (hi - lo) / float64(bins)
+	d = make([]float64, bins)
+	for _, v := range x {
+		i := int(math.Floor((v - lo) / w))
+		d[min(max(i, 0), bins-1)]++
+	}
+	for i := range d {
+		d[i] /= float64(len(x)) * w
+	}
+	return lo, hi, d
 }
 
 func withAlpha(c color.Color, a uint8) color.Color {

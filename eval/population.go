@@ -43,6 +43,7 @@ func (e *evaluator) population(ctx context.Context) error {
 	}
 	e.logf("population: %d samples at %g nA", len(sts), e.set.PopAmp)
 	l := e.sur.Length()
+	e.progress("population", 0, len(sts))
 	v, err := e.sur.Synthesize(ctx, sts, e.set.Batch, func(done int) { e.progress("population", done, len(sts)) })
 	if err != nil {
 		return err
@@ -61,6 +62,7 @@ func (e *evaluator) population(ctx context.Context) error {
 		g, gctx := errgroup.WithContext(ctx)
 		g.SetLimit(e.workers())
 		done := make(chan struct{}, len(hof))
+		e.progress("HoF simulations", 0, len(hof))
 		for i, m := range hof {
 			g.Go(func() error {
 				pf, err := e.cell.ParamFile(m.Name)

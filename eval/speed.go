@@ -58,6 +58,7 @@ func (e *evaluator) speed(ctx context.Context) error {
 		sts[i] = st
 		sts[i].AmpNA += 1e-4 * float64(i%10)
 	}
+	e.progress("speed", 0, n)
 	t0 := time.Now()
 	if _, err := e.sur.Synthesize(ctx, sts, min(n, 64), func(done int) { e.progress("speed", done, n) }); err != nil {
 		return err

@@ -5,8 +5,9 @@
 //
 // The result reproduces NEURON 8.2.2 bit for bit: section names, order,
 // connections and every 3-D point (x, y, z, diam equal, arc length to
-// 1e-12) for both cells of /work/shared (tests compare with dumps of
-// tools/neuron_geometry.py).
+// 1e-12) for the shipped mouse cell and NOBLE's human PVALB cell (tests
+// compare with dumps of tools/neuron_geometry.py; the human cell is not
+// shipped, docs/reference-data.md).
 //
 // # Sources
 //
@@ -17,9 +18,9 @@
 // type2name), src/oc/code2.cpp (hoc sscanf), src/nrnoc/section.h (Pt3d),
 // src/nrnoc/treeset.cpp (stor_pt3d, nrn_pt3dmodified, nrn_define_shape,
 // diam_from_list), src/nrnoc/cabcode.cpp (nrn_add_sibling_list),
-// src/nrnoc/multicore.cpp (reorder_secorder). The stub axon follows
-// /work/shared/tools/neuron_reference.py (the Allen Institute / BMTK
-// set_params_allactive recipe).
+// src/nrnoc/multicore.cpp (reorder_secorder). The stub axon follows the
+// Allen Institute's all-active recipe as BMTK's set_params_allactive
+// applies it (docs/reference-data.md; tools/nrncell.py runs it in NEURON).
 //
 // # Import3d rules implemented
 //

@@ -44,7 +44,7 @@ func mouseSWC(t testing.TB) string {
 	return filepath.Join(testutil.RepoRoot(t), "data", "cells", "mouse_pvalb_318331342", "morphology.swc")
 }
 
-// build applies the recipe of neuron_reference.py for an axon mode.
+// build applies the reference recipe (tools/nrncell.py) for an axon mode.
 func build(t testing.TB, swc, mode string) *Morphology {
 	t.Helper()
 	m, err := ReadSWCFile(swc)

@@ -9,7 +9,8 @@
 // LoadCell reads a cell directory (cell.json, the SWC morphology, the
 // parameter files) and discretises the morphology once (packages morph and
 // cable). Cell.Model applies one parameter file as BMTK's
-// set_params_allactive and ../shared/tools/neuron_reference.py do: pas in
+// set_params_allactive and the NEURON references (tools/nrncell.py,
+// docs/reference-data.md) do: pas in
 // every section; passive[0].ra as Ra everywhere; the genome in file order
 // (insert the named mechanism in every section of the type, then set cm,
 // Ra or the mechanism parameter); ena and ek only where a Na / K mechanism

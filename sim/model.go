@@ -93,8 +93,8 @@ type typeSettings struct {
 }
 
 // newModel applies p to tree, which it takes over (it sets the sections'
-// Ra), as the BMTK recipe (and
-// ../shared/tools/neuron_reference.py) does: pas everywhere, passive ra on
+// Ra), as the BMTK recipe (and the NEURON references' tools/nrncell.py,
+// docs/reference-data.md) does: pas everywhere, passive ra on
 // every section, then the genome in order (insert the named mechanism in
 // every section of the type, set the value), then ena/ek where a Na / K
 // mechanism is inserted, celsius and v_init.

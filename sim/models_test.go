@@ -86,9 +86,10 @@ func checkApplied(t *testing.T, m *Model, p *Params) {
 	}
 }
 
-// TestRepositoryModels builds every model of the VIP and ITL23 cells in
-// ../shared (all-active models of anastassiou-team/
-// human_cortical_single_neuron_models; unlicensed, so not shipped): each
+// TestRepositoryModels builds every model of the VIP and ITL23 cells when
+// present (all-active models of anastassiou-team/
+// human_cortical_single_neuron_models; unlicensed, so not shipped; see
+// docs/reference-data.md): each
 // parameter file parses, builds with NEURON's compartment count (index.csv
 // of the references), applies its genome to every section of its type
 // (apic included), and, except under -short, simulates 100 ms of a 0.3 nA
@@ -335,7 +336,7 @@ var humanRepo = flag.String("human-repo", "", "`dir`: a checkout of anastassiou-
 // models repository (Required_Files/json: 7,840 parameter files of 242
 // cells, all nine types; Required_Files/swc: their morphologies, axon
 // deleted as the files' axon_morph says), given -human-repo (the files are
-// unlicensed, so neither shipped nor in ../shared): every file parses and
+// unlicensed, so not shipped): every file parses and
 // builds, and, except under -short, the first model of each cell simulates
 // 60 ms of a 0.3 nA step with finite voltages. Run 2026-12-07 on the
 // repository's HEAD: 7,840 built, 242 simulated (about 45 s).

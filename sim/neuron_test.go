@@ -30,7 +30,8 @@ type referenceCell struct {
 }
 
 // referenceCells returns the cells with NEURON traces available: the
-// shipped mouse cell always, the human cells when ../shared is present.
+// shipped mouse cell always, the human cells when their unshipped
+// references are present (docs/reference-data.md).
 //
 // Tolerances: the PVALB cells keep the bounds they were first accepted
 // with (0.01 mV, 0.05 ms). The VIP and ITL23 cells are held to what the
@@ -136,7 +137,7 @@ func toFloat32(v []float64) []float32 {
 }
 
 // TestNEURONReference simulates every reference trace and compares it with
-// NEURON 8.2.2's (../shared/tools/neuron_reference.py, dt 0.02 ms, 515 ms,
+// NEURON 8.2.2's (the recipe of docs/reference-data.md, dt 0.02 ms, 515 ms,
 // IClamp soma(0.5) 15 → 415 ms): the same spike count, each spike peak
 // within the cell's peakTol (spike timing may differ by rounding only), and
 // for traces without spikes every sample within its subTol (see
@@ -250,7 +251,7 @@ var neuronDump = flag.String("neuron-dump", "", "JSON `file` from tools/neuron_d
 
 // neuronDumpFile is the committed dump: tools/neuron_dump.py dump
 // data/cells/mouse_pvalb_318331342 hof_param_318331342_0 --amp 0.3
-// --steps 3, NEURON 8.2.2 on the machines of ../shared (its "source").
+// --steps 3, by NEURON 8.2.2.dev0 (the dump's "source").
 const neuronDumpFile = "testdata/neuron_dump_mouse_hof0.json"
 
 type dumpFile struct {

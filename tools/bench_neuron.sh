@@ -9,8 +9,9 @@
 # PVALB, VIP and ITL23 seed1_hof00, mouse hof_param_318331342_0), which reports wall time and the
 # CPU time of its thread per trace.
 # NEURON: tools/neuron_dump.py run (continuerun alone, wall and process CPU time), with the
-# compiled mechanisms in $NOBLE_NRN_MECH (default /work/nrn) and /usr/bin/python3. The human cell
-# cells are read from ../shared and skipped when absent. On a shared machine wall times vary with the
+# compiled mechanisms in $NOBLE_NRN_MECH (default /work/nrn, the project's build machine's) and
+# /usr/bin/python3. The human cells are not shipped: they are read from ../shared, laid out as
+# docs/reference-data.md says, and skipped when absent. On a shared machine wall times vary with the
 # load; CPU times are the fairer comparison.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)

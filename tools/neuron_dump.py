@@ -1,12 +1,13 @@
 #!/usr/bin/env python3
 """neuron_dump.py: build an all-active cell in NEURON exactly as the reference traces were made
-(../shared/tools/neuron_reference.py: Import3d, axon delete/stub, pas everywhere, genome in order,
+(nrncell.py, docs/reference-data.md: Import3d, axon delete/stub, pas everywhere, genome in order,
 ena/ek where the ion is used, nseg = 1 + 2*int(L/40)) and either dump intermediate quantities for
 comparison with package sim, or time one trace.
 
 Needs NEURON 8.2 (Debian python3-neuron; run with /usr/bin/python3) and the compiled mechanisms:
---mech DIR names the directory holding x86_64/ (default /work/nrn, built by nrnivmodl from the
-mod files of anastassiou-team/human_cortical_single_neuron_models). NEURON is a reference for
+--mech DIR names the directory holding x86_64/ (built by nrnivmodl from the mod files of
+anastassiou-team/human_cortical_single_neuron_models; the default, /work/nrn, is the
+project's build machine's). NEURON is a reference for
 debugging and benchmarks only: noble never needs it.
 
   neuron_dump.py dump CELLDIR PARAMFILE [--amp 0.3] [--steps 5] [--out dump.json]
@@ -41,7 +42,7 @@ def load_neuron(mechdir):
 
 
 def build(h, celldir, paramfile):
-    """The recipe of ../shared/tools/neuron_reference.py, reading cell.json for the morphology
+    """The reference recipe (nrncell.py, docs/reference-data.md), reading cell.json for the morphology
     and axon treatment."""
     desc = json.load(open(os.path.join(celldir, "cell.json")))
     cell = nrncell.import_cell(h, os.path.join(celldir, desc["morphology"]))

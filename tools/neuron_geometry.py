@@ -1,13 +1,15 @@
-"""Dump NEURON's geometry of an all-active cell, built with the exact recipe of
-/work/shared/tools/neuron_reference.py, as JSON for comparison with noble's morph and cable packages.
+"""Dump NEURON's geometry of an all-active cell, built with the exact recipe of the reference
+traces (nrncell.py, docs/reference-data.md), as JSON for comparison with noble's morph and cable
+packages.
 
-Usage (NEURON 8.2.2; run from a directory holding x86_64/ if PARAMS is given, e.g. /work/nrn):
+Usage (NEURON 8.2.2; run from the directory holding the compiled mechanisms' x86_64/ if PARAMS is
+given):
     /usr/bin/python3 neuron_geometry.py SWC AXONMODE OUT.json [PARAMS.json]
 
 AXONMODE is "keep" (Import3d result, axon untouched: checks the import itself), "noaxon" (delete every
 axon section: cell.json "axon": "delete") or "stub" (two 30 um cylinders, diameters d0/d1 as in
-neuron_reference.py: cell.json "axon": "stub"). After the axon step: h.define_shape(), then (if PARAMS
-is given) pas, Ra and the genome's mechanisms exactly as neuron_reference.py, then
+the reference recipe: cell.json "axon": "stub"). After the axon step: h.define_shape(), then (if
+PARAMS is given) pas, Ra and the genome's mechanisms exactly as the reference recipe, then
 nseg = 1 + 2*int(L/40) for every section, then h.finitialize(-65) so node indices exist.
 
 Output: {"neuron": version, "swc", "axon", "d0", "d1" (stub only), "topology": h.topology() text,

@@ -8,8 +8,9 @@ ena 53, ek -107 mV, v_init -80 mV, dt 0.025 ms, an IClamp at soma(0.5): -0.05 nA
 then +0.6 nA over 15-40 ms, 40 ms in all. Every step (and t = 0 after finitialize) records
 v, cai, eca, ica, ina, ik, i_pas, ihcn_Ih and every state of every mechanism.
 
-Run from the directory holding the compiled mechanisms (x86_64/, see docs/cell-models.md):
-  cd /work/nrn && /usr/bin/python3 /work/main/tools/neuron_mech.py /work/main/mech/testdata
+Run from the directory holding the compiled mechanisms (x86_64/, see docs/reference-data.md),
+REPO being this repository:
+  cd MECHDIR && /usr/bin/python3 REPO/tools/neuron_mech.py REPO/mech/testdata
 Writes OUTDIR/neuron_cell.npy (float64, rows = steps + 1, columns as in
 OUTDIR/neuron_cell_columns.txt) and OUTDIR/neuron_cell_params.txt (name value, one a line:
 the cell, protocol and parameter values the Go test needs to rebuild the cell).

@@ -1,6 +1,6 @@
 """nrncell.py: the cell-building recipe of the NEURON reference traces, shared by the
-reference tools (neuron_dump.py, neuron_geometry.py). It is the recipe of
-../shared/tools/neuron_reference.py, step by step: Import3d of the SWC, the axon step,
+reference tools (neuron_dump.py, neuron_geometry.py). It is the recipe the reference traces
+were made with (docs/reference-data.md), step by step: Import3d of the SWC, the axon step,
 define_shape, pas everywhere, passive Ra, the genome in file order, ena/ek where the ion is
 used, celsius, and nseg = 1 + 2*int(L/40). Needs NEURON 8.2 (Debian python3-neuron).
 """

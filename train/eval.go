@@ -116,6 +116,12 @@ func (r *runner) evaluate(ctx context.Context, split string, predict bool) (eval
 	}
 	var sum1, sum2, sum4, sumH1, sumSC float64
 	cmp := features.Comparison{FiringNames: features.ReferenceFiring, SilentNames: features.ReferenceSilent}
+	progress := func(done int) {} // EvalBatch, if any, during an epoch's evaluation
+	if total := evalTotal(sizes, limit); predict && r.hooks != nil && r.hooks.EvalBatch != nil && total > 0 {
+		epoch := r.st.Epoch
+		progress = func(done int) { r.hooks.EvalBatch(epoch, split, done, total) }
+		progress(0)
+	}
 	for si, size := range sizes {
 		if limit >= 0 && res.n >= limit {
 			break
@@ -176,6 +182,7 @@ func (r *runner) evaluate(ctx context.Context, split string, predict bool) (eval
 				sumSC += res.spikes.add(nt, np)
 			}
 			res.n += k
+			progress(res.n)
 		}
 	}
 	if res.n == 0 {
@@ -192,6 +199,19 @@ func (r *runner) evaluate(ctx context.Context, split string, predict bool) (eval
 		res.spikes.SpikecountRel = &m
 	}
 	return res, nil
+}
+
+// evalTotal is the number of traces evaluate takes from shards of sizes,
+// at most limit (all if negative).
+func evalTotal(sizes []int, limit int) int {
+	n := 0
+	for _, size := range sizes {
+		n += size
+	}
+	if limit >= 0 {
+		n = min(n, limit)
+	}
+	return n
 }
 
 // add counts one trace with nt simulated and np predicted spikes and

@@ -104,12 +104,21 @@ type Provenance struct {
 // Hooks receive progress; nil fields are skipped. They run on Train's
 // goroutine and should return quickly.
 type Hooks struct {
+	// Begin is called when an epoch's training begins, or resumes, with
+	// the traces done before (0 unless resuming mid-epoch) and the total
+	// of the epoch: the moment from which to measure a rate.
+	Begin func(epoch, done, total int)
 	// Batch is called after each training batch with the traces done and
 	// the total of the epoch.
 	Batch func(epoch, done, total int)
 	// Eval is called before and after evaluating an epoch (done = false,
 	// true).
 	Eval func(epoch int, done bool)
+	// EvalBatch is called as an epoch's evaluation advances: when a test
+	// split's evaluation begins (done = 0) and after each of its batches,
+	// with the traces done and the split's total to evaluate. Splits
+	// without traces are skipped.
+	EvalBatch func(epoch int, split string, done, total int)
 	// Epoch is called after each finished epoch.
 	Epoch func(m Metrics)
 }
@@ -135,6 +144,8 @@ type Result struct {
 // Settings.Workers). The resolved settings must equal those of the
 // checkpoint except Epochs, which may be raised to extend a run,
 // SnapshotEvery, and LRAt, whose entries join the run's (Settings.LRAt).
+// A run refused before training (settings, data, checkpoint, init model or
+// selection) has neither created dir nor written into it.
 //
 // Every epoch ends with an evaluation on the test splits, a line in
 // metrics.jsonl, model.safetensors when the selection value improved (the
@@ -176,19 +187,23 @@ func Train(ctx context.Context, data Data, dir string, s *Settings, hooks *Hooks
 			return nil, fmt.Errorf("%w: an empty training shard", ErrData)
 		}
 	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, err
-	}
 	r := &runner{data: data, info: info, dir: dir, set: set, hooks: hooks}
 	defer func() {
 		if r.model != nil {
 			r.model.Close()
 		}
 	}()
-	if err := r.start(); err != nil {
+	// Everything that can refuse the run (the checkpoint, the init model,
+	// the selection) is checked before the run directory is created or
+	// written to, so that a refused run leaves nothing behind.
+	fresh, err := r.start()
+	if err != nil {
 		return nil, err
 	}
 	if err := r.checkSelection(ctx); err != nil {
+		return nil, err
+	}
+	if err := r.create(fresh); err != nil {
 		return nil, err
 	}
 	return r.run(ctx)
@@ -217,12 +232,13 @@ type runner struct {
 
 func (r *runner) path(name string) string { return filepath.Join(r.dir, name) }
 
-// start creates a fresh run or restores the checkpoint.
-func (r *runner) start() error {
+// start builds a fresh run (fresh = true) or restores the checkpoint. It
+// only reads: the run directory may not exist yet (see create).
+func (r *runner) start() (fresh bool, err error) {
 	cfg := r.set.Model.FNO()
 	m, err := fno.New(cfg, r.set.Seed)
 	if err != nil {
-		return err
+		return false, err
 	}
 	m.Workers, m.Chunk = r.set.Workers, r.set.Chunk
 	r.model = m
@@ -235,44 +251,37 @@ func (r *runner) start() error {
 	r.loss = trainingLoss(r.set)
 	if r.set.HasFeatureLoss() {
 		if r.ft, err = newFineTune(r.set, r.info.DtMS); err != nil {
-			return err
+			return false, err
 		}
 	}
 	r.sched = fno.NewPlateau(r.set.LRFactor, r.set.Patience)
 	r.st = state{Settings: r.set, DataID: r.info.ID, Epoch: 1, BestLoss: jsonFloat(math.Inf(1))}
 	sel, err := r.selection()
 	if err != nil {
-		return err
+		return false, err
 	}
 	r.res = Result{Settings: r.set, Selection: sel}
 
 	st, ts, err := readCheckpoint(r.path(CheckpointName))
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
-		// A fresh run: forget what a run killed before its first
-		// checkpoint left behind.
-		if err := os.Remove(r.path(MetricsName)); err != nil && !errors.Is(err, fs.ErrNotExist) {
-			return err
-		}
-		if err := os.Remove(r.path(ModelName)); err != nil && !errors.Is(err, fs.ErrNotExist) {
-			return err
-		}
+		fresh = true
 		if err := initParams(m, r.set.Init); err != nil {
-			return err
+			return false, err
 		}
 	case err != nil:
-		return err
+		return false, err
 	default:
 		st.Settings.upgrade() // a checkpoint from before some fields
 		if d := sameRun(r.set, st.Settings); d != "" {
-			return fmt.Errorf("%s: %w: the run was started with other settings (%s); use the same settings or another directory",
+			return false, fmt.Errorf("%s: %w: the run was started with other settings (%s); use the same settings or another directory",
 				r.path(CheckpointName), ErrCheckpoint, d)
 		}
 		if st.DataID != r.info.ID {
-			return fmt.Errorf("%s: %w: the run was started on data %q, not %q", r.path(CheckpointName), ErrCheckpoint, st.DataID, r.info.ID)
+			return false, fmt.Errorf("%s: %w: the run was started on data %q, not %q", r.path(CheckpointName), ErrCheckpoint, st.DataID, r.info.ID)
 		}
 		if st.Params != len(m.Params) {
-			return fmt.Errorf("%s: %w: %d parameters, the model has %d", r.path(CheckpointName), ErrCheckpoint, st.Params, len(m.Params))
+			return false, fmt.Errorf("%s: %w: %d parameters, the model has %d", r.path(CheckpointName), ErrCheckpoint, st.Params, len(m.Params))
 		}
 		begun := st.Epoch // the first epoch not yet begun
 		if st.Batch > 0 {
@@ -280,7 +289,7 @@ func (r *runner) start() error {
 		}
 		lrAt, d := mergeLRAt(r.set.LRAt, st.Settings.LRAt, begun)
 		if d != "" {
-			return fmt.Errorf("%s: %w: %s", r.path(CheckpointName), ErrCheckpoint, d)
+			return false, fmt.Errorf("%s: %w: %s", r.path(CheckpointName), ErrCheckpoint, d)
 		}
 		r.set.LRAt = lrAt
 		r.res.Settings = r.set
@@ -294,12 +303,29 @@ func (r *runner) start() error {
 		r.st = *st
 		r.res.Resumed = true
 		if err := r.trimMetrics(); err != nil {
-			return err
+			return false, err
 		}
 	}
 	r.res.StartedAt = r.st.Epoch
 	r.res.Epochs = r.st.Epoch - 1
 	r.res.BestEpoch, r.res.BestLoss = r.st.BestEpoch, float64(r.st.BestLoss)
+	return fresh, nil
+}
+
+// create makes the run directory, if needed, and writes config.json. A
+// fresh run first forgets the metrics and model that a run killed before
+// its first checkpoint left behind.
+func (r *runner) create(fresh bool) error {
+	if err := os.MkdirAll(r.dir, 0o755); err != nil {
+		return err
+	}
+	if fresh {
+		for _, name := range []string{MetricsName, ModelName} {
+			if err := os.Remove(r.path(name)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+				return err
+			}
+		}
+	}
 	return r.writeConfig()
 }
 
@@ -490,6 +516,9 @@ func (r *runner) run(ctx context.Context) (*Result, error) {
 			// Resuming mid-epoch: the shards before the resume point
 			// are not needed again.
 			ld.release(p, r.st.Batch*r.set.BatchSize)
+		}
+		if r.hooks.Begin != nil {
+			r.hooks.Begin(epoch, r.st.EpochTraces, len(p.items))
 		}
 		for r.st.Batch < nb {
 			if err := ctx.Err(); err != nil {

@@ -73,11 +73,9 @@ func datasetGenerate() *cli.Command {
 	support := fs.String("support", "", "amplitude support `LO,HI` in nA (default: min I_thr − 0.125, max I_thr + 0.26)")
 	scale := fs.Float64("scale", 0, "skew-normal scale, nA (default: support width / 3)")
 	skew := fs.Float64("skew", dataset.DefaultShape, "skew-normal shape α (> 0: heavier tail towards strong currents)")
-	dt := fs.Float64("dt", 0.02, "simulation step, ms")
+	step := addStepFlags(fs, " (within the test window)", "")
 	window := fs.Float64("window", 515, "window length, ms")
 	margin := fs.Float64("margin", 30, "extra simulated time for random window starts, ms (-1: none)")
-	delay := fs.Float64("delay", 15, "step onset within the test window, ms")
-	dur := fs.Float64("dur", 400, "step duration, ms")
 	factor := fs.Int("decimate", 3, "decimation factor")
 	embFile := fs.String("embeddings", "", "F-I embeddings `FILE.csv`: 'noble fi''s output or NOBLE's published table (seed,hof,slope,intercept; model seed<S>_hof<HH>) (default: DIR/embeddings.csv, computed if absent)")
 	embedOnly := fs.Bool("embed-only", false, "only compute (or check) DIR/embeddings.csv, then stop: the first step of a multi-job run")
@@ -108,6 +106,9 @@ embeddings once before its shard jobs start.`,
 			if *workers < 1 {
 				return cli.Usagef("--workers %d: must be at least 1", *workers)
 			}
+			if err := step.check(); err != nil {
+				return err
+			}
 			si, sn, err := parseShard(*shard)
 			if err != nil {
 				return err
@@ -115,7 +116,7 @@ embeddings once before its shard jobs start.`,
 			set := &dataset.Settings{
 				Traces: *traces, TestSeenTraces: *seen, TestHeldTraces: *held, Seed: *seed,
 				TracesPerShard: *perShard, NumTestModels: *numTest, SplitSeed: *splitSeed,
-				Protocol: dataset.Protocol{Dt: *dt, Window: *window, Margin: *margin, Delay: *delay, Dur: *dur},
+				Protocol: dataset.Protocol{Dt: step.Dt, Window: *window, Margin: *margin, Delay: step.Delay, Dur: step.Dur},
 				Filter:   dsp.Settings{Factor: *factor},
 			}
 			if *testModels != "" {

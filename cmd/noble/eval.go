@@ -115,21 +115,32 @@ unwritable REPORT_DIR is an error before any work.`,
 			SpeedBatch: nz(*speedBatch), SpeedReps: *speedReps, SimTraces: nz(*simTraces), ModelPath: *model,
 		}
 		if !*quiet {
-			set.Log = stderr
+			// Log lines pass above the progress line of the current
+			// stage, begun when eval says the stage begins (done = 0)
+			// and ended when all is done, before the next stage's log.
+			st := cli.NewStatus(stderr, false)
+			set.Log = st
 			var mu sync.Mutex
 			var prog *cli.Progress
 			stage, last := "", 0
-			set.Progress = func(st string, done, total int) {
+			set.Progress = func(name string, done, total int) {
 				mu.Lock()
 				defer mu.Unlock()
-				if st != stage {
+				if name != stage {
 					if prog != nil {
 						prog.Done()
 					}
-					prog, stage, last = cli.NewProgress(stderr, false, st, "traces", total), st, 0
+					prog, stage, last = st.Progress(name, "traces", total), name, 0
+				}
+				if prog == nil || done < last { // ended, or reported out of order by concurrent workers
+					return
 				}
 				prog.Add(done - last)
 				last = done
+				if done >= total {
+					prog.Done()
+					prog = nil
+				}
 			}
 			defer func() {
 				if prog != nil {

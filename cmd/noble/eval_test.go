@@ -6,6 +6,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -13,6 +14,7 @@ import (
 	"github.com/noble-neuro/noble/dataset/datasettest"
 	"github.com/noble-neuro/noble/fno"
 	"github.com/noble-neuro/noble/internal/cli"
+	"github.com/noble-neuro/noble/internal/testutil"
 )
 
 // toyDataset writes a small dataset and a random-weight model matching its
@@ -73,6 +75,36 @@ func TestEvalCommand(t *testing.T) {
 	} {
 		if err := cmdEvalIO(&o, &e).Execute(context.Background(), args, &e); !errors.Is(err, cli.ErrUsage) {
 			t.Errorf("%q: err = %v, want a usage error", args, err)
+		}
+	}
+}
+
+// TestEvalProgress checks what a terminal shows of an evaluation (issue
+// 20): each stage's progress begins when the stage does (at 0 done, so a
+// rate is not measured from the end of its first batch), ends in a summary
+// line, and the log lines pass above it whole.
+func TestEvalProgress(t *testing.T) {
+	model, data := toyDataset(t)
+	out := filepath.Join(t.TempDir(), "rep")
+	var o bytes.Buffer
+	var e testutil.Terminal
+	err := cmdEvalIO(&o, &e).Execute(context.Background(), []string{"--model", model, "--data", data, "--out", out,
+		"--fi-points", "4", "--pop-size", "10", "--speed-batch", "3", "--speed-reps", "1"}, &e)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, e.String())
+	}
+	screen := testutil.Screen(e.String())
+	for _, want := range []string{
+		"eval: accuracy on test_seen: 4 traces", "eval: accuracy on test_held: 2 traces",
+		"accuracy test_seen: 4/4 traces in ", "accuracy test_held: 2/2 traces in ", "speed: 3/3 traces in ",
+	} {
+		if !slices.ContainsFunc(screen, func(l string) bool { return l == want || strings.HasSuffix(want, " in ") && strings.HasPrefix(l, want) }) {
+			t.Errorf("no line %q on the screen:\n%s", want, strings.Join(screen, "\n"))
+		}
+	}
+	for _, begin := range []string{"\raccuracy test_seen: 0/4 traces", "\rspeed: 0/3 traces"} {
+		if !strings.Contains(e.String(), begin) {
+			t.Errorf("stderr %q: no %q when the stage began", e.String(), begin)
 		}
 	}
 }

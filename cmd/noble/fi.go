@@ -31,9 +31,7 @@ func cmdFI() *cli.Command {
 	params := fs.String("params", "", "comma-separated parameter files or names in the cell's parameter directory (default: all)")
 	out := fs.String("out", "", "output `FILE.csv`: parameters,i_thr_nA,s_thr_hz_per_nA,... (required); F-I points go to FILE-points.csv")
 	workers := fs.Int("workers", runtime.NumCPU(), "models simulated in parallel")
-	dt := fs.Float64("dt", 0.02, "simulation time step, ms")
-	delay := fs.Float64("delay", 15, "step onset, ms (the models' authors used 1000)")
-	dur := fs.Float64("dur", 400, "step duration, ms (the models' authors used 1000); each simulation runs to delay + dur + 100 ms")
+	step := addStepFlags(fs, " (the models' authors used 1000)", " (the models' authors used 1000); each simulation runs to delay + dur + 100 ms")
 	rate := fs.String("rate", "count", "firing rate: count (spikes in the stimulus / --dur) or mean_frequency (eFEL)")
 	tol := fs.Float64("tol", 1e-4, "threshold bisection tolerance, nA")
 	method := fs.String("method", "fit", "embedding definition: fit (linear fit over --fit-width above the rheobase; I_thr = its zero crossing) or local (I_thr = rheobase, slope over --slope-width)")
@@ -91,10 +89,13 @@ directory is checked to be writable before any work.`,
 			if err != nil {
 				return cli.Usagef("--method: %v", err)
 			}
-			if !(*delay > 0) || !(*dur > 0) || math.IsInf(*delay+*dur, 0) {
-				return cli.Usagef("--delay %g, --dur %g: want both > 0 ms", *delay, *dur)
+			if err := step.check(); err != nil {
+				return err
 			}
-			settings := fi.Settings{Dt: *dt, Delay: *delay, Dur: *dur, Rate: r, Tol: *tol, Method: m, FitWidth: *fitWidth, FitPoints: *fitPoints,
+			if !(step.Delay > 0) || !(step.Dur > 0) || math.IsInf(step.Delay+step.Dur, 0) {
+				return cli.Usagef("--delay %g, --dur %g: want both > 0 ms", step.Delay, step.Dur)
+			}
+			settings := fi.Settings{Dt: step.Dt, Delay: step.Delay, Dur: step.Dur, Rate: r, Tol: *tol, Method: m, FitWidth: *fitWidth, FitPoints: *fitPoints,
 				SlopeWidth: *width, SlopePoints: *points}
 			cell, err := sim.LoadCell(*cellDir)
 			if err != nil {
@@ -133,12 +134,17 @@ directory is checked to be writable before any work.`,
 			if err != nil {
 				return err
 			}
+			// Warnings pass above the progress line, even with --quiet.
+			st := cli.NewStatus(os.Stderr, false)
 			if n := ck.done(); n > 0 {
-				fmt.Fprintf(os.Stderr, "noble fi: resuming: %d of %d models done in %s\n", n, len(files), ck.path)
+				st.Logf("noble fi: resuming: %d of %d models done in %s", n, len(files), ck.path)
 			}
-			proto := sim.Protocol{Dt: *dt, Delay: *delay, Dur: *dur, TStop: *delay + *dur + 100}
+			proto := sim.Protocol{Dt: step.Dt, Delay: step.Delay, Dur: step.Dur, TStop: step.Delay + step.Dur + 100}
 			results := make([]*fi.Result, len(files))
-			prog := cli.NewProgress(os.Stderr, *quiet, "fi", "models", len(files))
+			prog := cli.NewProgress(os.Stderr, true, "fi", "models", len(files))
+			if !*quiet {
+				prog = st.Progress("fi", "models", len(files))
+			}
 			g, gctx := errgroup.WithContext(ctx)
 			g.SetLimit(*workers)
 			for i, file := range files {
@@ -172,7 +178,7 @@ directory is checked to be writable before any work.`,
 					}
 					res, err := p.Embed(gctx)
 					if errors.Is(err, fi.ErrNoThreshold) || errors.Is(err, fi.ErrFiresAtLo) {
-						fmt.Fprintf(os.Stderr, "noble fi: %s: %v\n", filepath.Base(file), err)
+						st.Logf("noble fi: %s: %v", filepath.Base(file), err)
 						err = nil
 					}
 					if err != nil {
@@ -194,7 +200,7 @@ directory is checked to be writable before any work.`,
 			}
 			prog.Done()
 			if errors.Is(err, context.Canceled) {
-				fmt.Fprintf(os.Stderr, "noble fi: interrupted; %d of %d models kept in %s, run the same command to resume\n", ck.done(), len(files), ck.path)
+				st.Logf("noble fi: interrupted; %d of %d models kept in %s, run the same command to resume", ck.done(), len(files), ck.path)
 			}
 			if err != nil {
 				return err

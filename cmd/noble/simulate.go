@@ -28,10 +28,8 @@ func cmdSimulate() *cli.Command {
 	stimulus := fs.String("stimulus", "", "stimulus `FILE` (.csv or .npy), nA: any current waveform in place of the step; see below")
 	out := fs.String("out", "", "output `DIR`, created if missing (required)")
 	format := fs.String("format", "npy", "output format: npy (float32 voltage, mV) or csv (columns t_ms, v_mV)")
-	dt := fs.Float64("dt", sim.DefaultDt, "time step, ms")
+	step := addStepFlags(fs, "", "")
 	tstop := fs.Float64("tstop", sim.DefaultTStop, "simulated time, ms (with --stimulus: default the file's length)")
-	delay := fs.Float64("delay", sim.DefaultDelay, "step onset, ms")
-	dur := fs.Float64("dur", sim.DefaultDur, "step duration, ms")
 	workers := fs.Int("workers", 0, "simulations at once (0: one per core)")
 	quiet := fs.Bool("quiet", false, "no progress on stderr")
 	return &cli.Command{
@@ -87,30 +85,25 @@ finished jobs, and --out if it made it).`,
 				}
 			}
 			// Check the flags as given: in sim.Protocol a zero means "default".
-			for _, f := range []struct {
-				name string
-				v    float64
-			}{{"dt", *dt}, {"tstop", *tstop}, {"delay", *delay}, {"dur", *dur}} {
-				if math.IsNaN(f.v) || math.IsInf(f.v, 0) {
-					return cli.Usagef("--%s %v: not a finite number", f.name, f.v)
-				}
+			if err := step.check(); err != nil {
+				return err
 			}
-			if *dt <= 0 || *tstop <= 0 || *dur < 0 {
-				return cli.Usagef("--dt %v, --tstop %v, --dur %v: need dt > 0, tstop > 0, dur ≥ 0", *dt, *tstop, *dur)
+			if math.IsNaN(*tstop) || math.IsInf(*tstop, 0) || *tstop <= 0 {
+				return cli.Usagef("--tstop %v: want a finite tstop > 0 ms", *tstop)
 			}
-			p := sim.Protocol{Dt: *dt, TStop: *tstop, Delay: *delay, Dur: *dur}
+			p := sim.Protocol{Dt: step.Dt, TStop: *tstop, Delay: step.Delay, Dur: step.Dur}
 			// A zero in sim.Protocol means "default"; on the command line
 			// 0 means 0. The smallest negative delay switches the current
 			// on at t = 0, and a duration too small to change del+dur never
 			// switches it on, exactly as NEURON's del = 0 and dur = 0 do.
-			if *delay == 0 {
+			if step.Delay == 0 {
 				p.Delay = -math.SmallestNonzeroFloat64
 			}
-			if *dur == 0 {
+			if step.Dur == 0 {
 				p.Dur = math.SmallestNonzeroFloat64
 			}
 			if *stimulus != "" {
-				if p.Stimulus, err = stimulusProtocol(*stimulus, *dt, *tstop, given["tstop"], &p.TStop); err != nil {
+				if p.Stimulus, err = stimulusProtocol(*stimulus, step.Dt, *tstop, given["tstop"], &p.TStop); err != nil {
 					return err
 				}
 			}
@@ -198,7 +191,7 @@ finished jobs, and --out if it made it).`,
 			buf := make([]float32, p.Steps()+1)
 			err = sim.Run(ctx, c, jobs, set, func(i int, v []float64) error {
 				if *format == "csv" {
-					return writeTraceCSV(paths[i], v, *dt)
+					return writeTraceCSV(paths[i], v, step.Dt)
 				}
 				for k, x := range v {
 					buf[k] = float32(x)

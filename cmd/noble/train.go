@@ -235,36 +235,45 @@ func runTrain(ctx context.Context, dataDir, out string, s *train.Settings, quiet
 	if err != nil {
 		return err
 	}
-	logf := func(format string, args ...any) {
-		if !quiet {
-			fmt.Fprintf(stderr, format+"\n", args...)
-		}
-	}
+	// One progress line at a time, each begun when its work begins (rates
+	// are measured from then): an epoch's training, then the evaluation of
+	// each test split. Log lines pass above it.
+	st := cli.NewStatus(stderr, quiet)
 	var prog *cli.Progress
 	last := 0
-	hooks := &train.Hooks{
-		Batch: func(epoch, done, total int) {
-			if prog == nil {
-				prog = cli.NewProgress(stderr, quiet, fmt.Sprintf("epoch %d", epoch), "traces", total)
-				last = 0
-			}
+	end := func() {
+		if prog != nil {
+			prog.Done()
+			prog = nil
+		}
+	}
+	begin := func(label string, done, total int) {
+		end()
+		prog, last = st.Progress(label, "traces", total), done
+		prog.Skip(done)
+	}
+	advance := func(done int) {
+		if prog != nil {
 			prog.Add(done - last)
 			last = done
-		},
-		Eval: func(epoch int, done bool) {
-			if prog != nil {
-				prog.Done()
-				prog = nil
+		}
+	}
+	hooks := &train.Hooks{
+		Begin: func(epoch, done, total int) { begin(fmt.Sprintf("epoch %d", epoch), done, total) },
+		Batch: func(epoch, done, total int) { advance(done) },
+		EvalBatch: func(epoch int, split string, done, total int) {
+			if done == 0 {
+				begin(fmt.Sprintf("epoch %d: evaluating %s", epoch, split), 0, total)
 			}
+			advance(done)
 		},
-		Epoch: func(m train.Metrics) { logf("%s", epochLine(m)) },
+		Eval:  func(epoch int, done bool) { end() },
+		Epoch: func(m train.Metrics) { st.Logf("%s", epochLine(m)) },
 	}
 	res, err := train.Train(ctx, d, out, s, hooks)
-	if prog != nil {
-		prog.Done()
-	}
+	end()
 	if errors.Is(err, context.Canceled) {
-		logf("noble train: interrupted; checkpoint written, run the same command to resume")
+		st.Logf("noble train: interrupted; checkpoint written, run the same command to resume")
 	}
 	if err != nil {
 		return err

@@ -8,12 +8,14 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/noble-neuro/noble/dataset"
 	"github.com/noble-neuro/noble/fno"
 	"github.com/noble-neuro/noble/internal/cli"
+	"github.com/noble-neuro/noble/internal/testutil"
 	"github.com/noble-neuro/noble/sim"
 	"github.com/noble-neuro/noble/train"
 )
@@ -242,6 +244,66 @@ func TestTrainCommandUsage(t *testing.T) {
 				t.Errorf("exit code %d, want 2", cli.ExitCode(err))
 			}
 		})
+	}
+}
+
+// TestTrainInitTruncated reproduces issue 20: "noble train --init" of a
+// truncated model file failed but left an empty run directory behind. The
+// error must stand, naming the file, and --out must not exist afterwards.
+func TestTrainInitTruncated(t *testing.T) {
+	data := trainDataset(t)
+	dir := t.TempDir()
+	_, path := tinyModel(t, dir)
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	truncated := filepath.Join(dir, "truncated.safetensors")
+	if err := os.WriteFile(truncated, b[:len(b)-100], 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "runs", "run")
+	msg, err := runTrainCmd("--data", data, "--out", out, "--preset", "cpu", "--init", truncated, "--quiet")
+	if err == nil || cli.ExitCode(err) != 1 || !strings.Contains(err.Error(), "truncated.safetensors") {
+		t.Errorf("--init of a truncated model: error %v (exit %d), want one naming the file\n%s", err, cli.ExitCode(err), msg)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "runs")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("a refused run left its directory behind (%v)", err)
+	}
+}
+
+// TestTrainProgress checks what a terminal shows of a run (issue 20: no
+// progress while evaluating): a summary line for the epoch's training and
+// for the evaluation of each test split, and the epoch's log line whole.
+func TestTrainProgress(t *testing.T) {
+	data := trainDataset(t)
+	dir := t.TempDir()
+	s := &train.Settings{Preset: "cpu", Epochs: 1, BatchSize: 4,
+		Model: train.ModelConfig{Width: 4, Layers: 2, Modes: 4, LiftingChannels: 4, ProjectionChannels: 4, MLPHidden: 2}}
+	var stdout bytes.Buffer
+	var stderr testutil.Terminal
+	if err := runTrain(context.Background(), data, filepath.Join(dir, "run"), s, false, &stdout, &stderr); err != nil {
+		t.Fatal(err)
+	}
+	screen := testutil.Screen(stderr.String())
+	for _, want := range []string{
+		"epoch 1: 8/8 traces in ",
+		"epoch 1: evaluating test_held: 2/2 traces in ",
+		"epoch 1: evaluating test_seen: 2/2 traces in ",
+		"noble train: epoch 1: train ",
+	} {
+		if !slices.ContainsFunc(screen, func(l string) bool { return strings.HasPrefix(l, want) }) {
+			t.Errorf("no line %q… on the screen:\n%s", want, strings.Join(screen, "\n"))
+		}
+	}
+	for _, l := range screen {
+		if strings.HasPrefix(l, "noble train: epoch") && !strings.HasSuffix(l, " s") && !strings.HasSuffix(l, " s (best)") {
+			t.Errorf("epoch line mixed with another: %q", l)
+		}
+	}
+	var quiet testutil.Terminal
+	if err := runTrain(context.Background(), data, filepath.Join(dir, "quiet"), s, true, &stdout, &quiet); err != nil || quiet.Len() > 0 {
+		t.Errorf("--quiet: stderr %q (%v)", quiet.String(), err)
 	}
 }
 

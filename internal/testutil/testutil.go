@@ -33,8 +33,8 @@ func RepoRoot(t testing.TB) string {
 
 // SharedDir returns the project's shared reference folder, ../shared next to
 // the repository root, which holds the unshipped human cell and its NEURON and
-// eFEL references. It skips the test with a message when the folder is absent,
-// as it is in a user's clone.
+// eFEL references (docs/reference-data.md says how to build it). It skips the
+// test with a message when the folder is absent, as it is in a user's clone.
 func SharedDir(t testing.TB) string {
 	t.Helper()
 	s := filepath.Join(RepoRoot(t), "..", "shared")
