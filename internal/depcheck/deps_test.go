@@ -22,6 +22,7 @@ var layer = map[string]int{
 	"internal/depcheck":    0,
 	"internal/gemm":        0,
 	"internal/kernels":     0,
+	"internal/mpi":         0,
 
 	"morph":     1,
 	"mech":      1,
