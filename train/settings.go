@@ -152,7 +152,7 @@ type Settings struct {
 	// most twice as many shards at once [4].
 	ShardBuffer int `json:"shard_buffer"`
 
-	Workers int `json:"workers"` // operator worker goroutines [0: GOMAXPROCS]; results are bitwise reproducible for a given value
+	Workers int `json:"workers"` // operator worker goroutines [0: GOMAXPROCS]; results are bitwise reproducible for a given value; with TrainRanks, those of all ranks together
 	Chunk   int `json:"chunk"`   // traces one worker evaluates at once (memory ≈ 53 MB per trace in training) [0: fno.DefaultChunk]
 
 	Model ModelConfig `json:"model"` // architecture [the published one]

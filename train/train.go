@@ -161,6 +161,11 @@ type Result struct {
 // training shards, or the shards one batch touches when a batch holds more
 // traces than ShardBuffer shards; evaluation holds one test shard at a time.
 func Train(ctx context.Context, data Data, dir string, s *Settings, hooks *Hooks) (*Result, error) {
+	return train(ctx, nil, data, dir, s, hooks)
+}
+
+// train is Train, or TrainRanks with a comm of more than one rank.
+func train(ctx context.Context, comm Comm, data Data, dir string, s *Settings, hooks *Hooks) (*Result, error) {
 	if s == nil {
 		s = &Settings{}
 	}
@@ -187,7 +192,7 @@ func Train(ctx context.Context, data Data, dir string, s *Settings, hooks *Hooks
 			return nil, fmt.Errorf("%w: an empty training shard", ErrData)
 		}
 	}
-	r := &runner{data: data, info: info, dir: dir, set: set, hooks: hooks}
+	r := &runner{data: data, info: info, dir: dir, set: set, hooks: hooks, comm: comm}
 	defer func() {
 		if r.model != nil {
 			r.model.Close()
@@ -216,6 +221,8 @@ type runner struct {
 	dir   string
 	set   Settings
 	hooks *Hooks
+	comm  Comm       // the ranks of a TrainRanks run; nil in one process
+	sums  [1]float64 // the batch loss summed over the ranks
 
 	model *fno.Model
 	opt   *fno.Adam // Adam or AdamW (Settings.Optimizer)
@@ -241,6 +248,9 @@ func (r *runner) start() (fresh bool, err error) {
 		return false, err
 	}
 	m.Workers, m.Chunk = r.set.Workers, r.set.Chunk
+	if r.comm != nil {
+		m.Workers /= r.comm.Size() // TrainRanks: Workers counts all ranks'
+	}
 	r.model = m
 	if r.set.Optimizer == OptimizerAdamW {
 		r.opt = fno.NewAdamW(len(m.Params), r.set.LR, cfg.ComplexSpans())
@@ -316,6 +326,9 @@ func (r *runner) start() (fresh bool, err error) {
 // fresh run first forgets the metrics and model that a run killed before
 // its first checkpoint left behind.
 func (r *runner) create(fresh bool) error {
+	if !r.writer() {
+		return nil
+	}
 	if err := os.MkdirAll(r.dir, 0o755); err != nil {
 		return err
 	}
@@ -462,7 +475,7 @@ func (r *runner) trimMetrics() error {
 		keep.WriteByte('\n')
 		r.res.Metrics = append(r.res.Metrics, m)
 	}
-	if keep.Len() == len(b) {
+	if keep.Len() == len(b) || !r.writer() {
 		return nil
 	}
 	return atomicfile.WriteFile(r.path(MetricsName), keep.Bytes())
@@ -482,6 +495,9 @@ func parseMetrics(b []byte) (lines [][]byte, ms []Metrics) {
 }
 
 func (r *runner) checkpoint() error {
+	if !r.writer() {
+		return nil
+	}
 	r.st.Plateau = plateauJS{Best: jsonFloat(r.sched.Best), BadEpochs: r.sched.BadEpochs, CooldownCounter: r.sched.CooldownCounter}
 	return writeCheckpoint(r.path(CheckpointName), &r.st, r.model.Params, r.opt)
 }
@@ -525,13 +541,14 @@ func (r *runner) run(ctx context.Context) (*Result, error) {
 				return stop(err)
 			}
 			items := p.batch(r.st.Batch, r.set.BatchSize)
-			if err := ld.get(ctx, items); err != nil {
+			mine := r.share(items)
+			if err := ld.get(ctx, mine); err != nil {
 				if ctx.Err() != nil {
 					return stop(ctx.Err())
 				}
 				return &r.res, err
 			}
-			loss, feat, err := r.step(ctx, items, w)
+			loss, feat, err := r.step(ctx, mine, w)
 			if err != nil {
 				if ctx.Err() != nil {
 					return stop(ctx.Err())
@@ -634,8 +651,9 @@ func (r *runner) run(ctx context.Context) (*Result, error) {
 	return &r.res, nil
 }
 
-// step trains on one batch: encodes the inputs, evaluates the loss and its
-// gradient and applies the optimizer. It returns the batch's summed data
+// step trains on one batch (this rank's share of it, with TrainRanks):
+// encodes the inputs, evaluates the loss and its gradient, sums both over
+// the ranks and applies the optimizer. It returns the batch's summed data
 // loss and, with a feature loss, its summed feature loss, and adds each
 // feature term's batch sum to the epoch's (state.EpochFeatureTerms).
 func (r *runner) step(ctx context.Context, items []item, w int) (data, feat float64, err error) {
@@ -648,6 +666,9 @@ func (r *runner) step(ctx context.Context, items []item, w int) (data, feat floa
 	r.model.ZeroGrad()
 	var loss float64
 	switch {
+	case b == 0:
+		// A rank without traces in a batch smaller than the ranks
+		// contributes zeros to the sums.
 	case r.ft != nil:
 		if err := r.ft.prepare(ctx, r.x, r.y, b, w); err != nil {
 			return 0, 0, err
@@ -659,6 +680,12 @@ func (r *runner) step(ctx context.Context, items []item, w int) (data, feat floa
 		data = loss
 	default:
 		loss = r.model.TrainBatch(r.x, r.y, b, w, r.set.LossP)
+		data = loss
+	}
+	if r.comm != nil { // TrainRanks refuses a feature loss: data is loss
+		if loss, err = r.sumRanks(loss); err != nil {
+			return 0, 0, err
+		}
 		data = loss
 	}
 	if math.IsNaN(loss) || math.IsInf(loss, 0) {
@@ -742,6 +769,9 @@ func grow(b []float32, n int) []float32 {
 // run directory with the protocol of the test window, the scaling, the
 // models and the provenance (selected by selected, after epoch m).
 func (r *runner) saveModel(name, selected string, m Metrics) error {
+	if !r.writer() {
+		return nil
+	}
 	models, err := json.Marshal(r.info.Models)
 	if err != nil {
 		return err
@@ -766,6 +796,9 @@ func (r *runner) saveModel(name, selected string, m Metrics) error {
 // appendMetrics appends m as one JSON line to metrics.jsonl and syncs it. A
 // line torn by a crash is dropped when the run resumes (trimMetrics).
 func (r *runner) appendMetrics(m Metrics) error {
+	if !r.writer() {
+		return nil
+	}
 	b, err := json.Marshal(m)
 	if err != nil {
 		return err
