@@ -12,8 +12,10 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/noble-neuro/noble/internal/cli"
+	"github.com/noble-neuro/noble/internal/mpi"
 	"github.com/noble-neuro/noble/train"
 )
 
@@ -110,7 +112,17 @@ the target trace f, in the stimulus window the current channel shows:
 Their gradients join the data loss's; metrics.jsonl adds train_feature_loss
 (Σ λ·term per trace, beside train_loss, the data loss) and
 train_feature_terms, and the plateau scheduler on "train" watches data plus
-feature loss. A misspelt term is refused before any data is read.`,
+feature loss. A misspelt term is refused before any data is read.
+
+Many machines: a binary built with "go build -tags mpi ./cmd/noble" and
+started by mpirun -np N (or srun) trains data-parallel over the N ranks:
+each takes its share of every batch, the gradients are summed over the
+ranks in rank order, and rank 0 writes the run directory (which all ranks
+must see). --workers counts the workers of all ranks together and must be
+a multiple of N; with one worker per rank the run equals, bit for bit, one
+process with --workers N, and a run may resume with any number of ranks
+that divides --workers. A rank that fails or dies ends the job; run the
+same command to resume from the last checkpoint (docs/training-mpi.md).`,
 		Flags: fs,
 	}
 	c.Run = func(ctx context.Context, args []string) error {
@@ -231,6 +243,62 @@ func parseLRAt(v string) (map[int]float64, error) {
 }
 
 func runTrain(ctx context.Context, dataDir, out string, s *train.Settings, quiet bool, stdout, stderr io.Writer) error {
+	if mpi.Launched() {
+		return runTrainMPI(ctx, dataDir, out, s, quiet, stdout, stderr)
+	}
+	return trainRanks(ctx, nil, dataDir, out, s, quiet, stdout, stderr)
+}
+
+// runTrainMPI is runTrain in one rank of an MPI job (mpirun -np N noble
+// train ...). Rank 0 reports as a lone process does, and at the end the
+// time per step and the share of it spent in the sums over ranks; the
+// other ranks are quiet. A rank that fails prints its error and aborts the
+// job (MPI_Abort), so that no rank waits for it in a sum.
+func runTrainMPI(ctx context.Context, dataDir, out string, s *train.Settings, quiet bool, stdout, stderr io.Writer) error {
+	c, err := mpi.Init()
+	if err != nil {
+		return fmt.Errorf("started by an MPI launcher: %w", err)
+	}
+	comm := &timedComm{Comm: c}
+	if c.Rank() != 0 {
+		quiet, stdout = true, io.Discard
+	}
+	err = trainRanks(ctx, comm, dataDir, out, s, quiet, stdout, stderr)
+	if err != nil && c.Size() > 1 {
+		fmt.Fprintf(stderr, "noble: rank %d of %d: %v\n", c.Rank(), c.Size(), err)
+		c.Abort(1)
+	}
+	if ferr := c.Finalize(); err == nil {
+		err = ferr
+	}
+	return err
+}
+
+// timedComm measures the time spent in the sums over ranks: the
+// communication, and the wait for the slowest rank.
+type timedComm struct {
+	*mpi.Comm
+	sums  int // gradient sums: training steps
+	spent time.Duration
+}
+
+func (c *timedComm) SumFloat32(buf []float32) error {
+	t := time.Now()
+	err := c.Comm.SumFloat32(buf)
+	c.spent += time.Since(t)
+	c.sums++
+	return err
+}
+
+func (c *timedComm) SumFloat64(buf []float64) error {
+	t := time.Now()
+	err := c.Comm.SumFloat64(buf)
+	c.spent += time.Since(t)
+	return err
+}
+
+// trainRanks trains in one process (comm nil) or as one rank of comm.
+func trainRanks(ctx context.Context, comm *timedComm, dataDir, out string, s *train.Settings, quiet bool, stdout, stderr io.Writer) error {
 	d, err := train.OpenDataset(dataDir)
 	if err != nil {
 		return err
@@ -258,9 +326,22 @@ func runTrain(ctx context.Context, dataDir, out string, s *train.Settings, quiet
 			last = done
 		}
 	}
+	// Training steps and their wall time, from an epoch's (re)start to
+	// its last batch (for the MPI summary).
+	var steps int
+	var stepTime time.Duration
+	var since time.Time
 	hooks := &train.Hooks{
-		Begin: func(epoch, done, total int) { begin(fmt.Sprintf("epoch %d", epoch), done, total) },
-		Batch: func(epoch, done, total int) { advance(done) },
+		Begin: func(epoch, done, total int) {
+			begin(fmt.Sprintf("epoch %d", epoch), done, total)
+			since = time.Now()
+		},
+		Batch: func(epoch, done, total int) {
+			advance(done)
+			steps++
+			stepTime += time.Since(since)
+			since = time.Now()
+		},
 		EvalBatch: func(epoch int, split string, done, total int) {
 			if done == 0 {
 				begin(fmt.Sprintf("epoch %d: evaluating %s", epoch, split), 0, total)
@@ -270,7 +351,17 @@ func runTrain(ctx context.Context, dataDir, out string, s *train.Settings, quiet
 		Eval:  func(epoch int, done bool) { end() },
 		Epoch: func(m train.Metrics) { st.Logf("%s", epochLine(m)) },
 	}
-	res, err := train.Train(ctx, d, out, s, hooks)
+	var res *train.Result
+	if comm != nil {
+		res, err = train.TrainRanks(ctx, comm, d, out, s, hooks)
+		if steps > 0 {
+			st.Logf("noble train: %d ranks: %d steps, %.3f s per step, of which %.3f s (%.1f %%) in sums over ranks (rank 0)",
+				comm.Size(), steps, stepTime.Seconds()/float64(steps), comm.spent.Seconds()/float64(max(comm.sums, 1)),
+				100*comm.spent.Seconds()/stepTime.Seconds())
+		}
+	} else {
+		res, err = train.Train(ctx, d, out, s, hooks)
+	}
 	end()
 	if errors.Is(err, context.Canceled) {
 		st.Logf("noble train: interrupted; checkpoint written, run the same command to resume")
