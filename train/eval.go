@@ -114,6 +114,14 @@ func (r *runner) evaluate(ctx context.Context, split string, predict bool) (eval
 	if err != nil {
 		return res, err
 	}
+	if r.comm != nil {
+		// Every rank of TrainRanks evaluates in full with the workers of
+		// all ranks, so that the forward passes, and so the metrics and
+		// the selection, equal one process's bit for bit.
+		m := r.model
+		defer func(w int) { m.Workers = w }(m.Workers)
+		m.Workers = r.set.Workers
+	}
 	var sum1, sum2, sum4, sumH1, sumSC float64
 	cmp := features.Comparison{FiringNames: features.ReferenceFiring, SilentNames: features.ReferenceSilent}
 	progress := func(done int) {} // EvalBatch, if any, during an epoch's evaluation

@@ -28,7 +28,10 @@ type Comm interface {
 // so all hold the same parameters. Rank 0 alone writes into dir (the
 // configuration, checkpoints, metrics and models); the others only read
 // the checkpoint to resume. Every rank evaluates the test splits in full,
-// so that the schedule and the model selection need no communication.
+// with Settings.Workers workers (those of all ranks: the forward pass is
+// bitwise reproducible for a given number of workers), so that the
+// schedule and the model selection need no communication and equal one
+// process's.
 //
 // Settings.Workers counts the workers of all ranks together: it must be
 // 0 (each rank uses its cores) or a multiple of comm.Size(), and each rank
