@@ -114,14 +114,6 @@ func (r *runner) evaluate(ctx context.Context, split string, predict bool) (eval
 	if err != nil {
 		return res, err
 	}
-	if r.comm != nil {
-		// Every rank of TrainRanks evaluates in full with the workers of
-		// all ranks, so that the forward passes, and so the metrics and
-		// the selection, equal one process's bit for bit.
-		m := r.model
-		defer func(w int) { m.Workers = w }(m.Workers)
-		m.Workers = r.set.Workers
-	}
 	var sum1, sum2, sum4, sumH1, sumSC float64
 	cmp := features.Comparison{FiringNames: features.ReferenceFiring, SilentNames: features.ReferenceSilent}
 	progress := func(done int) {} // EvalBatch, if any, during an epoch's evaluation
@@ -166,7 +158,9 @@ func (r *runner) evaluate(ctx context.Context, split string, predict bool) (eval
 				return res, err
 			}
 			if predict {
-				r.model.Forward(r.yhat, r.x, k, w)
+				if err := r.forward(r.yhat, r.x, k, w); err != nil {
+					return res, err
+				}
 				s2, _ := fno.RelLpLoss(r.lossGrad, 2, r.yhat, r.y, k, w)
 				s4, _ := fno.RelLpLoss(r.lossGrad, 4, r.yhat, r.y, k, w)
 				sum2 += s2
@@ -239,4 +233,27 @@ func (s *SpikeStats) add(nt, np int) float64 {
 	}
 	s.Firing++
 	return math.Abs(float64(np-nt)) / float64(nt)
+}
+
+// forward is r.model.Forward on a batch of k traces, or with TrainRanks
+// each rank's share of it (the cut of share: that of one process's
+// workers, so the predictions are the same bits) summed over the ranks,
+// zeros elsewhere, so that every rank holds all predictions. A prediction
+// of −0 comes back as +0 (0 + −0), which changes no loss or feature.
+func (r *runner) forward(dst, x []float32, k, w int) error {
+	if r.comm == nil {
+		r.model.Forward(dst, x, k, w)
+		return nil
+	}
+	n, size := k, r.comm.Size()
+	lo, hi := r.comm.Rank()*n/size, (r.comm.Rank()+1)*n/size
+	clear(dst)
+	if hi > lo {
+		c := surrogate.Channels * w
+		r.model.Forward(dst[lo*w:hi*w], x[lo*c:hi*c], hi-lo, w)
+	}
+	if err := r.comm.SumFloat32(dst); err != nil {
+		return fmt.Errorf("gathering predictions over %d ranks: %w", size, err)
+	}
+	return nil
 }

@@ -30,7 +30,7 @@ func mpiSettings(epochs int) *Settings {
 func mpiData() *memData { return newMemData(3, 1, 1, 4) }
 
 // mpiChild is the body of a rank: train epochs epochs into dir; with die,
-// rank 1 exits without a word at its 5th sum (the second step of epoch 2).
+// rank 1 exits without a word in its 5th step (the second of epoch 2).
 func mpiChild(dir string, epochs int, die bool) {
 	c, err := mpi.Init()
 	if err != nil {
@@ -50,17 +50,18 @@ func mpiChild(dir string, epochs int, die bool) {
 	os.Exit(0)
 }
 
-// dyingComm exits the process at its left-th sum, as a rank killed there.
+// dyingComm exits the process at its left-th sum of a loss (one per
+// step), as a rank killed there.
 type dyingComm struct {
 	Comm
 	left int
 }
 
-func (c *dyingComm) SumFloat32(buf []float32) error {
+func (c *dyingComm) SumFloat64(buf []float64) error {
 	if c.left--; c.left <= 0 {
 		os.Exit(3)
 	}
-	return c.Comm.SumFloat32(buf)
+	return c.Comm.SumFloat64(buf)
 }
 
 // mpirun runs this test in 2 ranks with env set and returns the output.

@@ -27,11 +27,12 @@ type Comm interface {
 // summed with comm in rank order, and every rank applies the same update,
 // so all hold the same parameters. Rank 0 alone writes into dir (the
 // configuration, checkpoints, metrics and models); the others only read
-// the checkpoint to resume. Every rank evaluates the test splits in full,
-// with Settings.Workers workers (those of all ranks: the forward pass is
-// bitwise reproducible for a given number of workers), so that the
-// schedule and the model selection need no communication and equal one
-// process's.
+// the checkpoint to resume. The evaluation of the test splits is shared
+// the same way: each rank predicts its share of every evaluation batch,
+// the predictions are gathered (a sum with zeros elsewhere), and every
+// rank computes the metrics from all of them, so that the schedule and the
+// model selection need no further communication and, with one worker per
+// rank, equal one process's.
 //
 // Settings.Workers counts the workers of all ranks together: it must be
 // 0 (each rank uses its cores) or a multiple of comm.Size(), and each rank

@@ -274,26 +274,30 @@ func runTrainMPI(ctx context.Context, dataDir, out string, s *train.Settings, qu
 	return err
 }
 
-// timedComm measures the time spent in the sums over ranks: the
+// timedComm measures the time spent in the sums over ranks while
+// training (on: not in the evaluation, which gathers predictions): the
 // communication, and the wait for the slowest rank.
 type timedComm struct {
 	*mpi.Comm
-	sums  int // gradient sums: training steps
+	on    bool
 	spent time.Duration
 }
 
 func (c *timedComm) SumFloat32(buf []float32) error {
 	t := time.Now()
 	err := c.Comm.SumFloat32(buf)
-	c.spent += time.Since(t)
-	c.sums++
+	if c.on {
+		c.spent += time.Since(t)
+	}
 	return err
 }
 
 func (c *timedComm) SumFloat64(buf []float64) error {
 	t := time.Now()
 	err := c.Comm.SumFloat64(buf)
-	c.spent += time.Since(t)
+	if c.on {
+		c.spent += time.Since(t)
+	}
 	return err
 }
 
@@ -335,6 +339,9 @@ func trainRanks(ctx context.Context, comm *timedComm, dataDir, out string, s *tr
 		Begin: func(epoch, done, total int) {
 			begin(fmt.Sprintf("epoch %d", epoch), done, total)
 			since = time.Now()
+			if comm != nil {
+				comm.on = true
+			}
 		},
 		Batch: func(epoch, done, total int) {
 			advance(done)
@@ -348,7 +355,12 @@ func trainRanks(ctx context.Context, comm *timedComm, dataDir, out string, s *tr
 			}
 			advance(done)
 		},
-		Eval:  func(epoch int, done bool) { end() },
+		Eval: func(epoch int, done bool) {
+			end()
+			if comm != nil {
+				comm.on = false
+			}
+		},
 		Epoch: func(m train.Metrics) { st.Logf("%s", epochLine(m)) },
 	}
 	var res *train.Result
@@ -356,7 +368,7 @@ func trainRanks(ctx context.Context, comm *timedComm, dataDir, out string, s *tr
 		res, err = train.TrainRanks(ctx, comm, d, out, s, hooks)
 		if steps > 0 {
 			st.Logf("noble train: %d ranks: %d steps, %.3f s per step, of which %.3f s (%.1f %%) in sums over ranks (rank 0)",
-				comm.Size(), steps, stepTime.Seconds()/float64(steps), comm.spent.Seconds()/float64(max(comm.sums, 1)),
+				comm.Size(), steps, stepTime.Seconds()/float64(steps), comm.spent.Seconds()/float64(steps),
 				100*comm.spent.Seconds()/stepTime.Seconds())
 		}
 	} else {

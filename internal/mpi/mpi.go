@@ -12,6 +12,7 @@ static MPI_Comm world(void) { return MPI_COMM_WORLD; }
 static MPI_Datatype f32(void) { return MPI_FLOAT; }
 static MPI_Datatype f64(void) { return MPI_DOUBLE; }
 static void *in_place(void) { return MPI_IN_PLACE; }
+static MPI_Op op_sum(void) { return MPI_SUM; }
 static int thread_serialized(void) { return MPI_THREAD_SERIALIZED; }
 */
 import "C"
@@ -126,6 +127,17 @@ func sum[T float32 | float64](c *Comm, buf, scratch []T, typ C.MPI_Datatype) err
 	if rc := C.MPI_Allgatherv(C.in_place(), 0, typ,
 		unsafe.Pointer(&buf[0]), &c.counts[0], &c.displs[0], typ, C.world()); rc != C.MPI_SUCCESS {
 		return errorf("MPI_Allgatherv", rc)
+	}
+	return nil
+}
+
+// allreduce is MPI_Allreduce(MPI_SUM) in place, whose order of summation
+// the library chooses: the benchmarks' baseline for sum.
+func (c *Comm) allreduce(buf []float32) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if rc := C.MPI_Allreduce(C.in_place(), unsafe.Pointer(&buf[0]), C.int(len(buf)), C.f32(), C.op_sum(), C.world()); rc != C.MPI_SUCCESS {
+		return errorf("MPI_Allreduce", rc)
 	}
 	return nil
 }
