@@ -46,6 +46,11 @@ type Comm interface {
 // fix the numerics but not the number of ranks, a run may resume with
 // another number of ranks dividing Workers, or in one process.
 //
+// When ctx is cancelled in any rank, every rank stops after the current
+// step's computation (the step is not applied; rank 0 writes a checkpoint)
+// and returns an error wrapping context.Canceled; during an evaluation the
+// stop waits for its end.
+//
 // A fine-tuning feature loss (Settings.FeatureLoss) is not supported
 // across ranks. A nil comm, or one of size 1, is Train.
 func TrainRanks(ctx context.Context, comm Comm, data Data, dir string, s *Settings, hooks *Hooks) (*Result, error) {
@@ -88,12 +93,23 @@ func (r *runner) share(items []item) []item {
 	return items[k*n/size : (k+1)*n/size]
 }
 
+// errInterrupted ends the step of every rank when one was interrupted.
+var errInterrupted = fmt.Errorf("train: a rank was interrupted: %w", context.Canceled)
+
 // sumRanks replaces the gradient with its sum over the ranks and returns
-// the sum of the ranks' batch losses.
+// the sum of the ranks' batch losses. If any rank's context was cancelled
+// it returns errInterrupted, on every rank, before the gradient's sum, so
+// that all stop at the same batch.
 func (r *runner) sumRanks(loss float64) (float64, error) {
-	r.sums[0] = loss
+	r.sums[0], r.sums[1] = loss, 0
+	if r.interrupt.Err() != nil {
+		r.sums[1] = 1
+	}
 	if err := r.comm.SumFloat64(r.sums[:]); err != nil {
 		return 0, fmt.Errorf("summing the loss over %d ranks: %w", r.comm.Size(), err)
+	}
+	if r.sums[1] > 0 {
+		return 0, errInterrupted
 	}
 	if err := r.comm.SumFloat32(r.model.Grad); err != nil {
 		return 0, fmt.Errorf("summing the gradient over %d ranks: %w", r.comm.Size(), err)

@@ -182,3 +182,62 @@ func TestTrainRanksRefuses(t *testing.T) {
 		})
 	}
 }
+
+// cancelComm cancels its rank's context at its n-th loss sum (one per
+// step), as a signal arriving in that step.
+type cancelComm struct {
+	Comm
+	n      int
+	cancel context.CancelFunc
+}
+
+func (c *cancelComm) SumFloat64(buf []float64) error {
+	if c.n--; c.n == 0 {
+		c.cancel()
+	}
+	return c.Comm.SumFloat64(buf)
+}
+
+// TestTrainRanksInterrupt cancels rank 1 alone during the third step's
+// sums (after it looked at its context): every rank must stop in the
+// fourth with context.Canceled, rank 0's checkpoint must hold the 3 steps
+// before it, and the run resumed must end as an uninterrupted one.
+func TestTrainRanksInterrupt(t *testing.T) {
+	t.Parallel()
+	s := tinySettings(1)
+	base := t.TempDir()
+	want := filepath.Join(base, "one")
+	mustTrain(t, context.Background(), newMemData(5, 1, 1, 6), want, s, nil)
+
+	dir := filepath.Join(base, "ranks")
+	comms := newMemGroup(2)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	comms[1] = &cancelComm{Comm: comms[1], n: 3, cancel: cancel}
+	errs := make([]error, 2)
+	var wg sync.WaitGroup
+	for r := range 2 {
+		wg.Go(func() {
+			rctx := context.Background()
+			if r == 1 {
+				rctx = ctx
+			}
+			_, errs[r] = TrainRanks(rctx, comms[r], newMemData(5, 1, 1, 6), dir, s, nil)
+		})
+	}
+	wg.Wait()
+	for r, err := range errs {
+		if !errors.Is(err, context.Canceled) {
+			t.Errorf("rank %d: error %v, want context.Canceled", r, err)
+		}
+	}
+	st, _, err := readCheckpoint(filepath.Join(dir, CheckpointName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Epoch != 1 || st.Batch != 3 {
+		t.Errorf("checkpoint at epoch %d, batch %d, want epoch 1, batch 3", st.Epoch, st.Batch)
+	}
+	trainRanks(t, 2, func(int) string { return dir }, s)
+	compareRuns(t, "interrupted and resumed", readRun(t, dir), readRun(t, want))
+}

@@ -221,8 +221,13 @@ type runner struct {
 	dir   string
 	set   Settings
 	hooks *Hooks
-	comm  Comm       // the ranks of a TrainRanks run; nil in one process
-	sums  [1]float64 // the batch loss summed over the ranks
+
+	// TrainRanks: the ranks (nil in one process), the caller's ctx, whose
+	// cancellation sumRanks shares, and the batch loss and the number of
+	// interrupted ranks, summed over the ranks.
+	comm      Comm
+	interrupt context.Context
+	sums      [2]float64
 
 	model *fno.Model
 	opt   *fno.Adam // Adam or AdamW (Settings.Optimizer)
@@ -504,6 +509,12 @@ func (r *runner) checkpoint() error {
 
 // run trains the remaining epochs.
 func (r *runner) run(ctx context.Context) (*Result, error) {
+	if r.comm != nil {
+		// The ranks stop together: a rank's cancellation travels with the
+		// next step's sums (sumRanks) instead of stopping it alone at its
+		// own checks while the others wait for it in a sum.
+		r.interrupt, ctx = ctx, context.WithoutCancel(ctx)
+	}
 	sizes := r.data.ShardSizes(SplitTrain)
 	ld := newLoader(r.data, &r.info, SplitTrain)
 	r.ld = ld

@@ -264,7 +264,9 @@ func runTrainMPI(ctx context.Context, dataDir, out string, s *train.Settings, qu
 		quiet, stdout = true, io.Discard
 	}
 	err = trainRanks(ctx, comm, dataDir, out, s, quiet, stdout, stderr)
-	if err != nil && c.Size() > 1 {
+	// An interruption stops all ranks at the same batch (train.TrainRanks):
+	// they end normally. Any other error may leave the others in a sum.
+	if err != nil && !errors.Is(err, context.Canceled) && c.Size() > 1 {
 		fmt.Fprintf(stderr, "noble: rank %d of %d: %v\n", c.Rank(), c.Size(), err)
 		c.Abort(1)
 	}
