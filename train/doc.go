@@ -87,6 +87,17 @@
 // batches and ends bit for bit where an uninterrupted run ends (for the same
 // number of operator workers, which fixes the summation order).
 //
+// # Many processes
+//
+// TrainRanks is Train run data-parallel by several processes (MPI ranks,
+// through a Comm such as internal/mpi's): each rank trains on a contiguous
+// share of every batch, gradients and losses are summed over the ranks in
+// rank order, and rank 0 alone writes the run directory. Settings.Workers
+// counts the workers of all ranks, so the checkpoint and settings do not
+// depend on the number of ranks: a run resumes with any number dividing
+// Workers, and with one worker per rank it equals one process with Workers
+// workers bit for bit.
+//
 // # Run directory
 //
 //	config.json             the resolved Settings (usable as --config)
