@@ -11,8 +11,17 @@ package mpi
 static MPI_Comm world(void) { return MPI_COMM_WORLD; }
 static MPI_Datatype f32(void) { return MPI_FLOAT; }
 static MPI_Datatype f64(void) { return MPI_DOUBLE; }
-static void *in_place(void) { return MPI_IN_PLACE; }
-static MPI_Op op_sum(void) { return MPI_SUM; }
+
+// MPI_IN_PLACE is a small integer cast to a pointer ((void *)1 in Open
+// MPI), which Go must never hold in a pointer variable (the runtime throws
+// "invalid pointer found on stack" when it moves the stack): the in-place
+// calls take it here, on the C side.
+static int allgatherv_in_place(void *buf, const int *counts, const int *displs, MPI_Datatype t) {
+	return MPI_Allgatherv(MPI_IN_PLACE, 0, t, buf, counts, displs, t, MPI_COMM_WORLD);
+}
+static int allreduce_sum_in_place(void *buf, int n, MPI_Datatype t) {
+	return MPI_Allreduce(MPI_IN_PLACE, buf, n, t, MPI_SUM, MPI_COMM_WORLD);
+}
 static int thread_serialized(void) { return MPI_THREAD_SERIALIZED; }
 */
 import "C"
@@ -124,8 +133,7 @@ func sum[T float32 | float64](c *Comm, buf, scratch []T, typ C.MPI_Datatype) err
 		return errorf("MPI_Alltoallv", rc)
 	}
 	sumInOrder(buf[lo:hi], mine, c.size)
-	if rc := C.MPI_Allgatherv(C.in_place(), 0, typ,
-		unsafe.Pointer(&buf[0]), &c.counts[0], &c.displs[0], typ, C.world()); rc != C.MPI_SUCCESS {
+	if rc := C.allgatherv_in_place(unsafe.Pointer(&buf[0]), &c.counts[0], &c.displs[0], typ); rc != C.MPI_SUCCESS {
 		return errorf("MPI_Allgatherv", rc)
 	}
 	return nil
@@ -136,7 +144,7 @@ func sum[T float32 | float64](c *Comm, buf, scratch []T, typ C.MPI_Datatype) err
 func (c *Comm) allreduce(buf []float32) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if rc := C.MPI_Allreduce(C.in_place(), unsafe.Pointer(&buf[0]), C.int(len(buf)), C.f32(), C.op_sum(), C.world()); rc != C.MPI_SUCCESS {
+	if rc := C.allreduce_sum_in_place(unsafe.Pointer(&buf[0]), C.int(len(buf)), C.f32()); rc != C.MPI_SUCCESS {
 		return errorf("MPI_Allreduce", rc)
 	}
 	return nil
