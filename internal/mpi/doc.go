@@ -30,9 +30,10 @@
 // starting from zero, ((0 + x₀) + x₁) + … + x_{N−1}, element by element;
 // MPI_Allgatherv then gives every rank the whole sum. This is the
 // reduce-scatter plus allgather form of a ring allreduce: each rank sends
-// and receives 2(N−1)/N of the vector, as a ring does, in 2(N−1) messages
-// instead of 2(N−1) ring steps, so it costs the same bandwidth and keeps
-// the result a function of the inputs alone. It holds one vector of
+// and receives 2(N−1)/N of the vector, as a ring does (there in 2(N−1)
+// steps, here in 2(N−1) messages per rank), so it costs the same
+// bandwidth, plus one pass adding the received segments, and keeps the
+// result a function of the inputs alone. It holds one vector of
 // scratch per Comm.
 //
 // # Failure
