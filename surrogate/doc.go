@@ -2,14 +2,17 @@
 // the NOBLE surrogate (Ghafourpour et al., "NOBLE", NeurIPS 2025, arXiv
 // 2506.04536; channel layout as in its reference code, summarised in
 // docs/noble-model.md): it turns a step-current amplitude and a neuron
-// model's F-I embedding (I_thr, s_thr) into the 23 input channels of the
-// Fourier neural operator of package fno, and the operator's output (volts)
-// into millivolts.
+// model's F-I embedding (I_thr, s_thr) into the input channels of the
+// Fourier neural operator of package fno (23 with NOBLE's embedding), and
+// the operator's output (volts) into millivolts.
+//
+//	enc, err := surrogate.NewEncoderEmbedding(protocol, scaling, nil) // nil: NOBLE's 23 channels
+//	x, err := enc.Encode(nil, surrogate.Stimulus{AmpNA: 0.3, IThr: 0.1, SThr: 120}) // [enc.Channels(), L]
 //
 // # Channels
 //
-// For a protocol of L samples at spacing Dt (ms), the encoding is a float32
-// array [23, L]:
+// For a protocol of L samples at spacing Dt (ms), the encoding with
+// DefaultEmbedding is a float32 array [23, L]:
 //
 //	0       the injected current in units of 0.1 nA (amperes × 1e10): the
 //	        amplitude A (nA) × 10 on the samples j with
@@ -32,6 +35,31 @@
 // counts as the sample it denotes. This is NEURON's IClamp rule
 // (del ≤ t < del + dur) applied to the sample times.
 //
+// # Embeddings
+//
+// An Embedding configures the channels after the current channel, as the
+// reference code's embedding options do (num_current_embeddings,
+// type_current_embeddings, num_hof_model_embeddings,
+// type_hof_model_embeddings, e_features_to_embed of neuraloperator/noble,
+// src/training/utils/embedding.py Construct_Embedded_Nerf_Batch), except
+// that each feature has its own K: K_amp pairs for the amplitude p = 10·A,
+// then K_f pairs for each embedded feature f in the listed order, its value
+// min-max scaled. The channel count is 1 + 2·K_amp + 2·Σ K_f. For a scalar
+// p and k = 0 … K−1, a pair is, by type:
+//
+//	freq    sin(2^k·π·p·t), cos(2^k·π·p·t)      the NeRF of p·t (NOBLE's)
+//	amp     p·sin(2^k·π·t), p·cos(2^k·π·t)      p times the NeRF of t
+//	none    sin(2^k·π·t), cos(2^k·π·t)          the NeRF of t, the same for every input
+//
+// "none" is the reference's type null; it carries no information about p.
+// To leave a quantity out, embed it with K = 0 (the amplitude) or do not
+// list it (a feature): K_amp = 0 and no features leaves the current
+// channel alone. The features are the columns of the cell's F-I table that
+// package dataset reads and stores per model: i_thr and s_thr. A model
+// file records its embedding (MetaEmbedding); a file without the record
+// has DefaultEmbedding, so model files from before embeddings were
+// configurable read, encode and predict as they did.
+//
 // # Numerics
 //
 // The phases 2^k·π·p·t_j are computed in float64 and only the sine and
@@ -39,7 +67,8 @@
 // torch tensors; at the highest frequency (2^8·π·p·2π ≈ 5·10^4 rad for
 // p = 10) float32 phases carry errors of ~3·10^-3 rad, so the two encodings
 // differ by that much in the high-frequency amplitude channels. float64 is
-// the exact value of the formula.
+// the exact value of the formula. The factor p of type amp multiplies the
+// float64 sine and cosine before the rounding.
 //
 // # Zero amplitude
 //

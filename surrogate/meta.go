@@ -26,6 +26,11 @@ const (
 	// MetaAmpRange holds the training range of step amplitudes, nA: a JSON
 	// Range {"min": …, "max": …}.
 	MetaAmpRange = "amp_range"
+	// MetaEmbedding holds the model's input embedding, a JSON Embedding
+	// (Embedding.PutMeta writes it). A file without it has
+	// DefaultEmbedding: files from before the embedding was configurable,
+	// and those trained with the default, which leave it out.
+	MetaEmbedding = "embedding"
 )
 
 // Split names of a HoF model.
@@ -63,6 +68,9 @@ type Meta struct {
 	// AmpRange is the training range of step amplitudes, nA: MetaAmpRange,
 	// else the default support around the scaling's I_thr range.
 	AmpRange Range
+	// Embedding is the model's input embedding (MetaEmbedding, else
+	// DefaultEmbedding), resolved.
+	Embedding Embedding
 	// Other holds the remaining entries (training provenance and the like)
 	// verbatim; nil if there are none.
 	Other map[string]string
@@ -73,7 +81,17 @@ type Meta struct {
 // non-finite embeddings and an inverted or non-finite range are errors
 // wrapping ErrMetadata that name the key.
 func ReadMeta(extra map[string]string, sc Scaling) (*Meta, error) {
-	m := &Meta{}
+	m := &Meta{Embedding: DefaultEmbedding()}
+	if raw, ok := extra[MetaEmbedding]; ok {
+		var e Embedding
+		if err := strictJSON(raw, &e); err != nil {
+			return nil, fmt.Errorf("%w: %q: %v", ErrMetadata, MetaEmbedding, err)
+		}
+		var err error
+		if m.Embedding, err = e.Resolved(); err != nil {
+			return nil, fmt.Errorf("%w: %q: %w", ErrMetadata, MetaEmbedding, err)
+		}
+	}
 	lo, hi := sc.IThr.Min-DefaultAmpBelow, sc.IThr.Max+DefaultAmpAbove
 	m.AmpRange = Range{Min: Tidy(lo, hi-lo), Max: Tidy(hi, hi-lo)}
 	if raw, ok := extra[MetaAmpRange]; ok {
@@ -114,7 +132,7 @@ func ReadMeta(extra map[string]string, sc Scaling) (*Meta, error) {
 		}
 	}
 	for k, v := range extra {
-		if k == MetaHoF || k == MetaModels || k == MetaAmpRange {
+		if k == MetaHoF || k == MetaModels || k == MetaAmpRange || k == MetaEmbedding {
 			continue
 		}
 		if m.Other == nil {

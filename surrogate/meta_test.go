@@ -22,11 +22,22 @@ func TestReadMeta(t *testing.T) {
 			&Meta{HoF: []HoF{{"a", 0.1, 100, SplitTest}}, AmpRange: def, Other: map[string]string{MetaProvenance: "{}"}}},
 		{"hof wins", map[string]string{MetaHoF: `[]`, MetaModels: `[{"name":"a","i_thr_nA":0.1,"s_thr_hz_per_nA":100,"split":"test"}]`},
 			&Meta{HoF: []HoF{}, AmpRange: def}},
+		{"embedding", map[string]string{MetaEmbedding: `{"amp_type":"amp","amp_frequencies":3,"feature_type":"none","features":[{"name":"i_thr","frequencies":2}]}`},
+			&Meta{AmpRange: def, Embedding: Embedding{EmbedAmp, 3, EmbedNone, []FeatureEmbedding{{FeatureIThr, 2}}}}},
+		{"embedding without features, types defaulted", map[string]string{MetaEmbedding: `{"amp_frequencies":0,"features":null}`},
+			&Meta{AmpRange: def, Embedding: Embedding{EmbedFreq, 0, EmbedFreq, []FeatureEmbedding{}}}},
+		{"embedding of an unknown feature", map[string]string{MetaEmbedding: `{"amp_frequencies":9,"features":[{"name":"AHP_depth","frequencies":1}]}`}, nil},
+		{"embedding K < 0", map[string]string{MetaEmbedding: `{"amp_frequencies":-1,"features":[]}`}, nil},
+		{"embedding of unknown type", map[string]string{MetaEmbedding: `{"amp_type":"log","amp_frequencies":1,"features":[]}`}, nil},
+		{"embedding with an unknown field", map[string]string{MetaEmbedding: `{"amp_frequencies":1,"k":2}`}, nil},
 		{"unknown field", map[string]string{MetaHoF: `[{"name":"a","i_thr":0.1,"s_thr":100,"colour":"red"}]`}, nil},
 		{"trailing data", map[string]string{MetaAmpRange: `{"min":0,"max":1} {}`}, nil},
 		{"inverted range", map[string]string{MetaAmpRange: `{"min":1,"max":0}`}, nil},
 		{"non-finite embedding", map[string]string{MetaHoF: `[{"name":"a","i_thr":1e999,"s_thr":100}]`}, nil},
 	} {
+		if c.want != nil && c.want.Embedding.AmpType == "" {
+			c.want.Embedding = DefaultEmbedding()
+		}
 		t.Run(c.name, func(t *testing.T) {
 			got, err := ReadMeta(c.extra, sc)
 			switch {

@@ -6,11 +6,14 @@ import (
 	"math"
 )
 
-// Channels is the number of input channels of the encoding (without the
-// grid channel the operator appends).
+// Channels is the number of input channels of DefaultEmbedding's encoding
+// (without the grid channel the operator appends).
+//
+// Deprecated: size with Embedding.Channels or Encoder.Channels, which
+// follow the model's embedding.
 const Channels = 23
 
-// Channel offsets of the encoding.
+// Channel offsets of DefaultEmbedding's encoding.
 const (
 	ChanCurrent   = 0  // current, 0.1 nA units
 	ChanAmplitude = 1  // 2·AmpFrequencies channels of the amplitude NeRF
@@ -18,8 +21,8 @@ const (
 	ChanIThr      = 21 // 2·FeatureFrequencies channels of the scaled I_thr NeRF
 )
 
-// AmpFrequencies and FeatureFrequencies are the NeRF frequency counts K of
-// the amplitude and of each F-I feature.
+// AmpFrequencies and FeatureFrequencies are DefaultEmbedding's NeRF
+// frequency counts K of the amplitude and of each F-I feature.
 const (
 	AmpFrequencies     = 9
 	FeatureFrequencies = 1
@@ -164,33 +167,49 @@ type Stimulus struct {
 	SThr  float64 // F-I slope of the model, Hz/nA (unscaled)
 }
 
-// Encoder builds operator inputs for one protocol and scaling.
+// Encoder builds operator inputs for one protocol, scaling and embedding.
 type Encoder struct {
-	Protocol Protocol
-	Scaling  Scaling
+	Protocol  Protocol
+	Scaling   Scaling
+	Embedding Embedding // resolved (Embedding.Resolved)
 }
 
-// NewEncoder validates p and s.
+// NewEncoder validates p and s; the encoder has DefaultEmbedding.
 func NewEncoder(p Protocol, s Scaling) (*Encoder, error) {
+	return NewEncoderEmbedding(p, s, nil)
+}
+
+// NewEncoderEmbedding validates p, s and e; nil e means DefaultEmbedding.
+func NewEncoderEmbedding(p Protocol, s Scaling, e *Embedding) (*Encoder, error) {
 	if err := p.Validate(); err != nil {
 		return nil, err
 	}
 	if err := s.Validate(); err != nil {
 		return nil, err
 	}
-	return &Encoder{Protocol: p, Scaling: s}, nil
+	emb := DefaultEmbedding()
+	if e != nil {
+		var err error
+		if emb, err = e.Resolved(); err != nil {
+			return nil, err
+		}
+	}
+	return &Encoder{Protocol: p, Scaling: s, Embedding: emb}, nil
 }
 
-// Encode writes the [23, L] encoding of st into dst and returns it; dst nil
-// allocates, a dst of another length panics. Non-finite stimulus values are
-// errors wrapping ErrInput.
+// Channels returns the encoding's channel count, Embedding.Channels().
+func (e *Encoder) Channels() int { return e.Embedding.Channels() }
+
+// Encode writes the [Channels(), L] encoding of st into dst and returns it;
+// dst nil allocates, a dst of another length panics. Non-finite stimulus
+// values are errors wrapping ErrInput.
 func (e *Encoder) Encode(dst []float32, st Stimulus) ([]float32, error) {
-	l := e.Protocol.Length
+	l, nc := e.Protocol.Length, e.Channels()
 	if dst == nil {
-		dst = make([]float32, Channels*l)
+		dst = make([]float32, nc*l)
 	}
-	if len(dst) != Channels*l {
-		panic(fmt.Sprintf("surrogate: len(dst) = %d, want %d·%d", len(dst), Channels, l))
+	if len(dst) != nc*l {
+		panic(fmt.Sprintf("surrogate: len(dst) = %d, want %d·%d", len(dst), nc, l))
 	}
 	for _, f := range []struct {
 		name string
@@ -207,16 +226,22 @@ func (e *Encoder) Encode(dst []float32, st Stimulus) ([]float32, error) {
 	for j := first; j < end; j++ {
 		cur[j] = float32(p)
 	}
-	NeRF(dst[ChanAmplitude*l:ChanSThr*l], p, AmpFrequencies, l)
-	NeRF(dst[ChanSThr*l:ChanIThr*l], e.Scaling.ScaleSThr(st.SThr), FeatureFrequencies, l)
-	NeRF(dst[ChanIThr*l:Channels*l], e.Scaling.ScaleIThr(st.IThr), FeatureFrequencies, l)
+	off := l
+	emb := &e.Embedding
+	embed(dst[off:off+2*emb.AmpFrequencies*l], emb.AmpType, p, emb.AmpFrequencies, l)
+	off += 2 * emb.AmpFrequencies * l
+	for _, f := range emb.Features {
+		n := 2 * f.Frequencies * l
+		embed(dst[off:off+n], emb.FeatureType, st.feature(f.Name, e.Scaling), f.Frequencies, l)
+		off += n
+	}
 	return dst, nil
 }
 
-// EncodeBatch encodes each stimulus into dst as [len(sts), 23, L]; dst nil
-// allocates, a dst of another length panics.
+// EncodeBatch encodes each stimulus into dst as [len(sts), Channels(), L];
+// dst nil allocates, a dst of another length panics.
 func (e *Encoder) EncodeBatch(dst []float32, sts []Stimulus) ([]float32, error) {
-	n := Channels * e.Protocol.Length
+	n := e.Channels() * e.Protocol.Length
 	if dst == nil {
 		dst = make([]float32, len(sts)*n)
 	}
@@ -231,11 +256,31 @@ func (e *Encoder) EncodeBatch(dst []float32, sts []Stimulus) ([]float32, error) 
 	return dst, nil
 }
 
+// embed writes the NeRF of p of the given type (EmbedFreq, EmbedAmp or
+// EmbedNone) into dst, 2k channels of length l.
+func embed(dst []float32, typ string, p float64, k, l int) {
+	switch typ {
+	case EmbedFreq:
+		nerf(dst, p, 1, k, l)
+	case EmbedAmp:
+		nerf(dst, 1, p, k, l)
+	case EmbedNone:
+		nerf(dst, 1, 1, k, l)
+	default:
+		panic("surrogate: unknown embedding type " + typ) // Validate refuses it
+	}
+}
+
 // NeRF writes the frequency-scaled NeRF encoding of p with k frequencies,
 // 2k channels of length l (sin(2^i·π·p·t), cos(2^i·π·p·t) interleaved,
 // t = linspace(0, 2π, l)), into dst, which must have length 2·k·l (it
 // panics otherwise). Phases are computed in float64.
-func NeRF(dst []float32, p float64, k, l int) {
+func NeRF(dst []float32, p float64, k, l int) { nerf(dst, p, 1, k, l) }
+
+// nerf writes a·sin(2^i·π·p·t), a·cos(2^i·π·p·t); the product with a is
+// taken in float64, and a = 1 leaves the sine and cosine as they are, so
+// the frequency-scaled NeRF is bit for bit NeRF's.
+func nerf(dst []float32, p, a float64, k, l int) {
 	if len(dst) != 2*k*l {
 		panic(fmt.Sprintf("surrogate: NeRF len(dst) = %d, want 2·%d·%d", len(dst), k, l))
 	}
@@ -253,7 +298,7 @@ func NeRF(dst []float32, p float64, k, l int) {
 				t = 2 * math.Pi // linspace's last point is exactly the stop value
 			}
 			sv, cv := math.Sincos(w * t)
-			s[j], c[j] = float32(sv), float32(cv)
+			s[j], c[j] = float32(a*sv), float32(a*cv)
 		}
 	}
 }
