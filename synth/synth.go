@@ -34,6 +34,9 @@ type Surrogate struct {
 	AmpRange surrogate.Range   // training amplitudes, nA (see the package doc)
 	HoF      []surrogate.HoF   // nil if the file records none
 	Other    map[string]string // the metadata not read here (training provenance …), verbatim
+	// Embedding is the model's input embedding (surrogate.ReadMeta:
+	// surrogate.DefaultEmbedding unless the file records another).
+	Embedding surrogate.Embedding
 
 	enc *surrogate.Encoder
 	x   []float32 // input workspace, reused between calls
@@ -55,9 +58,6 @@ func Open(path string) (*Surrogate, error) {
 // New wraps m and its metadata. The metadata must hold the embedding
 // scaling; the protocol defaults to surrogate.DefaultProtocol.
 func New(m *fno.Model, meta fno.Metadata) (*Surrogate, error) {
-	if m.Config().InChannels != surrogate.Channels || m.Config().OutChannels != 1 {
-		return nil, fmt.Errorf("%w: %d input and %d output channels, want %d and 1", ErrModel, m.Config().InChannels, m.Config().OutChannels, surrogate.Channels)
-	}
 	if meta.Scaling == nil {
 		return nil, fmt.Errorf("%w: no embedding scaling (noble.scaling) in the metadata", ErrModel)
 	}
@@ -65,15 +65,17 @@ func New(m *fno.Model, meta fno.Metadata) (*Surrogate, error) {
 	if meta.Protocol != nil {
 		s.Protocol = *meta.Protocol
 	}
-	var err error
-	if s.enc, err = surrogate.NewEncoder(s.Protocol, s.Scaling); err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrModel, err)
-	}
 	mi, err := surrogate.ReadMeta(meta.Extra, s.Scaling)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrModel, err)
 	}
-	s.AmpRange, s.HoF, s.Other = mi.AmpRange, mi.HoF, mi.Other
+	s.AmpRange, s.HoF, s.Other, s.Embedding = mi.AmpRange, mi.HoF, mi.Other, mi.Embedding
+	if nc := s.Embedding.Channels(); m.Config().InChannels != nc || m.Config().OutChannels != 1 {
+		return nil, fmt.Errorf("%w: %d input and %d output channels, want %d (the embedding's) and 1", ErrModel, m.Config().InChannels, m.Config().OutChannels, nc)
+	}
+	if s.enc, err = surrogate.NewEncoderEmbedding(s.Protocol, s.Scaling, &s.Embedding); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrModel, err)
+	}
 	return s, nil
 }
 
@@ -240,10 +242,11 @@ func (s *Surrogate) Synthesize(ctx context.Context, sts []surrogate.Stimulus, ba
 		}
 		hi := min(lo+batch, len(sts))
 		n := hi - lo
-		if cap(x) < n*surrogate.Channels*l {
-			x = make([]float32, n*surrogate.Channels*l)
+		nx := n * s.enc.Channels() * l
+		if cap(x) < nx {
+			x = make([]float32, nx)
 		}
-		x = x[:n*surrogate.Channels*l]
+		x = x[:nx]
 		if _, err := s.enc.EncodeBatch(x, sts[lo:hi]); err != nil {
 			return nil, fmt.Errorf("%w: stimuli %d…%d: %w", ErrInput, lo, hi-1, err)
 		}
