@@ -56,7 +56,7 @@ func benchRunner(b *testing.B, n int) (*runner, *plan) {
 		b.Fatal(err)
 	}
 	d := nobleData(n)
-	m, err := fno.New(set.Model.FNO(), 0)
+	m, err := fno.New(set.FNO(), 0)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -118,7 +118,7 @@ func BenchmarkEvaluate(b *testing.B) {
 // float32, 22 NeRF channels in float64 phases).
 func BenchmarkEncode(b *testing.B) {
 	info := nobleInfo()
-	x := make([]float32, surrogate.Channels*info.WindowSamples)
+	x := make([]float32, surrogate.DefaultEmbedding().Channels()*info.WindowSamples)
 	b.ReportAllocs()
 	for b.Loop() {
 		enc, err := surrogate.NewEncoder(info.Protocol(123), info.Scaling)

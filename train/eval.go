@@ -7,7 +7,6 @@ import (
 
 	"github.com/noble-neuro/noble/features"
 	"github.com/noble-neuro/noble/fno"
-	"github.com/noble-neuro/noble/surrogate"
 )
 
 // SpikeStats compare the operator's spike counts with the simulator's on
@@ -150,7 +149,7 @@ func (r *runner) evaluate(ctx context.Context, split string, predict bool) (eval
 			}
 			it := items[b:min(b+bs, use)]
 			k := len(it)
-			r.x = grow(r.x, k*surrogate.Channels*w)
+			r.x = grow(r.x, k*r.model.Config().InChannels*w)
 			r.y = grow(r.y, k*w)
 			r.yhat = grow(r.yhat, k*w)
 			r.lossGrad = grow(r.lossGrad, k*w)
@@ -249,7 +248,7 @@ func (r *runner) forward(dst, x []float32, k, w int) error {
 	lo, hi := r.comm.Rank()*n/size, (r.comm.Rank()+1)*n/size
 	clear(dst)
 	if hi > lo {
-		c := surrogate.Channels * w
+		c := r.model.Config().InChannels * w
 		r.model.Forward(dst[lo*w:hi*w], x[lo*c:hi*c], hi-lo, w)
 	}
 	if err := r.comm.SumFloat32(dst); err != nil {

@@ -63,7 +63,7 @@ func TestEvaluateSpikes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m, err := fno.New(set.Model.FNO(), 1)
+	m, err := fno.New(set.FNO(), 1)
 	if err != nil {
 		t.Fatal(err)
 	}

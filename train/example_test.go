@@ -13,7 +13,7 @@ func ExampleSettings_Resolved() {
 		panic(err)
 	}
 	fmt.Println(s.Epochs, s.BatchSize, s.TracesPerEpoch, s.EvalTraces, s.LR, s.LRFactor, s.Patience, s.LossP)
-	fmt.Println(s.Model.FNO().NumParams(), "parameters")
+	fmt.Println(s.FNO().NumParams(), "parameters")
 	// Output:
 	// 20 16 1024 128 0.004 0.4 4 4
 	// 1803001 parameters

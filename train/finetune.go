@@ -7,7 +7,6 @@ import (
 
 	"github.com/noble-neuro/noble/featloss"
 	"github.com/noble-neuro/noble/fno"
-	"github.com/noble-neuro/noble/surrogate"
 )
 
 // fineTune is the training loss of a run with a feature loss
@@ -21,10 +20,11 @@ import (
 // reduced in that order, so the sums do not depend on which worker ran
 // which chunk.
 type fineTune struct {
-	loss *featloss.Loss
-	spec featloss.Spec
-	data fno.Loss // the data loss; nil for RelLpLoss with p (TrainBatch's, bit for bit)
-	p    int
+	loss     *featloss.Loss
+	spec     featloss.Spec
+	data     fno.Loss // the data loss; nil for RelLpLoss with p (TrainBatch's, bit for bit)
+	p        int
+	channels int // input channels of a trace (Settings.FNO)
 
 	// Per batch (prepare).
 	tg    *featloss.Targets
@@ -60,18 +60,18 @@ func newFineTune(s Settings, dt float64) (*fineTune, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: feature loss on data of dt %g ms: %w", ErrSettings, dt, err)
 	}
-	return &fineTune{loss: l, spec: spec, data: trainingLoss(s), p: s.LossP}, nil
+	return &fineTune{loss: l, spec: spec, data: trainingLoss(s), p: s.LossP, channels: s.FNO().InChannels}, nil
 }
 
 // prepare computes the feature targets of a batch from its inputs x ([n,
-// 23, w]: channel 0 is the injected current, whose first and last non-zero
+// channels, w]: channel 0 is the injected current, whose first and last non-zero
 // samples are the stimulus window, as the reference derives it) and its
 // targets y ([n, 1, w], volts). It allocates the targets (featloss.Prepare,
 // about 0.7 ms per trace of 8583 samples) and returns ctx's error when ctx
 // is done. The targets cannot be prepared once for the dataset, as
 // featloss suggests, since every epoch crops each trace differently.
 func (f *fineTune) prepare(ctx context.Context, x, y []float32, n, w int) error {
-	c := surrogate.Channels * w
+	c := f.channels * w
 	f.stim = growF64(f.stim, w)
 	for len(f.targets) < n {
 		f.targets = append(f.targets, nil)

@@ -65,11 +65,12 @@ func TestFeatureLossRefused(t *testing.T) {
 // 20…119 (trace 1: no stimulus, all zero), and targets in volts that rest
 // at −70 mV, sag during the step and, for traces 0 and 2, fire.
 func ftBatch(n, l int) (x, y []float32, windows []featloss.Window) {
-	x = make([]float32, n*surrogate.Channels*l)
+	nc := surrogate.DefaultEmbedding().Channels()
+	x = make([]float32, n*nc*l)
 	y = make([]float32, n*l)
 	for b := range n {
-		xb := x[b*surrogate.Channels*l:]
-		for c := 1; c < surrogate.Channels; c++ {
+		xb := x[b*nc*l:]
+		for c := 1; c < nc; c++ {
 			for i := range l {
 				xb[c*l+i] = float32(math.Sin(0.05*float64((c+1)*i) + float64(b)))
 			}
@@ -101,7 +102,7 @@ func ftBatch(n, l int) (x, y []float32, windows []featloss.Window) {
 
 func tinyModel(t *testing.T, seed uint64) *fno.Model {
 	t.Helper()
-	m, err := fno.New(tinySettings(1).Model.FNO(), seed)
+	m, err := fno.New(tinySettings(1).FNO(), seed)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -214,7 +214,36 @@ type Settings struct {
 	// the run's own (config.json), replacing those of epochs not yet begun;
 	// an entry for an epoch already begun must equal the run's [none].
 	LRAt map[int]float64 `json:"lr_at,omitempty"`
+
+	// Embedding is the operator's input embedding (surrogate.Embedding):
+	// the NeRF type and frequency count K of the step amplitude and of each
+	// embedded F-I feature, which sets the input channel count 1 + 2·K_amp
+	// + 2·Σ K_feature. It is fixed for a run and recorded in the model file
+	// (surrogate.MetaEmbedding), so that synth, eval and serve encode as
+	// the model was trained. Empty types mean "freq"; a given section is
+	// otherwise taken as written (K = 0 or no features are meaningful).
+	// Resolved leaves NOBLE's embedding nil, so that config.json of a
+	// default run stays as it was [nil: surrogate.DefaultEmbedding, 23
+	// channels]. For example, I_thr only, with a K = 2 NeRF:
+	//
+	//	"embedding": {"amp_type": "freq", "amp_frequencies": 9, "feature_type": "freq",
+	//	              "features": [{"name": "i_thr", "frequencies": 2}]}
+	Embedding *surrogate.Embedding `json:"embedding,omitempty"`
 }
+
+// InputEmbedding returns the resolved embedding of s: Embedding, or
+// surrogate.DefaultEmbedding when it is nil.
+func (s Settings) InputEmbedding() surrogate.Embedding {
+	if s.Embedding == nil {
+		return surrogate.DefaultEmbedding()
+	}
+	e, _ := s.Embedding.Resolved() // validated by Resolved
+	return e
+}
+
+// FNO returns the operator configuration: Model with the input channels of
+// the embedding (InputEmbedding) and one output channel.
+func (s Settings) FNO() fno.Config { return s.Model.fno(s.InputEmbedding().Channels()) }
 
 // ModelConfig is fno.Config with JSON names; zero fields mean the published
 // architecture's value. Like the rest of the architecture, GroupNorm is
@@ -232,10 +261,11 @@ type ModelConfig struct {
 	GroupNorm bool `json:"group_norm,omitempty"`
 }
 
-// FNO returns the operator configuration (23 input channels, 1 output).
-func (c ModelConfig) FNO() fno.Config {
+// fno returns the operator configuration with in input channels and one
+// output channel.
+func (c ModelConfig) fno(in int) fno.Config {
 	return fno.Config{
-		InChannels: surrogate.Channels, Width: c.Width, Layers: c.Layers, Modes: c.Modes,
+		InChannels: in, Width: c.Width, Layers: c.Layers, Modes: c.Modes,
 		LiftingChannels: c.LiftingChannels, ProjectionChannels: c.ProjectionChannels,
 		MLPHidden: c.MLPHidden, OutChannels: 1, GroupNorm: c.GroupNorm,
 	}
@@ -315,6 +345,16 @@ func (s Settings) Resolved() (Settings, error) {
 	s.LRAt = maps.Clone(s.LRAt)
 	if len(s.LRAt) == 0 {
 		s.LRAt = nil
+	}
+	if s.Embedding != nil {
+		e, err := s.Embedding.Resolved()
+		if err != nil {
+			return s, fmt.Errorf("%w: %w", ErrSettings, err)
+		}
+		s.Embedding = &e
+		if e.IsDefault() {
+			s.Embedding = nil
+		}
 	}
 	return s, s.validate()
 }
@@ -436,7 +476,12 @@ func (s Settings) validate() error {
 			return fmt.Errorf("%w: lr_at: epoch %d: learning rate %v must be positive and finite", ErrSettings, e, lr)
 		}
 	}
-	if err := s.Model.FNO().Validate(); err != nil {
+	if s.Embedding != nil {
+		if err := s.Embedding.Validate(); err != nil {
+			return fmt.Errorf("%w: %w", ErrSettings, err)
+		}
+	}
+	if err := s.FNO().Validate(); err != nil {
 		return fmt.Errorf("%w: model: %w", ErrSettings, err)
 	}
 	return nil

@@ -3,6 +3,7 @@ package train
 import (
 	"context"
 	"errors"
+	"github.com/noble-neuro/noble/surrogate"
 	"math"
 	"reflect"
 	"strings"
@@ -23,7 +24,7 @@ func TestSettingsResolved(t *testing.T) {
 	if !reflect.DeepEqual(p, want) {
 		t.Errorf("paper preset = %+v, want %+v", p, want)
 	}
-	if n := p.Model.FNO().NumParams(); n != 1803001 {
+	if n := p.FNO().NumParams(); n != 1803001 {
 		t.Errorf("paper architecture has %d parameters, want 1,803,001", n)
 	}
 	c, err := Settings{Preset: "cpu", Epochs: 7, Model: ModelConfig{Width: 8}}.Resolved()
@@ -35,7 +36,7 @@ func TestSettingsResolved(t *testing.T) {
 		t.Errorf("cpu preset with epochs 7, width 8 = %+v", c)
 	}
 	g, err := Settings{Model: ModelConfig{GroupNorm: true}}.Resolved()
-	if f := g.Model.FNO(); err != nil || !f.GroupNorm || f.NumParams() != 1803001+12*2*2*24 {
+	if f := g.FNO(); err != nil || !f.GroupNorm || f.NumParams() != 1803001+12*2*2*24 {
 		t.Errorf("group_norm: %+v (%v)", g.Model, err)
 	}
 	a, err := Settings{TracesPerEpoch: -5, Preset: "cpu"}.Resolved()
@@ -77,6 +78,15 @@ func TestSettingsInvalid(t *testing.T) {
 		{"lr_at rate", Settings{LRAt: map[int]float64{3: 0.001, 5: -1}}, "lr_at: epoch 5: learning rate -1"},
 		{"lr_at nan", Settings{LRAt: map[int]float64{2: math.NaN()}}, "lr_at: epoch 2: learning rate NaN"},
 		{"select_by", Settings{SelectBy: "best"}, `select_by = "best": want "loss" or "spikecount"`},
+		{"embedding type", Settings{Embedding: &surrogate.Embedding{AmpType: "log", AmpFrequencies: 9}}, `embedding.amp_type = "log"`},
+		{"embedding feature type", Settings{Embedding: &surrogate.Embedding{FeatureType: "sin"}}, `embedding.feature_type = "sin"`},
+		{"embedding K < 0", Settings{Embedding: &surrogate.Embedding{AmpFrequencies: -1}}, "embedding.amp_frequencies = -1"},
+		{"embedding feature K < 0", Settings{Embedding: &surrogate.Embedding{Features: []surrogate.FeatureEmbedding{{Name: "i_thr", Frequencies: -2}}}},
+			"embedding.features[0].frequencies = -2"},
+		{"embedding unknown column", Settings{Embedding: &surrogate.Embedding{Features: []surrogate.FeatureEmbedding{{Name: "AHP_depth", Frequencies: 1}}}},
+			`embedding.features[0].name = "AHP_depth": not a column of the feature table`},
+		{"embedding feature twice", Settings{Embedding: &surrogate.Embedding{Features: []surrogate.FeatureEmbedding{{Name: "s_thr", Frequencies: 1}, {Name: "s_thr", Frequencies: 1}}}},
+			`embedding.features[1].name = "s_thr": embedded twice`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := tc.s.Resolved()

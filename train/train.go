@@ -247,7 +247,7 @@ func (r *runner) path(name string) string { return filepath.Join(r.dir, name) }
 // start builds a fresh run (fresh = true) or restores the checkpoint. It
 // only reads: the run directory may not exist yet (see create).
 func (r *runner) start() (fresh bool, err error) {
-	cfg := r.set.Model.FNO()
+	cfg := r.set.FNO()
 	m, err := fno.New(cfg, r.set.Seed)
 	if err != nil {
 		return false, err
@@ -669,7 +669,7 @@ func (r *runner) run(ctx context.Context) (*Result, error) {
 // feature term's batch sum to the epoch's (state.EpochFeatureTerms).
 func (r *runner) step(ctx context.Context, items []item, w int) (data, feat float64, err error) {
 	b := len(items)
-	r.x = grow(r.x, b*surrogate.Channels*w)
+	r.x = grow(r.x, b*r.model.Config().InChannels*w)
 	r.y = grow(r.y, b*w)
 	if err := r.fill(r.x, r.y, SplitTrain, func(i int) *Shard { return r.ld.shards[i] }, items, w); err != nil {
 		return 0, 0, err
@@ -735,20 +735,22 @@ func (r *runner) featureMetrics(m *Metrics) {
 	}
 }
 
-// fill encodes the inputs of the traces of items into x ([n, 23, w]) and
+// fill encodes the inputs of the traces of items into x ([n, channels, w],
+// the channels of Settings.Embedding) and
 // their windows, in volts, into y ([n, 1, w]).
 func (r *runner) fill(x, y []float32, split string, shard func(int) *Shard, items []item, w int) error {
 	// The NeRF channels cost about 1 ms per trace in sines: encoded on all
 	// cores, a batch-16 step keeps its serial part small. Each trace writes
 	// only its own rows.
-	c := surrogate.Channels * w
+	emb := r.set.InputEmbedding()
+	c := emb.Channels() * w
 	var g errgroup.Group
 	g.SetLimit(runtime.GOMAXPROCS(0))
 	for j, it := range items {
 		g.Go(func() error {
 			sh := shard(it.shard)
 			mi := r.info.Models[sh.Model[it.index]]
-			enc, err := surrogate.NewEncoder(r.info.Protocol(it.offset), r.info.Scaling)
+			enc, err := surrogate.NewEncoderEmbedding(r.info.Protocol(it.offset), r.info.Scaling, &emb)
 			if err != nil {
 				return fmt.Errorf("%w: %w", ErrData, err)
 			}
@@ -797,11 +799,9 @@ func (r *runner) saveModel(name, selected string, m Metrics) error {
 	}
 	proto := r.info.Protocol(r.info.TestOffset)
 	scaling := r.info.Scaling
-	return fno.SaveFile(r.path(name), r.model, fno.Metadata{
-		Protocol: &proto,
-		Scaling:  &scaling,
-		Extra:    map[string]string{MetaModels: string(models), MetaProvenance: string(prov)},
-	})
+	extra := map[string]string{MetaModels: string(models), MetaProvenance: string(prov)}
+	r.set.InputEmbedding().PutMeta(extra)
+	return fno.SaveFile(r.path(name), r.model, fno.Metadata{Protocol: &proto, Scaling: &scaling, Extra: extra})
 }
 
 // appendMetrics appends m as one JSON line to metrics.jsonl and syncs it. A

@@ -15,6 +15,7 @@ import (
 	"testing"
 
 	"github.com/noble-neuro/noble/fno"
+	"github.com/noble-neuro/noble/surrogate"
 )
 
 // runState is what must be identical between an interrupted and an
@@ -449,5 +450,74 @@ func TestLRAt(t *testing.T) {
 	b, _ := os.ReadFile(filepath.Join(whole, ConfigName))
 	if err := json.Unmarshal(b, &cfg); err != nil || !maps.Equal(cfg.LRAt, map[int]float64{2: 0.003, 4: 0.001}) {
 		t.Errorf("config.json lr_at = %v (%v)", cfg.LRAt, err)
+	}
+}
+
+// TestEmbedding trains with a non-default embedding: the operator has its
+// channels, the model file and config.json record it, the saved model
+// re-evaluates to the recorded loss, and the run resumes only with it.
+func TestEmbedding(t *testing.T) {
+	d := newMemData(2, 1, 1, 4)
+	dir := t.TempDir()
+	s := tinySettings(2)
+	s.Embedding = &surrogate.Embedding{AmpType: surrogate.EmbedAmp, AmpFrequencies: 2,
+		Features: []surrogate.FeatureEmbedding{{Name: surrogate.FeatureIThr, Frequencies: 1}}}
+	want := surrogate.Embedding{AmpType: surrogate.EmbedAmp, AmpFrequencies: 2, FeatureType: surrogate.EmbedFreq,
+		Features: []surrogate.FeatureEmbedding{{Name: surrogate.FeatureIThr, Frequencies: 1}}} // 1 + 4 + 2 channels
+	res := mustTrain(t, context.Background(), d, dir, s, nil)
+	if res.Settings.Embedding == nil || !res.Settings.Embedding.Equal(want) {
+		t.Fatalf("resolved embedding %+v, want %+v", res.Settings.Embedding, want)
+	}
+	m, meta, err := fno.LoadFile(filepath.Join(dir, ModelName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	if m.Config().InChannels != 7 {
+		t.Errorf("InChannels = %d, want 7", m.Config().InChannels)
+	}
+	mi, err := surrogate.ReadMeta(meta.Extra, *meta.Scaling)
+	if err != nil || !mi.Embedding.Equal(want) {
+		t.Errorf("model file embedding %+v (%v), want %+v", mi.Embedding, err, want)
+	}
+	r := &runner{data: d, info: d.Info(), set: res.Settings, model: m}
+	ev, err := r.evaluate(context.Background(), SplitTestHeld, true)
+	if err != nil || ev.l4 != res.BestLoss {
+		t.Errorf("saved model's held-out L4 = %g (%v), recorded %g", ev.l4, err, res.BestLoss)
+	}
+	var cfg Settings
+	b, _ := os.ReadFile(filepath.Join(dir, ConfigName))
+	if err := json.Unmarshal(b, &cfg); err != nil || !reflect.DeepEqual(cfg, res.Settings) {
+		t.Errorf("config.json = %+v (%v), want %+v", cfg, err, res.Settings)
+	}
+	s = tinySettings(3)
+	if _, err := Train(context.Background(), d, dir, s, nil); !errors.Is(err, ErrCheckpoint) || !strings.Contains(err.Error(), "embedding:") {
+		t.Errorf("resuming without the embedding: %v", err)
+	}
+}
+
+// TestDefaultEmbeddingUnrecorded checks that NOBLE's embedding, given
+// explicitly, is the default run: nothing in config.json or the model file.
+func TestDefaultEmbeddingUnrecorded(t *testing.T) {
+	d := newMemData(1, 0, 0, 4)
+	dir := t.TempDir()
+	s := tinySettings(1)
+	e := surrogate.DefaultEmbedding()
+	s.Embedding = &e
+	res := mustTrain(t, context.Background(), d, dir, s, nil)
+	if res.Settings.Embedding != nil {
+		t.Errorf("resolved embedding %+v, want nil", res.Settings.Embedding)
+	}
+	b, _ := os.ReadFile(filepath.Join(dir, ConfigName))
+	if strings.Contains(string(b), "embedding") {
+		t.Errorf("config.json mentions the default embedding:\n%s", b)
+	}
+	m, meta, err := fno.LoadFile(filepath.Join(dir, ModelName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.Close()
+	if _, ok := meta.Extra[surrogate.MetaEmbedding]; ok || res.Settings.FNO().InChannels != 23 {
+		t.Errorf("default run: model file records %q, %d channels", surrogate.MetaEmbedding, res.Settings.FNO().InChannels)
 	}
 }
