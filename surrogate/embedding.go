@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strconv"
+	"strings"
 )
 
 // Values of Embedding.AmpType and Embedding.FeatureType: how a scalar p
@@ -165,4 +167,69 @@ func (st Stimulus) feature(name string, s Scaling) float64 {
 		return s.ScaleSThr(st.SThr)
 	}
 	panic("surrogate: unknown feature " + name) // Validate refuses it
+}
+
+// ParseEmbedding parses the command-line spelling of an Embedding: "default"
+// (DefaultEmbedding) or comma-separated KEY=VALUE items, each key at most
+// once: amp=K, amp_type=TYPE, feature_type=TYPE and NAME=K for each embedded
+// feature in channel order. It spells the embedding whole: an absent amp is
+// K_amp = 0, absent types are EmbedFreq, unlisted features are not
+// embedded. DefaultEmbedding is "amp=9,s_thr=1,i_thr=1"; the current alone
+// is "amp=0". Errors wrap ErrInput and name the item; the result is
+// validated.
+func ParseEmbedding(spec string) (Embedding, error) {
+	spec = strings.TrimSpace(spec)
+	if spec == "default" {
+		return DefaultEmbedding(), nil
+	}
+	e := Embedding{AmpType: EmbedFreq, FeatureType: EmbedFreq, Features: []FeatureEmbedding{}}
+	seen := map[string]bool{}
+	for item := range strings.SplitSeq(spec, ",") {
+		k, v, ok := strings.Cut(strings.TrimSpace(item), "=")
+		k, v = strings.TrimSpace(k), strings.TrimSpace(v)
+		if !ok || k == "" || v == "" {
+			return Embedding{}, fmt.Errorf("%w: embedding %q: item %q: want KEY=VALUE", ErrInput, spec, item)
+		}
+		if seen[k] {
+			return Embedding{}, fmt.Errorf("%w: embedding %q: %s given twice", ErrInput, spec, k)
+		}
+		seen[k] = true
+		switch k {
+		case "amp_type":
+			e.AmpType = v
+			continue
+		case "feature_type":
+			e.FeatureType = v
+			continue
+		}
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			return Embedding{}, fmt.Errorf("%w: embedding %q: %s=%s: K is not an integer", ErrInput, spec, k, v)
+		}
+		if k == "amp" {
+			e.AmpFrequencies = n
+		} else {
+			e.Features = append(e.Features, FeatureEmbedding{Name: k, Frequencies: n})
+		}
+	}
+	if err := e.Validate(); err != nil {
+		return Embedding{}, err
+	}
+	return e, nil
+}
+
+// String returns the ParseEmbedding spelling of e.
+func (e Embedding) String() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "amp=%d", e.AmpFrequencies)
+	for _, f := range e.Features {
+		fmt.Fprintf(&b, ",%s=%d", f.Name, f.Frequencies)
+	}
+	if e.AmpType != EmbedFreq && e.AmpType != "" {
+		fmt.Fprintf(&b, ",amp_type=%s", e.AmpType)
+	}
+	if e.FeatureType != EmbedFreq && e.FeatureType != "" {
+		fmt.Fprintf(&b, ",feature_type=%s", e.FeatureType)
+	}
+	return b.String()
 }

@@ -226,3 +226,38 @@ func TestEmbeddingMeta(t *testing.T) {
 		}
 	}
 }
+
+func TestParseEmbedding(t *testing.T) {
+	t.Parallel()
+	fe := func(fs ...FeatureEmbedding) []FeatureEmbedding { return append([]FeatureEmbedding{}, fs...) }
+	for _, c := range []struct {
+		spec string
+		want Embedding
+		err  string // "" valid
+	}{
+		{"default", DefaultEmbedding(), ""},
+		{"amp=9,s_thr=1,i_thr=1", DefaultEmbedding(), ""},
+		{"amp=9", Embedding{EmbedFreq, 9, EmbedFreq, fe()}, ""},
+		{"amp=0", Embedding{EmbedFreq, 0, EmbedFreq, fe()}, ""},
+		{" i_thr = 2 , amp=4, amp_type=amp,feature_type=none", Embedding{EmbedAmp, 4, EmbedNone, fe(FeatureEmbedding{FeatureIThr, 2})}, ""},
+		{"", Embedding{}, "want KEY=VALUE"},
+		{"amp", Embedding{}, `item "amp": want KEY=VALUE`},
+		{"amp=x", Embedding{}, "amp=x: K is not an integer"},
+		{"amp=1,amp=2", Embedding{}, "amp given twice"},
+		{"amp=9,AHP_depth=1", Embedding{}, `embedding.features[0].name = "AHP_depth"`},
+		{"amp=-1", Embedding{}, "embedding.amp_frequencies = -1"},
+		{"amp=1,amp_type=cos", Embedding{}, `embedding.amp_type = "cos"`},
+	} {
+		got, err := ParseEmbedding(c.spec)
+		switch {
+		case c.err == "" && (err != nil || !got.Equal(c.want)):
+			t.Errorf("ParseEmbedding(%q) = %+v, %v; want %+v", c.spec, got, err, c.want)
+		case c.err != "" && (err == nil || !errors.Is(err, ErrInput) || !strings.Contains(err.Error(), c.err)):
+			t.Errorf("ParseEmbedding(%q) = %v, want ErrInput with %q", c.spec, err, c.err)
+		case c.err == "":
+			if back, err := ParseEmbedding(got.String()); err != nil || !back.Equal(got) {
+				t.Errorf("ParseEmbedding(%q.String() = %q) = %+v, %v", c.spec, got.String(), back, err)
+			}
+		}
+	}
+}

@@ -16,6 +16,7 @@ import (
 
 	"github.com/noble-neuro/noble/internal/cli"
 	"github.com/noble-neuro/noble/internal/mpi"
+	"github.com/noble-neuro/noble/surrogate"
 	"github.com/noble-neuro/noble/train"
 )
 
@@ -40,10 +41,11 @@ func cmdTrain() *cli.Command {
 	featureLoss := fs.String("feature-loss", "", "fine-tuning feature terms `NAME=λ[,...]`, NAME sag_amplitude, AP1_width, spike_count or spike_timing (e.g. sag_amplitude=25,spike_count=1; none: off); needs --init; fixed for a run")
 	featureLossForm := fs.String("feature-loss-form", "", "`relative` or absolute feature loss; fixed for a run")
 	groupNorm := fs.Bool("group-norm", false, "two GroupNorm(1, width) per Fourier layer (neuraloperator's norm=\"group_norm\"; not in the published architecture); fixed for a run")
+	embedding := fs.String("embedding", "", "input embedding `SPEC`: amp=K[,FEATURE=K...][,amp_type=T][,feature_type=T], FEATURE i_thr or s_thr in channel order, T freq, amp or none (default: amp=9,s_thr=1,i_thr=1, NOBLE's 23 channels); overrides the file's; fixed for a run")
 	quiet := fs.Bool("quiet", false, "no progress or per-epoch lines on stderr")
 	c := &cli.Command{
 		Name:      "train",
-		UsageLine: "train --data DIR --out DIR [--config FILE] [--preset paper|cpu|finetune] [--epochs N] [--workers N] [--init FILE] [--snapshot-every N] [--lr-at EPOCH:LR,...] [--select-by loss|spikecount] [--optimizer adam|adamw] [--weight-decay RATE] [--loss l1|l2|l4|h1] [--loss-form relative|absolute] [--plateau-on train|test_l4] [--feature-loss NAME=λ,...] [--feature-loss-form relative|absolute] [--group-norm] [--quiet]\n  noble train --out DIR --export FILE",
+		UsageLine: "train --data DIR --out DIR [--config FILE] [--preset paper|cpu|finetune] [--epochs N] [--workers N] [--init FILE] [--snapshot-every N] [--lr-at EPOCH:LR,...] [--select-by loss|spikecount] [--optimizer adam|adamw] [--weight-decay RATE] [--loss l1|l2|l4|h1] [--loss-form relative|absolute] [--plateau-on train|test_l4] [--feature-loss NAME=λ,...] [--feature-loss-form relative|absolute] [--group-norm] [--embedding SPEC] [--quiet]\n  noble train --out DIR --export FILE",
 		Short:     "train the NOBLE neural operator on a dataset",
 		Long: `Train fits the NOBLE Fourier neural operator to a dataset's traces with the
 published recipe (relative L4 loss, Adam lr 0.004, ReduceLROnPlateau factor 0.4
@@ -80,6 +82,15 @@ has begun cannot change.
 --group-norm adds two GroupNorm(1, width) to each Fourier layer, after the
 spectral convolution and after the channel MLP, as neuraloperator's
 norm="group_norm" (model files and config.json record it as group_norm).
+
+--embedding sets the operator's input channels (surrogate.Embedding): the
+NeRF of the step amplitude p = 10·A with K_amp frequencies, then that of each
+listed F-I feature (i_thr, s_thr: columns of the cell's embedding table,
+min-max scaled) with its own K, for 1 + 2·K_amp + 2·ΣK channels. Types: freq
+(sin(2^k·π·p·t), the published one), amp (p·sin(2^k·π·t)) and none
+(sin(2^k·π·t)), for the amplitude (amp_type) and the features (feature_type).
+"amp=9" embeds no feature; "amp=0" leaves the current channel alone. The model
+file records the embedding, and synth, eval, compare, serve and predict use it.
 
 --init starts a new run from a trained model's parameters (fine-tuning, or a
 second stage with another learning rate); Adam and the schedule start afresh.
@@ -179,6 +190,13 @@ same command to resume from the last checkpoint (docs/training-mpi.md).`,
 		}
 		if *groupNorm {
 			s.Model.GroupNorm = true
+		}
+		if *embedding != "" {
+			e, err := surrogate.ParseEmbedding(*embedding)
+			if err != nil {
+				return cli.Usagef("--embedding: %v", err)
+			}
+			s.Embedding = &e
 		}
 		if *weightDecay < 0 && *weightDecay != -1 {
 			return cli.Usagef("--weight-decay %g: must be ≥ 0", *weightDecay)
