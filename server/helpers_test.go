@@ -19,7 +19,7 @@ import (
 // tinyConfig is a small operator: fast enough for handler tests at the
 // published length L = 8583.
 func tinyConfig() fno.Config {
-	return fno.Config{InChannels: surrogate.Channels, Width: 4, Layers: 2, Modes: 8,
+	return fno.Config{InChannels: surrogate.DefaultEmbedding().Channels(), Width: 4, Layers: 2, Modes: 8,
 		LiftingChannels: 8, ProjectionChannels: 8, MLPHidden: 4, OutChannels: 1}
 }
 
@@ -147,7 +147,7 @@ func newTestLogger(w io.Writer) *slog.Logger { return slog.New(slog.NewTextHandl
 // features have something to measure.
 func spiky(t testing.TB, m *fno.Model, p surrogate.Protocol, s surrogate.Scaling) {
 	t.Helper()
-	if m.Config().InChannels != surrogate.Channels {
+	if m.Config().InChannels != surrogate.DefaultEmbedding().Channels() {
 		return
 	}
 	enc, err := surrogate.NewEncoder(p, s)
