@@ -159,7 +159,8 @@ type Settings struct {
 
 	// Init is a model file (fno.SaveFile, e.g. another run's
 	// model.safetensors) whose parameters start the run instead of a random
-	// initialisation; its architecture must equal Model. Only the
+	// initialisation; its architecture must equal Model and its recorded
+	// embedding Embedding (same channels, same meaning). Only the
 	// parameters are taken: Adam, the scheduler and the data order start
 	// afresh. A resumed run takes its parameters from the checkpoint ["":
 	// random initialisation from Seed].

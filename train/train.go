@@ -281,7 +281,7 @@ func (r *runner) start() (fresh bool, err error) {
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 		fresh = true
-		if err := initParams(m, r.set.Init); err != nil {
+		if err := initParams(m, r.set.Init, r.set.InputEmbedding()); err != nil {
 			return false, err
 		}
 	case err != nil:
@@ -350,17 +350,30 @@ func (r *runner) create(fresh bool) error {
 // initParams overwrites m's parameters with those of the model file path
 // (Settings.Init), if any. Only a fresh run reads it: a resumed run's
 // parameters come from its checkpoint.
-func initParams(m *fno.Model, path string) error {
+func initParams(m *fno.Model, path string, emb surrogate.Embedding) error {
 	if path == "" {
 		return nil
 	}
-	src, _, err := fno.LoadFile(path)
+	src, meta, err := fno.LoadFile(path)
 	if err != nil {
 		return fmt.Errorf("%w: init: %w", ErrSettings, err)
 	}
 	defer src.Close()
 	if src.Config() != m.Config() {
 		return fmt.Errorf("%w: init %s: architecture %+v, the run's is %+v", ErrSettings, path, src.Config(), m.Config())
+	}
+	// Two embeddings may have the same channel count (s_thr or I_thr
+	// alone): the channels must also mean the same.
+	var sc surrogate.Scaling
+	if meta.Scaling != nil {
+		sc = *meta.Scaling
+	}
+	mi, err := surrogate.ReadMeta(meta.Extra, sc)
+	if err != nil {
+		return fmt.Errorf("%w: init %s: %w", ErrSettings, path, err)
+	}
+	if !mi.Embedding.Equal(emb) {
+		return fmt.Errorf("%w: init %s: embedding %v, the run's is %v", ErrSettings, path, mi.Embedding, emb)
 	}
 	copy(m.Params, src.Params)
 	return nil

@@ -494,6 +494,17 @@ func TestEmbedding(t *testing.T) {
 	if _, err := Train(context.Background(), d, dir, s, nil); !errors.Is(err, ErrCheckpoint) || !strings.Contains(err.Error(), "embedding:") {
 		t.Errorf("resuming without the embedding: %v", err)
 	}
+	// A run started from the model needs its embedding, even where another
+	// has as many channels (s_thr for I_thr).
+	s = tinySettings(1)
+	s.Init = filepath.Join(dir, ModelName)
+	s.Embedding = &surrogate.Embedding{AmpType: surrogate.EmbedAmp, AmpFrequencies: 2,
+		Features: []surrogate.FeatureEmbedding{{Name: surrogate.FeatureSThr, Frequencies: 1}}}
+	if _, err := Train(context.Background(), d, t.TempDir(), s, nil); !errors.Is(err, ErrSettings) || !strings.Contains(err.Error(), "embedding amp=2,i_thr=1,amp_type=amp, the run's is amp=2,s_thr=1") {
+		t.Errorf("init from another embedding: %v", err)
+	}
+	s.Embedding = &want
+	mustTrain(t, context.Background(), d, t.TempDir(), s, nil)
 }
 
 // TestDefaultEmbeddingUnrecorded checks that NOBLE's embedding, given
