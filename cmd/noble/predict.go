@@ -10,12 +10,13 @@ import (
 	"github.com/noble-neuro/noble/fno"
 	"github.com/noble-neuro/noble/internal/cli"
 	"github.com/noble-neuro/noble/internal/npy"
+	"github.com/noble-neuro/noble/surrogate"
 )
 
 func cmdPredict() *cli.Command {
 	fs := flag.NewFlagSet("predict", flag.ContinueOnError)
 	model := fs.String("model", "", "model file (.safetensors, noble layout)")
-	input := fs.String("input", "", "input array X.npy: float32 [B, 23, L], the operator's input channels")
+	input := fs.String("input", "", "input array X.npy: float32 [B, C, L], the operator's C input channels (23 with NOBLE's embedding)")
 	out := fs.String("out", "", "output array Y.npy: float32 [B, 1, L], membrane potential in volts")
 	batch := fs.Int("batch", 16, "samples evaluated at once (memory grows with it)")
 	quiet := fs.Bool("quiet", false, "no progress on stderr")
@@ -24,9 +25,10 @@ func cmdPredict() *cli.Command {
 		UsageLine: "predict --model FILE.safetensors --input X.npy --out Y.npy [--batch N]",
 		Short:     "run the raw neural operator on an input array",
 		Long: `Predict evaluates the FNO in a model file on X, a float32 NPY array
-[B, 23, L] holding the operator's 23 input channels (current in 0.1 nA, the
-amplitude, s_thr and I_thr NeRF embeddings; the grid channel is appended by
-the model), and writes Y, float32 [B, 1, L], the predicted membrane
+[B, C, L] holding the operator's C input channels (current in 0.1 nA, the
+amplitude, s_thr and I_thr NeRF embeddings: C = 23 with NOBLE's embedding,
+1 + 2·K_amp + 2·ΣK with the one the model file records, see "noble train
+--embedding"; the grid channel is appended by the model), and writes Y, float32 [B, 1, L], the predicted membrane
 potential in volts. float64 inputs are converted to float32. Wrong rank or
 channel count, non-finite values and a model file whose configuration does
 not match its tensors are errors; Y is written atomically.`,
@@ -62,6 +64,19 @@ func predict(ctx context.Context, modelPath, inPath, outPath string, batch int, 
 		for i, v := range a.F64 {
 			x[i] = float32(v)
 		}
+	}
+	// The input is the model's embedding, encoded by the caller: name the
+	// embedding when the channels do not fit it.
+	var sc surrogate.Scaling
+	if meta.Scaling != nil {
+		sc = *meta.Scaling
+	}
+	mi, err := surrogate.ReadMeta(meta.Extra, sc)
+	if err != nil {
+		return fmt.Errorf("%s: %w", modelPath, err)
+	}
+	if nc := mi.Embedding.Channels(); len(a.Shape) == 3 && a.Shape[1] != nc {
+		return fmt.Errorf("%s: %d input channels; the model's embedding (%v) has %d", inPath, a.Shape[1], mi.Embedding, nc)
 	}
 	b, l, err := m.CheckInput(a.Shape, x)
 	if err != nil {
