@@ -87,7 +87,7 @@ func TestEmbeddingEndToEnd(t *testing.T) {
 	if err := npy.WriteFileFloat32(bad, []int{1, 23, l}, make([]float32, 23*l)); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := runPredict("--model", model, "--input", bad, "--out", y, "--quiet"); err == nil || !strings.Contains(err.Error(), "23 input channels; the model's embedding (amp=3,i_thr=2,amp_type=amp) has 11") {
+	if _, err := runPredict("--model", model, "--input", bad, "--out", y, "--quiet"); err == nil || !strings.Contains(err.Error(), "has 23 channels, the model takes 11 (the model's embedding is amp=3,i_thr=2,amp_type=amp)") {
 		t.Errorf("predict on 23 input channels for an 11-channel model: %v", err)
 	}
 	if _, err := runTrainCmd("--data", data, "--out", filepath.Join(dir, "bad"), "--embedding", "amp=9,AHP_depth=1", "--quiet"); err == nil || !strings.Contains(err.Error(), "AHP_depth") {

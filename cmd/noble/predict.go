@@ -75,11 +75,11 @@ func predict(ctx context.Context, modelPath, inPath, outPath string, batch int, 
 	if err != nil {
 		return fmt.Errorf("%s: %w", modelPath, err)
 	}
-	if nc := mi.Embedding.Channels(); len(a.Shape) == 3 && a.Shape[1] != nc {
-		return fmt.Errorf("%s: %d input channels; the model's embedding (%v) has %d", inPath, a.Shape[1], mi.Embedding, nc)
-	}
 	b, l, err := m.CheckInput(a.Shape, x)
 	if err != nil {
+		if len(a.Shape) == 3 && a.Shape[1] != mi.Embedding.Channels() {
+			return fmt.Errorf("%s: %w (the model's embedding is %v)", inPath, err, mi.Embedding)
+		}
 		return fmt.Errorf("%s: %w", inPath, err)
 	}
 	if meta.Protocol != nil && meta.Protocol.Length != l && !quiet {
