@@ -20,16 +20,19 @@ import (
 
 // ModelInfo is the /api/model response.
 type ModelInfo struct {
-	Config     ModelConfig          `json:"config"`
-	Parameters int                  `json:"parameters"`
-	Protocol   surrogate.Protocol   `json:"protocol"`
-	Scaling    surrogate.Scaling    `json:"scaling"`
-	Ranges     map[string]RangeInfo `json:"ranges"` // i_thr, s_thr, amp
-	HoF        []surrogate.HoF      `json:"hof"`    // empty when not stored
-	Hull       []Embedding          `json:"hull"`   // HoF hull vertices, counter-clockwise
-	Limits     Limits               `json:"limits"`
-	Features   []string             `json:"features"` // feature names, in order
-	Summary    []string             `json:"summary_features"`
+	Config     ModelConfig        `json:"config"`
+	Parameters int                `json:"parameters"`
+	Protocol   surrogate.Protocol `json:"protocol"`
+	Scaling    surrogate.Scaling  `json:"scaling"`
+	// Embedding is the model's input embedding (surrogate.ReadMeta), NOBLE's
+	// unless the model file records another.
+	Embedding surrogate.Embedding  `json:"embedding"`
+	Ranges    map[string]RangeInfo `json:"ranges"` // i_thr, s_thr, amp
+	HoF       []surrogate.HoF      `json:"hof"`    // empty when not stored
+	Hull      []Embedding          `json:"hull"`   // HoF hull vertices, counter-clockwise
+	Limits    Limits               `json:"limits"`
+	Features  []string             `json:"features"` // feature names, in order
+	Summary   []string             `json:"summary_features"`
 	// Quality states the model's measured quality (Settings.Quality), or
 	// that it is unknown.
 	Quality string            `json:"quality"`
@@ -78,6 +81,7 @@ func (srv *Server) modelInfo() ModelInfo {
 		Parameters: cfg.NumParams(),
 		Protocol:   srv.syn.Protocol,
 		Scaling:    sc,
+		Embedding:  srv.syn.Embedding,
 		Ranges: map[string]RangeInfo{
 			"i_thr": srv.rangeInfo(sc.IThr, "nA"),
 			"s_thr": srv.rangeInfo(sc.SThr, "Hz/nA"),

@@ -163,6 +163,9 @@ func TestModelInfo(t *testing.T) {
 	if info.Limits.Concurrency != 2 || info.Limits.MaxQueue != 3 || info.Limits.MaxBatch != 64 || info.Limits.TimeoutS != 60 {
 		t.Errorf("limits = %+v", info.Limits)
 	}
+	if !info.Embedding.IsDefault() {
+		t.Errorf("embedding = %v, want NOBLE's", info.Embedding)
+	}
 	if info.Extra["trained_by"] != "test" || len(info.Extra) != 1 {
 		t.Errorf("extra = %v, want only trained_by", info.Extra)
 	}
