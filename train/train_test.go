@@ -494,6 +494,11 @@ func TestEmbedding(t *testing.T) {
 	if _, err := Train(context.Background(), d, dir, s, nil); !errors.Is(err, ErrCheckpoint) || !strings.Contains(err.Error(), "embedding:") {
 		t.Errorf("resuming without the embedding: %v", err)
 	}
+	s.Embedding = &surrogate.Embedding{AmpType: surrogate.EmbedAmp, AmpFrequencies: 2, // as first given
+		Features: []surrogate.FeatureEmbedding{{Name: surrogate.FeatureIThr, Frequencies: 1}}}
+	if res := mustTrain(t, context.Background(), d, dir, s, nil); !res.Resumed || res.Epochs != 3 {
+		t.Errorf("resuming with the embedding: resumed %v, %d epochs", res.Resumed, res.Epochs)
+	}
 	// A run started from the model needs its embedding, even where another
 	// has as many channels (s_thr for I_thr).
 	s = tinySettings(1)
