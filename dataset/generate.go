@@ -185,7 +185,7 @@ func Generate(ctx context.Context, src Source, g *Generation, dir string, opt *O
 	if len(part.Shards) != len(todo)+res.Reused {
 		// Not reached while generateShards reports every stop as an
 		// error; a manifest listing fewer shards than the plan must never
-		// be written (issue 20: it made the directory unreadable).
+		// be written (it made the directory unreadable).
 		return res, fmt.Errorf("dataset: %s: %d of %d shards done", dir, len(part.Shards), len(todo)+res.Reused)
 	}
 	if o.Shards == 1 {

@@ -190,7 +190,7 @@ func Run(ctx context.Context, sur *synth.Surrogate, d *dataset.Dataset, out stri
 // staging is a directory inside a report directory out in which a run
 // makes its files, moved into out only once all are written (commit), the
 // report last: out holds either its previous report or the complete new
-// one, never figures without their report (issue 20). close removes the
+// one, never figures without their report. close removes the
 // staging directory, and out too if the run made it and did not commit
 // (and out is empty). Only a kill during the final renames (milliseconds)
 // can mix the two. A staging directory left by a killed run (kill -9)

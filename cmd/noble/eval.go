@@ -90,7 +90,7 @@ unwritable REPORT_DIR is an error before any work.`,
 			return cli.Usagef("--fi-sims needs --cell")
 		}
 		// Before any work: an unwritable --out fails now, not after the
-		// evaluation (issue 20).
+		// evaluation.
 		od, err := prepareOutDir(*out)
 		if err != nil {
 			return err

@@ -116,7 +116,7 @@ directory is checked to be writable before any work.`,
 				return fmt.Errorf("%s: no parameter files", *cellDir)
 			}
 			// Before any work: an unwritable output directory fails now, not
-			// after every model is computed (issue 20).
+			// after every model is computed.
 			od, err := prepareOutDir(filepath.Dir(*out))
 			if err != nil {
 				return err
