@@ -101,7 +101,7 @@ directory is checked to be writable before any work.`,
 			if err != nil {
 				return err
 			}
-			files, err := fiParamFiles(cell, *params)
+			files, err := cellParamFiles(cell, *params)
 			if err != nil {
 				return err
 			}
@@ -150,9 +150,9 @@ directory is checked to be writable before any work.`,
 	}
 }
 
-// fiParamFiles returns the cell's parameter files named in the
+// cellParamFiles returns the cell's parameter files named in the
 // comma-separated list params, or all of them if params is empty.
-func fiParamFiles(cell *sim.Cell, params string) ([]string, error) {
+func cellParamFiles(cell *sim.Cell, params string) ([]string, error) {
 	if params == "" {
 		return cell.ParamFiles, nil
 	}
