@@ -270,20 +270,28 @@ func mean(x []float64) float64 {
 // eFEL's dependency chain is evaluated once; a feature is left nil where
 // eFEL's chain throws or yields an empty vector.
 func (e *Extractor) compute() Values {
-	s := &e.s
-	t, v := e.t, e.v
-	n := len(t)
-	ss, se := s.StimStart, s.StimEnd
 	out := make(Values, len(Names))
 	for _, k := range Names {
 		out[k] = nil
 	}
-
 	peaksOK := e.findPeaks()
-	np := len(e.peaks)
-	e.arena = make([]float64, 0, 16*np+64)
+	e.arena = make([]float64, 0, 16*len(e.peaks)+64)
+	e.spikeEvents(out, peaksOK)
+	vb, vbOK := e.subthreshold(out)
+	e.spikeShape(out, peaksOK, vb, vbOK)
+	out["depol_block"] = e.depolBlock(out["AP_begin_voltage"])
+	return out
+}
 
-	// --- spike events (SpikeEvent.cpp, pyfeatures) ---
+// spikeEvents sets the features of the spike times (SpikeEvent.cpp and
+// eFEL's Python features): counts, peak times and voltages, first and last
+// spike times, mean frequency and the ISIs. peaksOK reports whether eFEL's
+// peak detection succeeded.
+func (e *Extractor) spikeEvents(out Values, peaksOK bool) {
+	s := &e.s
+	t, v := e.t, e.v
+	ss, se := s.StimStart, s.StimEnd
+	np := len(e.peaks)
 	out["Spikecount"] = e.one(float64(np))
 	inStim := 0
 	for _, p := range e.peaks {
@@ -343,9 +351,17 @@ func (e *Extractor) compute() Values {
 			out["adaptation_index2"] = e.adaptationIndex2(pt)
 		}
 	}
+}
 
-	// --- subthreshold (Subthreshold.cpp) ---
-	vb, vbOK := e.voltageBase()
+// subthreshold sets the features of the trace outside the spikes
+// (Subthreshold.cpp): voltage base, steady states, extremes, deflection,
+// sag and decay. It returns the voltage base and whether eFEL defines it.
+func (e *Extractor) subthreshold(out Values) (vb float64, vbOK bool) {
+	s := &e.s
+	t, v := e.t, e.v
+	n := len(t)
+	ss, se := s.StimStart, s.StimEnd
+	vb, vbOK = e.voltageBase()
 	if vbOK {
 		out["voltage_base"] = e.one(vb)
 	}
@@ -381,8 +397,15 @@ func (e *Extractor) compute() Values {
 	if tau, ok := e.decayTimeConstant(); ok {
 		out["decay_time_constant_after_stim"] = e.one(tau)
 	}
+	return vb, vbOK
+}
 
-	// --- spike shape (SpikeShape.cpp) ---
+// spikeShape sets the features of the spikes' shape (SpikeShape.cpp): the
+// AHPs after each peak, the widths, the AP begins and amplitudes. It leaves
+// e.ahp and e.apb holding the AHP and AP-begin indices.
+func (e *Extractor) spikeShape(out Values, peaksOK bool, vb float64, vbOK bool) {
+	t, v := e.t, e.v
+	np := len(e.peaks)
 	e.ahp = e.ahp[:0]
 	e.apb = e.apb[:0]
 	if peaksOK && np > 0 {
@@ -430,8 +453,6 @@ func (e *Extractor) compute() Values {
 			}
 		}
 	}
-	out["depol_block"] = e.depolBlock(out["AP_begin_voltage"])
-	return out
 }
 
 // adaptationIndex2 implements SpikeEvent.cpp __adaptation_index2 (offset 0):

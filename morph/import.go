@@ -143,7 +143,45 @@ type i3dSec struct {
 // ITL23 cells) start trees of their own: their sections have Parent −1, and
 // the axon treatment (DeleteAxon) removes them; cable.Build refuses a
 // morphology that still has more than one root section.
+//
+// The stages are Import3d's: link and check the samples, mark_branch,
+// sectionify, mksection, chk_valid, instantiate.
 func Import(samples []Sample, name string) (*Morphology, error) {
+	t, err := linkSamples(samples, name)
+	if err != nil {
+		return nil, err
+	}
+	t.markBranches()
+	t.sectionify()
+	secs := t.mksections()
+	secs = dropEmptySections(secs)
+	return instantiate(secs), nil
+}
+
+// i3dTree is the sample tree as Import3d's stages see it: the samples in ID
+// order, each with the index of its parent, and the per-point arrays the
+// stages fill in turn.
+type i3dTree struct {
+	pts        []Sample
+	pix        []int // index of each point's parent, -1 for a root
+	typ        []int
+	x, y, z, d []float64
+
+	// Set by markBranches.
+	nchild       []float64 // nchild[p] == 1 exactly when p continues a section
+	connect2prox []bool
+
+	// Set by sectionify.
+	nchildSoma []float64 // soma children of each soma point
+	soma3geom  bool      // a neuromorpho.org 3-point soma
+	point2sec  []int     // section index of each point
+}
+
+// linkSamples sorts the samples by ID and links each to its parent's index,
+// checking what Import3d's check_pid checks: IDs are unique, parents exist
+// and precede their children, there is one soma tree, and the first sample
+// is a soma root.
+func linkSamples(samples []Sample, name string) (*i3dTree, error) {
 	if len(samples) == 0 {
 		return nil, &ParseError{name, 0, "", fmt.Errorf("%w: no samples", ErrNoSoma)}
 	}
@@ -210,20 +248,37 @@ func Import(samples []Sample, name string) (*Morphology, error) {
 		return nil, pe(pts[0], "type", fmt.Errorf("%w: the root sample (id %d) has type %d, not 1 (soma)", ErrNoSoma, pts[0].ID, pts[0].Type))
 	}
 
-	typ := make([]int, n)
-	x := make([]float64, n)
-	y := make([]float64, n)
-	z := make([]float64, n)
-	d := make([]float64, n)
-	for i, s := range pts {
-		typ[i] = s.Type
-		x[i], y[i], z[i] = s.X, s.Y, s.Z
-		d[i] = s.Radius * 2
-	}
+	return newI3dTree(pts, pix), nil
+}
 
-	// mark_branch: nchild[p] counts children of point p, plus 0.01 for
-	// every non-contiguous child and for every child of another type, so
-	// that nchild == 1 exactly when p continues a section.
+// newI3dTree holds the linked samples with their types, coordinates and
+// diameters (twice the SWC radius) as per-point arrays.
+func newI3dTree(pts []Sample, pix []int) *i3dTree {
+	n := len(pts)
+	t := &i3dTree{
+		pts: pts,
+		pix: pix,
+		typ: make([]int, n),
+		x:   make([]float64, n),
+		y:   make([]float64, n),
+		z:   make([]float64, n),
+		d:   make([]float64, n),
+	}
+	for i, s := range pts {
+		t.typ[i] = s.Type
+		t.x[i], t.y[i], t.z[i] = s.X, s.Y, s.Z
+		t.d[i] = s.Radius * 2
+	}
+	return t
+}
+
+// markBranches is Import3d's mark_branch: nchild[p] counts children of
+// point p, plus 0.01 for every non-contiguous child and for every child of
+// another type, so that nchild == 1 exactly when p continues a section.
+// It also marks the points whose section connects to its parent's proximal
+// end (connect2prox).
+func (t *i3dTree) markBranches() {
+	n, pix, typ := len(t.pts), t.pix, t.typ
 	nchild := make([]float64, n)
 	connect2prox := make([]bool, n)
 	for i := range n {
@@ -248,8 +303,17 @@ func Import(samples []Sample, name string) (*Morphology, error) {
 			nchild[p] += .01
 		}
 	}
+	t.nchild, t.connect2prox = nchild, connect2prox
+}
 
-	// sectionify
+// sectionify is Import3d's sectionify: it counts the soma children of each
+// soma point, recognises neuromorpho.org's 3-point soma (re-linking its third
+// point to the second), joins contiguous soma points into one section, and
+// assigns every point its section (point2sec): a section starts at every
+// point whose nchild is not 1.
+func (t *i3dTree) sectionify() {
+	n, pix, typ, nchild := len(t.pts), t.pix, t.typ, t.nchild
+	x, y, z, d := t.x, t.y, t.z, t.d
 	nchildSoma := make([]float64, n)
 	nsoma := 0
 	if typ[0] == 1 {
@@ -297,90 +361,104 @@ func Import(samples []Sample, name string) (*Morphology, error) {
 		}
 		point2sec[i] = si
 	}
+	t.nchildSoma, t.soma3geom, t.point2sec = nchildSoma, soma3geom, point2sec
+}
 
-	// mksections
+// mksections is Import3d's mksection over every run of points that
+// sectionify assigned to one section, in order: each section gets its raw
+// points, its parent section and the position on it, and whether its first
+// raw point is only a wire to the parent.
+func (t *i3dTree) mksections() []*i3dSec {
 	var secs []*i3dSec
-	rawPt := func(i int) [4]float64 { return [4]float64{x[i], y[i], z[i], d[i]} }
-	mksection := func(isec, first, i int) {
-		sec := &i3dSec{id: first, parent: -1, parentx: 1, line: pts[first].Line}
-		if isec == 0 {
-			if soma3geom {
-				i = 1
-			}
-			for k := first; k < i; k++ {
-				sec.raw = append(sec.raw, rawPt(k))
-			}
-		} else if pix[first] < 0 {
-			// The root of a further tree: a section of its own points,
-			// connected to nothing.
-			for k := first; k < i; k++ {
-				sec.raw = append(sec.raw, rawPt(k))
-			}
-		} else {
-			pp := pix[first]
-			sec.parent = point2sec[pp]
-			psec := secs[sec.parent]
-			denConSoma := psec.typ == 1 && typ[first] != 1
-			conSoma := psec.typ == 1
-			handled := false
-			if sec.parent == 0 {
-				handled = true
-				if denConSoma && len(psec.raw) == 1 {
-					sec.parentx = 0.5
-					if i-first > 1 {
-						sec.first = 1
-					}
-				} else if pp == psec.id {
-					sec.parentx = 0
-					if typ[first] != 1 && nchildSoma[pp] > 1 {
-						sec.first = 1
-					}
-				} else {
-					handled = false
-				}
-			}
-			if !handled && conSoma {
-				offset := -2
-				if psec.id == 0 {
-					offset = -1
-				}
-				if pp < psec.id+len(psec.raw)+offset {
-					sec.parentx = 0.5
-					if denConSoma && i-first > 1 {
-						sec.first = 1
-					}
-				} else if i-first > 1 && nchildSoma[pp] > 1 && typ[first] != 1 {
-					sec.first = 1
-				}
-			}
-			sec.raw = append(sec.raw, rawPt(pp))
-			for k := first; k < i; k++ {
-				sec.raw = append(sec.raw, rawPt(k))
-			}
-		}
-		sec.typ = typ[first]
-		if sec.parent >= 0 {
-			if secs[sec.parent].typ == 1 && sec.typ != 1 {
-				sec.raw[0][3] = sec.raw[1][3]
-			}
-		}
-		if connect2prox[first] {
-			sec.parentx = 0
-		}
-		secs = append(secs, sec)
-	}
+	n := len(t.pts)
 	isec, first := 0, 0
 	for i := range n {
-		if point2sec[i] > isec {
-			mksection(isec, first, i)
+		if t.point2sec[i] > isec {
+			secs = append(secs, t.mksection(secs, isec, first, i))
 			isec++
 			first = i
 		}
 	}
-	mksection(isec, first, n)
+	return append(secs, t.mksection(secs, isec, first, n))
+}
 
-	// Import3d_GUI.chk_valid: drop one-point and zero-length two-point
-	// sections, reattaching their children to their parent.
+// mksection makes section isec of points first..i-1; secs holds the
+// sections made before it.
+func (t *i3dTree) mksection(secs []*i3dSec, isec, first, i int) *i3dSec {
+	pix, typ, nchildSoma := t.pix, t.typ, t.nchildSoma
+	rawPt := func(i int) [4]float64 { return [4]float64{t.x[i], t.y[i], t.z[i], t.d[i]} }
+	sec := &i3dSec{id: first, parent: -1, parentx: 1, line: t.pts[first].Line}
+	if isec == 0 {
+		if t.soma3geom {
+			i = 1
+		}
+		for k := first; k < i; k++ {
+			sec.raw = append(sec.raw, rawPt(k))
+		}
+	} else if pix[first] < 0 {
+		// The root of a further tree: a section of its own points,
+		// connected to nothing.
+		for k := first; k < i; k++ {
+			sec.raw = append(sec.raw, rawPt(k))
+		}
+	} else {
+		pp := pix[first]
+		sec.parent = t.point2sec[pp]
+		psec := secs[sec.parent]
+		denConSoma := psec.typ == 1 && typ[first] != 1
+		conSoma := psec.typ == 1
+		handled := false
+		if sec.parent == 0 {
+			handled = true
+			if denConSoma && len(psec.raw) == 1 {
+				sec.parentx = 0.5
+				if i-first > 1 {
+					sec.first = 1
+				}
+			} else if pp == psec.id {
+				sec.parentx = 0
+				if typ[first] != 1 && nchildSoma[pp] > 1 {
+					sec.first = 1
+				}
+			} else {
+				handled = false
+			}
+		}
+		if !handled && conSoma {
+			offset := -2
+			if psec.id == 0 {
+				offset = -1
+			}
+			if pp < psec.id+len(psec.raw)+offset {
+				sec.parentx = 0.5
+				if denConSoma && i-first > 1 {
+					sec.first = 1
+				}
+			} else if i-first > 1 && nchildSoma[pp] > 1 && typ[first] != 1 {
+				sec.first = 1
+			}
+		}
+		sec.raw = append(sec.raw, rawPt(pp))
+		for k := first; k < i; k++ {
+			sec.raw = append(sec.raw, rawPt(k))
+		}
+	}
+	sec.typ = typ[first]
+	if sec.parent >= 0 {
+		if secs[sec.parent].typ == 1 && sec.typ != 1 {
+			sec.raw[0][3] = sec.raw[1][3]
+		}
+	}
+	if t.connect2prox[first] {
+		sec.parentx = 0
+	}
+	return sec
+}
+
+// dropEmptySections is Import3d_GUI.chk_valid: it drops one-point and
+// zero-length two-point sections (never the first), reattaching their
+// children to their parent at the dropped section's position.
+func dropEmptySections(secs []*i3dSec) []*i3dSec {
 	for i := len(secs) - 1; i >= 1; i-- {
 		sec := secs[i]
 		np := len(sec.raw) - sec.first
@@ -404,10 +482,13 @@ func Import(samples []Sample, name string) (*Morphology, error) {
 			}
 		}
 	}
+	return secs
+}
 
-	// Import3d_GUI.instantiate: names by type in section order, sections
-	// created type by type (so cell.all lists them by type), pt3dadd with
-	// "%.8g" arguments, a single point as a 3-point cylinder of L = diam.
+// instantiate is Import3d_GUI.instantiate: names by type in section order,
+// sections created type by type (so cell.all lists them by type), pt3dadd
+// with "%.8g" arguments, a single point as a 3-point cylinder of L = diam.
+func instantiate(secs []*i3dSec) *Morphology {
 	count := map[int]int{}
 	nameIdx := make([]int, len(secs))
 	for i, sec := range secs {
@@ -454,5 +535,5 @@ func Import(samples []Sample, name string) (*Morphology, error) {
 		}
 		m.Sections[pos[i]] = s
 	}
-	return m, nil
+	return m
 }

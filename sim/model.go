@@ -97,11 +97,49 @@ type typeSettings struct {
 // docs/reference-data.md) does: pas everywhere, passive ra on
 // every section, then the genome in order (insert the named mechanism in
 // every section of the type, set the value), then ena/ek where a Na / K
-// mechanism is inserted, celsius and v_init.
+// mechanism is inserted, celsius and v_init. The stages: the section types'
+// settings, the nodes, their connections, the mechanisms.
 func newModel(tree *cable.Tree, p *Params) (*Model, error) {
 	if err := checkTree(tree); err != nil {
 		return nil, err
 	}
+	types, err := sectionTypeSettings(p)
+	if err != nil {
+		return nil, err
+	}
+	n := len(tree.Parent)
+	m := &Model{
+		Name:    strings.TrimSuffix(filepath.Base(p.File), filepath.Ext(p.File)),
+		File:    p.File,
+		Celsius: p.Celsius,
+		VInit:   p.VInit,
+		tree:    tree,
+		n:       n,
+		parent:  tree.Parent,
+		a:       make([]float64, n),
+		b:       make([]float64, n),
+		cm:      make([]float64, n),
+		area:    make([]float64, n),
+		ena:     make([]float64, n),
+		ek:      make([]float64, n),
+		soma:    -1,
+	}
+	nodeType, err := m.setNodes(types)
+	if err != nil {
+		return nil, err
+	}
+	m.connect()
+	if err := m.insertMechanisms(nodeType); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// sectionTypeSettings applies the parameter file to the section types:
+// defaults with pas inserted everywhere, Ra from p.Ra, then the genome in
+// order (insert the named mechanism, set the value) and the reversal
+// potentials each type's Erev entry gives.
+func sectionTypeSettings(p *Params) (map[string]*typeSettings, error) {
 	pasKind, _ := mech.Lookup("pas")
 	types := map[string]*typeSettings{}
 	for _, t := range SectionTypes {
@@ -149,24 +187,15 @@ func newModel(tree *cable.Tree, p *Params) (*Model, error) {
 		e := &p.Erev[i]
 		types[e.Section].erev = e
 	}
+	return types, nil
+}
 
-	n := len(tree.Parent)
-	m := &Model{
-		Name:    strings.TrimSuffix(filepath.Base(p.File), filepath.Ext(p.File)),
-		File:    p.File,
-		Celsius: p.Celsius,
-		VInit:   p.VInit,
-		tree:    tree,
-		n:       n,
-		parent:  tree.Parent,
-		a:       make([]float64, n),
-		b:       make([]float64, n),
-		cm:      make([]float64, n),
-		area:    make([]float64, n),
-		ena:     make([]float64, n),
-		ek:      make([]float64, n),
-		soma:    -1,
-	}
+// setNodes gives the nodes their areas, capacitances and default reversal
+// potentials, sets every section's Ra to its type's, and finds the soma's
+// middle node. It returns each node's type settings (nil for nodes without
+// membrane).
+func (m *Model) setNodes(types map[string]*typeSettings) ([]*typeSettings, error) {
+	tree, n := m.tree, m.n
 	// Areas as the matrix sees them: NEURON gives nodes without membrane
 	// (section ends, the root) the dimensionless area 100 (treeset.cpp
 	// nrn_area_ri, solve.cpp node_construct), so that their equations are in
@@ -189,7 +218,6 @@ func newModel(tree *cable.Tree, p *Params) (*Model, error) {
 			tree.SetRa(si, ts.ra)
 		}
 	}
-	ri := tree.Ri
 	nodeType := make([]*typeSettings, n) // nil for nodes without membrane
 	for si := range tree.Sections {
 		s := &tree.Sections[si]
@@ -207,16 +235,28 @@ func newModel(tree *cable.Tree, p *Params) (*Model, error) {
 	if m.soma < 0 {
 		return nil, fmt.Errorf("sim: cell has no soma section")
 	}
-	// Connection coefficients (treeset.cpp connection_coef): a is the
-	// effect of node i on its parent's equation, b of the parent on node i's.
-	for i := 1; i < n; i++ {
+	return nodeType, nil
+}
+
+// connect sets the connection coefficients from the sections' axial
+// resistances (treeset.cpp connection_coef): a is the effect of node i on
+// its parent's equation, b of the parent on node i's.
+func (m *Model) connect() {
+	ri := m.tree.Ri
+	for i := 1; i < m.n; i++ {
 		rinv := 1 / ri[i]
 		m.a[i] = -1.e2 * rinv / m.area[m.parent[i]]
 		m.b[i] = -1.e2 * rinv / m.area[i]
 	}
+}
 
-	// Mechanisms in NEURON's order, each over the nodes of the section
-	// types where it is inserted.
+// insertMechanisms inserts the mechanisms in NEURON's order, each over the
+// nodes of the section types where it is inserted, with its parameter
+// values per node; sets ena/ek where a Na / K mechanism is inserted; and
+// lists the nodes whose calcium is set by a Nernst mechanism or initialised.
+func (m *Model) insertMechanisms(nodeType []*typeSettings) error {
+	n := m.n
+	pasKind, _ := mech.Lookup("pas")
 	hasCa := make([]bool, n)
 	writesCai := make([]bool, n)
 	for _, k := range mech.Kinds() {
@@ -259,7 +299,7 @@ func newModel(tree *cable.Tree, p *Params) (*Model, error) {
 		}
 	}
 	if len(m.mechs) == 0 || m.mechs[0].kind != pasKind {
-		return nil, fmt.Errorf("sim: mech.Kinds() must start with pas")
+		return fmt.Errorf("sim: mech.Kinds() must start with pas")
 	}
 	for nd := range hasCa {
 		switch {
@@ -269,7 +309,7 @@ func newModel(tree *cable.Tree, p *Params) (*Model, error) {
 			m.caInit = append(m.caInit, nd)
 		}
 	}
-	return m, nil
+	return nil
 }
 
 // segmentIndex is NEURON's node_index for 0 < x < 1: the segment holding x.

@@ -10,16 +10,17 @@ import (
 
 // Metadata keys of a model file that inference reads besides package fno's
 // own (noble.config, noble.protocol, noble.scaling): the strings of
-// fno.Metadata.Extra. This file is their one reader; package train writes
-// MetaModels and MetaProvenance, tools and tests may write MetaHoF and
-// MetaAmpRange.
+// fno.Metadata.Extra. This file is their one reader, and PutModels and
+// Embedding.PutMeta are their writers; package train writes MetaModels
+// (PutModels) and MetaProvenance (its own record, passed through here),
+// tools and tests may write MetaHoF and MetaAmpRange.
 const (
 	// MetaHoF holds the hall-of-fame (HoF) models the surrogate was
 	// trained on: a JSON array of HoF.
 	MetaHoF = "hof"
-	// MetaModels is what noble train writes: every model of the cell,
-	// [{"name", "i_thr_nA", "s_thr_hz_per_nA", "split"}, …]. It is read
-	// when MetaHoF is absent; models split SplitExcluded are left out.
+	// MetaModels is what noble train writes: every model of the cell, a
+	// JSON array of CellModel (PutModels, ReadModels). ReadMeta reads it
+	// when MetaHoF is absent, leaving out models split SplitExcluded.
 	MetaModels = "train.models"
 	// MetaProvenance is noble train's training record (passed through).
 	MetaProvenance = "train.provenance"
@@ -58,6 +59,46 @@ type HoF struct {
 	IThr  float64 `json:"i_thr"`           // threshold current, nA
 	SThr  float64 `json:"s_thr"`           // F-I slope, Hz/nA
 	Split string  `json:"split,omitempty"` // SplitTrain or SplitTest, "" if unknown
+}
+
+// CellModel is one model of the cell a surrogate was trained on as noble
+// train records it (MetaModels): every model of the dataset, excluded ones
+// too.
+type CellModel struct {
+	Name  string  `json:"name"`            // parameter file stem
+	IThr  float64 `json:"i_thr_nA"`        // threshold current I_thr, nA
+	SThr  float64 `json:"s_thr_hz_per_nA"` // F-I slope s_thr, Hz/nA
+	Split string  `json:"split"`           // SplitTrain, SplitTest or SplitExcluded
+}
+
+// PutModels records models in a model file's extra metadata under
+// MetaModels.
+func PutModels(extra map[string]string, models []CellModel) error {
+	b, err := json.Marshal(models)
+	if err != nil {
+		return err
+	}
+	extra[MetaModels] = string(b)
+	return nil
+}
+
+// ReadModels reads the models recorded under MetaModels, strictly as
+// ReadMeta does. A file without the key is an error wrapping ErrMetadata.
+func ReadModels(extra map[string]string) ([]CellModel, error) {
+	raw, ok := extra[MetaModels]
+	if !ok {
+		return nil, fmt.Errorf("%w: no %q", ErrMetadata, MetaModels)
+	}
+	return decodeModels(raw)
+}
+
+// decodeModels decodes a MetaModels entry.
+func decodeModels(raw string) ([]CellModel, error) {
+	var models []CellModel
+	if err := strictJSON(raw, &models); err != nil {
+		return nil, fmt.Errorf("%w: %q: %v", ErrMetadata, MetaModels, err)
+	}
+	return models, nil
 }
 
 // Meta is what inference reads from a model file's extra metadata.
@@ -110,19 +151,14 @@ func ReadMeta(extra map[string]string, sc Scaling) (*Meta, error) {
 		}
 	} else if raw, ok := extra[MetaModels]; ok {
 		key = MetaModels
-		var models []struct {
-			Name  string  `json:"name"`
-			IThr  float64 `json:"i_thr_nA"`
-			SThr  float64 `json:"s_thr_hz_per_nA"`
-			Split string  `json:"split"`
-		}
-		if err := strictJSON(raw, &models); err != nil {
-			return nil, fmt.Errorf("%w: %q: %v", ErrMetadata, key, err)
+		models, err := decodeModels(raw)
+		if err != nil {
+			return nil, err
 		}
 		m.HoF = []HoF{}
 		for _, x := range models {
 			if x.Split != SplitExcluded {
-				m.HoF = append(m.HoF, HoF{Name: x.Name, IThr: x.IThr, SThr: x.SThr, Split: x.Split})
+				m.HoF = append(m.HoF, HoF(x)) // the same fields, tagged for MetaHoF
 			}
 		}
 	}

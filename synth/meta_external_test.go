@@ -1,7 +1,6 @@
 package synth_test
 
 import (
-	"encoding/json"
 	"testing"
 
 	"github.com/noble-neuro/noble/dataset"
@@ -11,8 +10,9 @@ import (
 
 // TestMetadataAgreesWithTraining keeps inference's reader of the model
 // file's metadata (package surrogate) in step with what training writes,
-// without inference importing training: noble train's train.models entry
-// is read back, and the default amplitude support is package dataset's.
+// without inference importing training: the split names are training's,
+// the models entry as train writes it (surrogate.PutModels) is read back,
+// and the default amplitude support is package dataset's.
 // (Test files may import any package; internal/depcheck checks the
 // packages themselves.)
 func TestMetadataAgreesWithTraining(t *testing.T) {
@@ -20,8 +20,6 @@ func TestMetadataAgreesWithTraining(t *testing.T) {
 		what      string
 		ours, its any
 	}{
-		{"models key", surrogate.MetaModels, train.MetaModels},
-		{"provenance key", surrogate.MetaProvenance, train.MetaProvenance},
 		{"excluded split (train)", surrogate.SplitExcluded, train.ModelExcluded},
 		{"excluded split (dataset)", surrogate.SplitExcluded, dataset.ModelExcluded},
 		{"support below, nA", surrogate.DefaultAmpBelow, dataset.DefaultBelow},
@@ -31,13 +29,13 @@ func TestMetadataAgreesWithTraining(t *testing.T) {
 			t.Errorf("%s: surrogate has %v, training %v", c.what, c.ours, c.its)
 		}
 	}
-	models := []train.ModelInfo{{Name: "a", IThr: 0.18, SThr: 1000, Split: "train"}, {Name: "b", Split: train.ModelExcluded}}
-	b, err := json.Marshal(models)
-	if err != nil {
+	extra := map[string]string{}
+	models := []surrogate.CellModel{{Name: "a", IThr: 0.18, SThr: 1000, Split: train.ModelTrain}, {Name: "b", Split: train.ModelExcluded}}
+	if err := surrogate.PutModels(extra, models); err != nil {
 		t.Fatal(err)
 	}
 	sc := surrogate.Scaling{IThr: surrogate.Range{Min: 0.18, Max: 0.2}, SThr: surrogate.Range{Min: 900, Max: 1100}, Lo: 0.5, Hi: 3.5}
-	m, err := surrogate.ReadMeta(map[string]string{train.MetaModels: string(b)}, sc)
+	m, err := surrogate.ReadMeta(extra, sc)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -52,8 +52,8 @@ type DataInfo struct {
 	// ID identifies the dataset's content (package dataset's generation
 	// ID); a checkpoint refuses to resume on data of another ID.
 	ID      string
-	Models  []ModelInfo       // every model of the cell, indexed by Shard.Model
-	Scaling surrogate.Scaling // min-max scaling of the embedding, stored with the trained model
+	Models  []surrogate.CellModel // every model of the cell, indexed by Shard.Model; the model file records them
+	Scaling surrogate.Scaling     // min-max scaling of the embedding, stored with the trained model
 
 	Samples       int     // samples of a stored trace
 	DtMS          float64 // sample spacing, ms (0.06)
@@ -62,14 +62,6 @@ type DataInfo struct {
 	TestOffset    int     // the evaluation window starts at this sample (250: 15 ms)
 	StimOnsetMS   float64 // step onset in the stored trace, ms from its first sample (30)
 	StimEndMS     float64 // step end in the stored trace, ms (430)
-}
-
-// ModelInfo is one model of a dataset.
-type ModelInfo struct {
-	Name  string  `json:"name"`            // parameter file stem
-	IThr  float64 `json:"i_thr_nA"`        // threshold current I_thr, nA
-	SThr  float64 `json:"s_thr_hz_per_nA"` // F-I slope s_thr, Hz/nA
-	Split string  `json:"split"`           // ModelTrain, ModelTest or ModelExcluded
 }
 
 // Shard is the content of one shard: n traces of Samples samples.

@@ -6,6 +6,7 @@ import (
 	"slices"
 
 	"github.com/noble-neuro/noble/dataset"
+	"github.com/noble-neuro/noble/surrogate"
 )
 
 // dirData is a dataset directory of package dataset as Data.
@@ -33,7 +34,7 @@ func OpenDataset(dir string) (Data, error) {
 		StimOnsetMS: l.StimOnset, StimEndMS: l.StimEnd,
 	}
 	for _, md := range m.Models {
-		d.info.Models = append(d.info.Models, ModelInfo{Name: md.Name, IThr: md.IThr, SThr: md.SThr, Split: md.Split})
+		d.info.Models = append(d.info.Models, surrogate.CellModel{Name: md.Name, IThr: md.IThr, SThr: md.SThr, Split: md.Split})
 	}
 	for _, split := range []string{SplitTrain, SplitTestSeen, SplitTestHeld} {
 		sh := ds.Shards(split)

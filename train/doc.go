@@ -108,8 +108,8 @@
 //	                        and on cancellation
 //	model.safetensors       the best model by held-out loss (Settings.SelectBy), an fno model file
 //	                        with the protocol of the test window, the scaling,
-//	                        the models with their embeddings (MetaModels),
-//	                        the training provenance (MetaProvenance) and,
+//	                        the models with their embeddings (surrogate.MetaModels),
+//	                        the training provenance (surrogate.MetaProvenance) and,
 //	                        unless it is NOBLE's, the input embedding
 //	                        (surrogate.MetaEmbedding, Settings.Embedding)
 //	epoch-NNNN.safetensors  with Settings.SnapshotEvery, the model at the

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/noble-neuro/noble/fno"
+	"github.com/noble-neuro/noble/surrogate"
 )
 
 // ExportLatest writes the parameters of the latest checkpoint of the run
@@ -42,7 +43,7 @@ func ExportLatest(dir, out string) (*Provenance, error) {
 	if len(m.Params) != st.Params {
 		return nil, fmt.Errorf("%s: %w: %d parameters, %s has %d", ckpt, ErrCheckpoint, st.Params, best, len(m.Params))
 	}
-	_, prov, err := ReadMetadata(meta)
+	prov, err := ReadProvenance(meta)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", best, err)
 	}
@@ -73,7 +74,7 @@ func ExportLatest(dir, out string) (*Provenance, error) {
 	for k, v := range meta.Extra {
 		extra[k] = v
 	}
-	extra[MetaProvenance] = string(b)
+	extra[surrogate.MetaProvenance] = string(b)
 	meta.Extra = extra
 	if err := fno.SaveFile(out, m, meta); err != nil {
 		return nil, fmt.Errorf("export: %w", err)

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/noble-neuro/noble/fno"
+	"github.com/noble-neuro/noble/surrogate"
 )
 
 func loadModel(t *testing.T, path string) (*fno.Model, fno.Metadata, *Provenance) {
@@ -20,7 +21,7 @@ func loadModel(t *testing.T, path string) (*fno.Model, fno.Metadata, *Provenance
 		t.Fatal(err)
 	}
 	t.Cleanup(m.Close)
-	_, prov, err := ReadMetadata(meta)
+	prov, err := ReadProvenance(meta)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -54,7 +55,7 @@ func TestExportLatest(t *testing.T) {
 	}
 	_, bestMeta, bestProv := loadModel(t, filepath.Join(dir, ModelName))
 	if !reflect.DeepEqual(meta.Protocol, bestMeta.Protocol) || !reflect.DeepEqual(meta.Scaling, bestMeta.Scaling) ||
-		meta.Extra[MetaModels] != bestMeta.Extra[MetaModels] {
+		meta.Extra[surrogate.MetaModels] != bestMeta.Extra[surrogate.MetaModels] {
 		t.Errorf("exported metadata differs from the best model's")
 	}
 	if bestProv.Step != int64(8*bestProv.Epoch) || bestProv.Selected != "test_held_l4" {

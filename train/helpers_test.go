@@ -40,7 +40,7 @@ func (d *memData) Shard(ctx context.Context, split string, i int) (*Shard, error
 // tinyInfo is a layout of 80 samples at 1 ms with a 48-sample window
 // starting anywhere in the first 16 samples, the step at 20 → 60 ms.
 func tinyInfo() DataInfo {
-	models := []ModelInfo{
+	models := []surrogate.CellModel{
 		{Name: "m0", IThr: 0.10, SThr: 80, Split: ModelTrain},
 		{Name: "m1", IThr: 0.15, SThr: 120, Split: ModelTrain},
 		{Name: "m2", IThr: 0.20, SThr: 60, Split: ModelTrain},

@@ -45,7 +45,7 @@ func TestSelectSpikecount(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer m.Close()
-	if _, prov, err := ReadMetadata(meta); err != nil || prov.Selected != "test_seen_spikecount" || prov.Epoch != bestEpoch {
+	if prov, err := ReadProvenance(meta); err != nil || prov.Selected != "test_seen_spikecount" || prov.Epoch != bestEpoch {
 		t.Errorf("provenance %+v (%v), want selected by test_seen_spikecount at epoch %d", prov, err, bestEpoch)
 	}
 	// The saved model reproduces the recorded error.

@@ -34,12 +34,6 @@ func SnapshotName(epoch int) string { return fmt.Sprintf("epoch-%04d.safetensors
 // SelectedEpoch is Provenance.Selected of a snapshot.
 const SelectedEpoch = "epoch"
 
-// Metadata keys that Train adds to the model file (fno.Metadata.Extra).
-const (
-	MetaModels     = "train.models"     // JSON []ModelInfo: every model of the cell with its embedding and split
-	MetaProvenance = "train.provenance" // JSON Provenance
-)
-
 // ErrDiverged is returned when the training loss of a batch is not finite;
 // the parameters are left as they were before that batch.
 var ErrDiverged = errors.New("train: loss not finite")
@@ -798,10 +792,6 @@ func (r *runner) saveModel(name, selected string, m Metrics) error {
 	if !r.writer() {
 		return nil
 	}
-	models, err := json.Marshal(r.info.Models)
-	if err != nil {
-		return err
-	}
 	m.Seconds = 0
 	prov, err := json.Marshal(Provenance{
 		Cell: r.info.Cell, DataID: r.info.ID, Settings: r.set, Epoch: m.Epoch, Step: r.opt.Step,
@@ -812,7 +802,10 @@ func (r *runner) saveModel(name, selected string, m Metrics) error {
 	}
 	proto := r.info.Protocol(r.info.TestOffset)
 	scaling := r.info.Scaling
-	extra := map[string]string{MetaModels: string(models), MetaProvenance: string(prov)}
+	extra := map[string]string{surrogate.MetaProvenance: string(prov)}
+	if err := surrogate.PutModels(extra, r.info.Models); err != nil {
+		return err
+	}
 	r.set.InputEmbedding().PutMeta(extra)
 	return fno.SaveFile(r.path(name), r.model, fno.Metadata{Protocol: &proto, Scaling: &scaling, Extra: extra})
 }
@@ -842,24 +835,19 @@ func (r *runner) appendMetrics(m Metrics) error {
 	return f.Close()
 }
 
-// ReadMetadata decodes what Train stored in a model file's metadata: the
-// cell's models with their embeddings and splits (MetaModels) and the
-// training provenance (MetaProvenance). Missing keys are an error wrapping
-// ErrData.
-func ReadMetadata(meta fno.Metadata) ([]ModelInfo, *Provenance, error) {
-	var models []ModelInfo
-	var prov Provenance
-	for _, kv := range []struct {
-		key string
-		v   any
-	}{{MetaModels, &models}, {MetaProvenance, &prov}} {
-		s, ok := meta.Extra[kv.key]
-		if !ok {
-			return nil, nil, fmt.Errorf("%w: model file has no %q metadata (not written by noble train)", ErrData, kv.key)
-		}
-		if err := json.Unmarshal([]byte(s), kv.v); err != nil {
-			return nil, nil, fmt.Errorf("%w: metadata %q: %w", ErrData, kv.key, err)
-		}
+// ReadProvenance decodes the training provenance Train stored in a model
+// file's metadata (surrogate.MetaProvenance, which package surrogate passes
+// through as Meta.Other; the models it records are read by
+// surrogate.ReadModels). A missing key is an error wrapping ErrData.
+func ReadProvenance(meta fno.Metadata) (*Provenance, error) {
+	key := surrogate.MetaProvenance
+	s, ok := meta.Extra[key]
+	if !ok {
+		return nil, fmt.Errorf("%w: model file has no %q metadata (not written by noble train)", ErrData, key)
 	}
-	return models, &prov, nil
+	var prov Provenance
+	if err := json.Unmarshal([]byte(s), &prov); err != nil {
+		return nil, fmt.Errorf("%w: metadata %q: %w", ErrData, key, err)
+	}
+	return &prov, nil
 }

@@ -236,9 +236,13 @@ func TestModelFile(t *testing.T) {
 	if meta.Scaling == nil || *meta.Scaling != info.Scaling {
 		t.Errorf("scaling %+v", meta.Scaling)
 	}
-	models, prov, err := ReadMetadata(meta)
+	models, err := surrogate.ReadModels(meta.Extra)
 	if err != nil || !slices.Equal(models, info.Models) {
 		t.Fatalf("models %v (%v)", models, err)
+	}
+	prov, err := ReadProvenance(meta)
+	if err != nil {
+		t.Fatal(err)
 	}
 	if prov.Epoch != res.BestEpoch || prov.DataID != "tiny-1" || prov.Cell != "tiny" || prov.Selected != "test_held_l4" {
 		t.Errorf("provenance %+v", prov)
@@ -252,8 +256,11 @@ func TestModelFile(t *testing.T) {
 	if ev.l4 != res.BestLoss {
 		t.Errorf("saved model's held-out L4 = %g, recorded %g", ev.l4, res.BestLoss)
 	}
-	if _, _, err := ReadMetadata(fno.Metadata{}); !errors.Is(err, ErrData) {
-		t.Errorf("ReadMetadata of a bare model file: %v", err)
+	if _, err := ReadProvenance(fno.Metadata{}); !errors.Is(err, ErrData) {
+		t.Errorf("ReadProvenance of a bare model file: %v", err)
+	}
+	if _, err := surrogate.ReadModels(nil); !errors.Is(err, surrogate.ErrMetadata) {
+		t.Errorf("ReadModels of a bare model file: %v", err)
 	}
 	var cfg Settings
 	b, _ := os.ReadFile(filepath.Join(dir, ConfigName))

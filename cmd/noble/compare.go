@@ -105,14 +105,8 @@ one core) per HoF model simulated.`,
 		}
 		set := &eval.CompareSettings{AmpNA: *amp, Population: *pop, Size: *size, Radius: *radius, Seed: *seed, Batch: *batch,
 			Policy: synth.Policy{Extrapolate: *extrapolate}, CellDir: *cell, Workers: *workers, ModelPath: *model}
-		if *centre != "" {
-			a, b, ok := strings.Cut(*centre, ",")
-			x, err1 := strconv.ParseFloat(strings.TrimSpace(a), 64)
-			y, err2 := strconv.ParseFloat(strings.TrimSpace(b), 64)
-			if !ok || err1 != nil || err2 != nil {
-				return cli.Usagef("--centre %q: want I_THR,S_THR (nA, Hz/nA)", *centre)
-			}
-			set.Centre = &synth.Embedding{IThr: x, SThr: y}
+		if set.Centre, err = parseCentre(*centre); err != nil {
+			return err
 		}
 		if *simModels != "" {
 			for _, n := range strings.Split(*simModels, ",") {
@@ -134,26 +128,9 @@ one core) per HoF model simulated.`,
 		}
 		if !*quiet {
 			set.Log = stderr
-			var mu sync.Mutex
-			var prog *cli.Progress
-			stage, last := "", 0
-			set.Progress = func(st string, done, total int) {
-				mu.Lock()
-				defer mu.Unlock()
-				if st != stage {
-					if prog != nil {
-						prog.Done()
-					}
-					prog, stage, last = cli.NewProgress(stderr, false, st, "traces", total), st, 0
-				}
-				prog.Add(done - last)
-				last = done
-			}
-			defer func() {
-				if prog != nil {
-					prog.Done()
-				}
-			}()
+			var done func()
+			set.Progress, done = stageProgress(stderr)
+			defer done()
 		}
 		res, err := eval.Compare(ctx, sur, rc, *out, set)
 		if err != nil {
@@ -168,4 +145,46 @@ one core) per HoF model simulated.`,
 		return nil
 	}
 	return c
+}
+
+// parseCentre parses --centre "I_THR,S_THR" (nA, Hz/nA); "" is nil.
+func parseCentre(v string) (*synth.Embedding, error) {
+	if v == "" {
+		return nil, nil
+	}
+	a, b, ok := strings.Cut(v, ",")
+	x, err1 := strconv.ParseFloat(strings.TrimSpace(a), 64)
+	y, err2 := strconv.ParseFloat(strings.TrimSpace(b), 64)
+	if !ok || err1 != nil || err2 != nil {
+		return nil, cli.Usagef("--centre %q: want I_THR,S_THR (nA, Hz/nA)", v)
+	}
+	return &synth.Embedding{IThr: x, SThr: y}, nil
+}
+
+// stageProgress returns a progress callback that shows one progress line
+// per stage on w, ending a stage's line when the next stage reports, and
+// the function that ends the last one. The callback may be called
+// concurrently.
+func stageProgress(w io.Writer) (progress func(stage string, done, total int), end func()) {
+	var mu sync.Mutex
+	var prog *cli.Progress
+	stage, last := "", 0
+	progress = func(st string, done, total int) {
+		mu.Lock()
+		defer mu.Unlock()
+		if st != stage {
+			if prog != nil {
+				prog.Done()
+			}
+			prog, stage, last = cli.NewProgress(w, false, st, "traces", total), st, 0
+		}
+		prog.Add(done - last)
+		last = done
+	}
+	end = func() {
+		if prog != nil {
+			prog.Done()
+		}
+	}
+	return progress, end
 }

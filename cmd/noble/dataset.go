@@ -164,34 +164,8 @@ embeddings once before its shard jobs start.`,
 				fmt.Printf("%s: embeddings of %d models (%d with a threshold)\n", *out, len(emb), n)
 				return nil
 			}
-			if given["mode"] || given["support"] || given["scale"] || given["skew"] {
-				var ithr []float64
-				for _, e := range emb {
-					ithr = append(ithr, e.IThr)
-				}
-				st, err := dataset.DefaultStimulus(ithr)
-				if err != nil {
-					return err
-				}
-				if given["support"] {
-					lh, err := cli.Floats("support", *support)
-					if err != nil {
-						return err
-					}
-					if len(lh) != 2 {
-						return cli.Usagef("--support %q: want LO,HI", *support)
-					}
-					st.Lo, st.Hi = lh[0], lh[1]
-					st.Scale = (st.Hi - st.Lo) / 3
-				}
-				if given["mode"] {
-					st.Mode = *mode
-				}
-				if given["scale"] {
-					st.Scale = *scale
-				}
-				st.Shape = *skew
-				set.Stimulus = &st
+			if set.Stimulus, err = datasetStimulus(emb, given, *support, *mode, *scale, *skew); err != nil {
+				return err
 			}
 			gen, err := dataset.NewGeneration(src.Cell(), src.Models(), emb, set)
 			if errors.Is(err, dataset.ErrTooLarge) {
@@ -200,39 +174,83 @@ embeddings once before its shard jobs start.`,
 			if err != nil {
 				return err
 			}
-			prog := cli.NewProgress(os.Stderr, *quiet, "dataset", "traces", 0)
-			var total int
-			start := time.Now()
-			res, err := dataset.Generate(ctx, src, gen, *out, &dataset.Options{
-				Shard: si, Shards: sn, Workers: *workers,
-				Progress: func(done, tot int) {
-					if total == 0 {
-						total = tot
-						prog = cli.NewProgress(os.Stderr, *quiet, "dataset", "traces", tot)
-					}
-					prog.Add(1)
-				},
-			})
-			prog.Done()
-			switch {
-			case errors.Is(err, dataset.ErrNoSpace):
-				return fmt.Errorf("--traces %d: %w", *traces, err)
-			case errors.Is(err, context.Canceled):
-				// As train does: say what is left and how to go on.
-				fmt.Fprintf(os.Stderr, "noble dataset: interrupted; finished shards are kept, run the same command to resume\n")
-			}
-			if err != nil {
-				return err
-			}
-			el := time.Since(start).Seconds()
-			fmt.Printf("%s: job %d/%d: %d shards generated (%d traces, %d bytes, %.1f s, %.3f traces/s), %d reused; generation %s\n",
-				*out, si, sn, res.Generated, res.Traces, res.Bytes, el, float64(res.Traces)/el, res.Reused, res.Manifest.GenerationID[:16])
-			if res.Manifest.Job == "" {
-				fmt.Printf("%s: complete: %s\n", *out, dataset.ManifestName)
-			}
-			return nil
+			return generateShards(ctx, src, gen, *out, si, sn, *workers, *traces, *quiet)
 		},
 	}
+}
+
+// datasetStimulus is the amplitude distribution the flags give: nil (the
+// dataset's default) unless one of --mode, --support, --scale and --skew is
+// given, else the default around the models' I_thr (emb) with the given
+// ones replacing its fields.
+func datasetStimulus(emb []dataset.Embedding, given map[string]bool, support string, mode, scale, skew float64) (*dataset.Stimulus, error) {
+	if !given["mode"] && !given["support"] && !given["scale"] && !given["skew"] {
+		return nil, nil
+	}
+	var ithr []float64
+	for _, e := range emb {
+		ithr = append(ithr, e.IThr)
+	}
+	st, err := dataset.DefaultStimulus(ithr)
+	if err != nil {
+		return nil, err
+	}
+	if given["support"] {
+		lh, err := cli.Floats("support", support)
+		if err != nil {
+			return nil, err
+		}
+		if len(lh) != 2 {
+			return nil, cli.Usagef("--support %q: want LO,HI", support)
+		}
+		st.Lo, st.Hi = lh[0], lh[1]
+		st.Scale = (st.Hi - st.Lo) / 3
+	}
+	if given["mode"] {
+		st.Mode = mode
+	}
+	if given["scale"] {
+		st.Scale = scale
+	}
+	st.Shape = skew
+	return &st, nil
+}
+
+// generateShards generates job si of sn of the dataset gen into out with a
+// progress line, and reports what it did on stdout (or, on an interrupt,
+// how to resume on stderr).
+func generateShards(ctx context.Context, src dataset.Source, gen *dataset.Generation, out string, si, sn, workers, traces int, quiet bool) error {
+	prog := cli.NewProgress(os.Stderr, quiet, "dataset", "traces", 0)
+	var total int
+	start := time.Now()
+	res, err := dataset.Generate(ctx, src, gen, out, &dataset.Options{
+		Shard: si, Shards: sn, Workers: workers,
+		Progress: func(done, tot int) {
+			if total == 0 {
+				total = tot
+				prog = cli.NewProgress(os.Stderr, quiet, "dataset", "traces", tot)
+			}
+			prog.Add(1)
+		},
+	})
+	prog.Done()
+	switch {
+	case errors.Is(err, dataset.ErrNoSpace):
+		return fmt.Errorf("--traces %d: %w", traces, err)
+	case errors.Is(err, context.Canceled):
+		// As train does: say what is left and how to go on.
+		fmt.Fprintf(os.Stderr, "noble dataset: interrupted; finished shards are kept, run the same command to resume\n")
+	}
+	if err != nil {
+		return err
+	}
+	el := time.Since(start).Seconds()
+	fmt.Printf("%s: job %d/%d: %d shards generated (%d traces, %d bytes, %.1f s, %.3f traces/s), %d reused; generation %s\n",
+		out, si, sn, res.Generated, res.Traces, res.Bytes, el, float64(res.Traces)/el, res.Reused, res.Manifest.GenerationID[:16])
+	if res.Manifest.Job == "" {
+		fmt.Printf("%s: complete: %s\n", out, dataset.ManifestName)
+	}
+	return nil
 }
 
 // parseShard parses --shard i/n.

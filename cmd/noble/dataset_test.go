@@ -121,3 +121,34 @@ func TestDatasetGenerateInterrupted(t *testing.T) {
 		t.Errorf("generate --traces 1e9: %v, want a usage error naming --traces and the limit", err)
 	}
 }
+
+// TestDatasetStimulus pins how --mode, --support, --scale and --skew
+// replace the fields of the default amplitude distribution.
+func TestDatasetStimulus(t *testing.T) {
+	emb := []dataset.Embedding{{IThr: 0.2}, {IThr: 0.3}, {IThr: 0.4}}
+	if st, err := datasetStimulus(emb, map[string]bool{}, "", 0, 0, dataset.DefaultShape); st != nil || err != nil {
+		t.Errorf("no flags: %+v, %v; want nil (the dataset's default)", st, err)
+	}
+	def, err := dataset.DefaultStimulus([]float64{0.2, 0.3, 0.4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := def
+	want.Shape = 5
+	st, err := datasetStimulus(emb, map[string]bool{"skew": true}, "", 0, 0, 5)
+	if err != nil || st == nil || *st != want {
+		t.Errorf("--skew 5: %+v, %v, want %+v", st, err, want)
+	}
+	st, err = datasetStimulus(emb, map[string]bool{"support": true, "mode": true}, "0.1,0.7", 0.25, 0, 2)
+	lo, hi := 0.1, 0.7
+	if want := (dataset.Stimulus{Mode: 0.25, Lo: lo, Hi: hi, Scale: (hi - lo) / 3, Shape: 2}); err != nil || st == nil || *st != want {
+		t.Errorf("--support 0.1,0.7 --mode 0.25: %+v, %v, want %+v", st, err, want)
+	}
+	st, err = datasetStimulus(emb, map[string]bool{"support": true, "scale": true}, "0.1,0.7", 0, 0.05, 2)
+	if err != nil || st == nil || st.Scale != 0.05 {
+		t.Errorf("--support with --scale 0.05: %+v, %v", st, err)
+	}
+	if _, err := datasetStimulus(emb, map[string]bool{"support": true}, "0.1", 0, 0, 2); !errors.Is(err, cli.ErrUsage) {
+		t.Errorf("--support 0.1: %v, want a usage error", err)
+	}
+}

@@ -101,16 +101,9 @@ directory is checked to be writable before any work.`,
 			if err != nil {
 				return err
 			}
-			files := cell.ParamFiles
-			if *params != "" {
-				files = nil
-				for _, name := range cli.List(*params) {
-					p, err := cell.ParamFile(name)
-					if err != nil {
-						return err
-					}
-					files = append(files, p)
-				}
+			files, err := cellParamFiles(cell, *params)
+			if err != nil {
+				return err
 			}
 			if len(files) == 0 {
 				return fmt.Errorf("%s: no parameter files", *cellDir)
@@ -139,97 +132,15 @@ directory is checked to be writable before any work.`,
 			if n := ck.done(); n > 0 {
 				st.Logf("noble fi: resuming: %d of %d models done in %s", n, len(files), ck.path)
 			}
-			proto := sim.Protocol{Dt: step.Dt, Delay: step.Delay, Dur: step.Dur, TStop: step.Delay + step.Dur + 100}
-			results := make([]*fi.Result, len(files))
-			prog := cli.NewProgress(os.Stderr, true, "fi", "models", len(files))
-			if !*quiet {
-				prog = st.Progress("fi", "models", len(files))
-			}
-			g, gctx := errgroup.WithContext(ctx)
-			g.SetLimit(*workers)
-			for i, file := range files {
-				if r, ok := ck.result(names[i]); ok {
-					results[i] = r
-					prog.Add(1)
-					continue
-				}
-				g.Go(func() error {
-					m, err := cell.Model(file)
-					if err != nil {
-						return err
-					}
-					w := sim.NewWorkspace(m)
-					var buf []float64
-					simulate := func(ctx context.Context, amp float64) ([]float64, error) {
-						p := proto
-						p.Amp = amp
-						v, err := w.Simulate(ctx, p, buf)
-						buf = v
-						return v, err
-					}
-					p, err := fi.NewProber(simulate, &settings)
-					if err != nil {
-						return err
-					}
-					for _, a := range extraAmps {
-						if _, err := p.Point(gctx, a); err != nil {
-							return fmt.Errorf("%s: %w", file, err)
-						}
-					}
-					res, err := p.Embed(gctx)
-					if errors.Is(err, fi.ErrNoThreshold) || errors.Is(err, fi.ErrFiresAtLo) {
-						st.Logf("noble fi: %s: %v", filepath.Base(file), err)
-						err = nil
-					}
-					if err != nil {
-						return fmt.Errorf("%s: %w", file, err)
-					}
-					results[i] = res
-					if err := ck.add(names[i], res); err != nil {
-						return err
-					}
-					prog.Add(1)
-					if fiModelDone != nil {
-						fiModelDone(i)
-					}
-					return nil
-				})
-			}
-			if err = g.Wait(); err == nil {
-				err = ctx.Err() // an interrupt between models is no error of theirs
-			}
-			prog.Done()
-			if errors.Is(err, context.Canceled) {
-				st.Logf("noble fi: interrupted; %d of %d models kept in %s, run the same command to resume", ck.done(), len(files), ck.path)
-			}
+			results, err := runFIModels(ctx, fiJobs{cell: cell, files: files, names: names, settings: &settings,
+				extraAmps: extraAmps, workers: *workers, quiet: *quiet}, ck, st)
 			if err != nil {
 				return err
 			}
 			for _, p := range []string{*out, pointsPath(*out)} {
 				od.New(p)
 			}
-			err = atomicfile.Write(*out, func(w io.Writer) error {
-				fmt.Fprintln(w, "parameters,i_thr_nA,s_thr_hz_per_nA,intercept_nA,simulations,rheobase_nA")
-				for i, res := range results {
-					fmt.Fprintf(w, "%s,%s,%s,%s,%d,%s\n", names[i],
-						num(res.IThr), num(res.SThr), num(res.Intercept), res.Sims, num(res.Rheobase))
-				}
-				return nil
-			})
-			if err != nil {
-				return err
-			}
-			err = atomicfile.Write(pointsPath(*out), func(w io.Writer) error {
-				fmt.Fprintln(w, "parameters,amp_nA,spikes,mean_frequency_hz,rate_hz")
-				for i, res := range results {
-					for _, p := range res.Points {
-						fmt.Fprintf(w, "%s,%s,%d,%s,%s\n", names[i], num(p.Amp), p.Spikes,
-							num(p.MeanFrequency), num(p.Rate))
-					}
-				}
-				return nil
-			})
-			if err != nil {
+			if err := writeFIResults(*out, names, results); err != nil {
 				return err
 			}
 			// Both files are complete: the checkpoint has served.
@@ -237,6 +148,134 @@ directory is checked to be writable before any work.`,
 			return nil
 		},
 	}
+}
+
+// cellParamFiles returns the cell's parameter files named in the
+// comma-separated list params, or all of them if params is empty.
+func cellParamFiles(cell *sim.Cell, params string) ([]string, error) {
+	if params == "" {
+		return cell.ParamFiles, nil
+	}
+	var files []string
+	for _, name := range cli.List(params) {
+		p, err := cell.ParamFile(name)
+		if err != nil {
+			return nil, err
+		}
+		files = append(files, p)
+	}
+	return files, nil
+}
+
+// fiJobs is the work of noble fi: one F-I embedding per parameter file.
+type fiJobs struct {
+	cell      *sim.Cell
+	files     []string // parameter files
+	names     []string // their base names, the checkpoint's and the output's keys
+	settings  *fi.Settings
+	extraAmps []float64 // amplitudes simulated for every model besides the embedding's
+	workers   int
+	quiet     bool
+}
+
+// runFIModels computes the embedding of every model that the checkpoint ck
+// does not hold yet, workers at a time, adding each to ck as it finishes. A
+// model without a threshold in range is logged on st and has a nil result.
+// On an interrupt it logs how to resume and returns the context's error.
+func runFIModels(ctx context.Context, j fiJobs, ck *fiCheckpoint, st *cli.Status) ([]*fi.Result, error) {
+	settings := j.settings
+	proto := sim.Protocol{Dt: settings.Dt, Delay: settings.Delay, Dur: settings.Dur, TStop: settings.Delay + settings.Dur + 100}
+	results := make([]*fi.Result, len(j.files))
+	prog := cli.NewProgress(os.Stderr, true, "fi", "models", len(j.files))
+	if !j.quiet {
+		prog = st.Progress("fi", "models", len(j.files))
+	}
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(j.workers)
+	for i, file := range j.files {
+		if r, ok := ck.result(j.names[i]); ok {
+			results[i] = r
+			prog.Add(1)
+			continue
+		}
+		g.Go(func() error {
+			m, err := j.cell.Model(file)
+			if err != nil {
+				return err
+			}
+			w := sim.NewWorkspace(m)
+			var buf []float64
+			simulate := func(ctx context.Context, amp float64) ([]float64, error) {
+				p := proto
+				p.Amp = amp
+				v, err := w.Simulate(ctx, p, buf)
+				buf = v
+				return v, err
+			}
+			p, err := fi.NewProber(simulate, settings)
+			if err != nil {
+				return err
+			}
+			for _, a := range j.extraAmps {
+				if _, err := p.Point(gctx, a); err != nil {
+					return fmt.Errorf("%s: %w", file, err)
+				}
+			}
+			res, err := p.Embed(gctx)
+			if errors.Is(err, fi.ErrNoThreshold) || errors.Is(err, fi.ErrFiresAtLo) {
+				st.Logf("noble fi: %s: %v", filepath.Base(file), err)
+				err = nil
+			}
+			if err != nil {
+				return fmt.Errorf("%s: %w", file, err)
+			}
+			results[i] = res
+			if err := ck.add(j.names[i], res); err != nil {
+				return err
+			}
+			prog.Add(1)
+			if fiModelDone != nil {
+				fiModelDone(i)
+			}
+			return nil
+		})
+	}
+	err := g.Wait()
+	if err == nil {
+		err = ctx.Err() // an interrupt between models is no error of theirs
+	}
+	prog.Done()
+	if errors.Is(err, context.Canceled) {
+		st.Logf("noble fi: interrupted; %d of %d models kept in %s, run the same command to resume", ck.done(), len(j.files), ck.path)
+	}
+	return results, err
+}
+
+// writeFIResults writes the embeddings to out and every simulated F-I point
+// to pointsPath(out), atomically, in the order of names.
+func writeFIResults(out string, names []string, results []*fi.Result) error {
+	err := atomicfile.Write(out, func(w io.Writer) error {
+		fmt.Fprintln(w, "parameters,i_thr_nA,s_thr_hz_per_nA,intercept_nA,simulations,rheobase_nA")
+		for i, res := range results {
+			fmt.Fprintf(w, "%s,%s,%s,%s,%d,%s\n", names[i],
+				num(res.IThr), num(res.SThr), num(res.Intercept), res.Sims, num(res.Rheobase))
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	err = atomicfile.Write(pointsPath(out), func(w io.Writer) error {
+		fmt.Fprintln(w, "parameters,amp_nA,spikes,mean_frequency_hz,rate_hz")
+		for i, res := range results {
+			for _, p := range res.Points {
+				fmt.Fprintf(w, "%s,%s,%d,%s,%s\n", names[i], num(p.Amp), p.Spikes,
+					num(p.MeanFrequency), num(p.Rate))
+			}
+		}
+		return nil
+	})
+	return err
 }
 
 // fiModelDone, if set (by tests), is called after each model is computed

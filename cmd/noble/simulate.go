@@ -91,27 +91,9 @@ finished jobs, and --out if it made it).`,
 			if math.IsNaN(*tstop) || math.IsInf(*tstop, 0) || *tstop <= 0 {
 				return cli.Usagef("--tstop %v: want a finite tstop > 0 ms", *tstop)
 			}
-			p := sim.Protocol{Dt: step.Dt, TStop: *tstop, Delay: step.Delay, Dur: step.Dur}
-			// A zero in sim.Protocol means "default"; on the command line
-			// 0 means 0. The smallest negative delay switches the current
-			// on at t = 0, and a duration too small to change del+dur never
-			// switches it on, exactly as NEURON's del = 0 and dur = 0 do.
-			if step.Delay == 0 {
-				p.Delay = -math.SmallestNonzeroFloat64
-			}
-			if step.Dur == 0 {
-				p.Dur = math.SmallestNonzeroFloat64
-			}
-			if *stimulus != "" {
-				if p.Stimulus, err = stimulusProtocol(*stimulus, step.Dt, *tstop, given["tstop"], &p.TStop); err != nil {
-					return err
-				}
-			}
-			if err := p.Validate(); err != nil {
-				if *stimulus != "" {
-					return fmt.Errorf("%s: %w", *stimulus, err)
-				}
-				return cli.Usagef("%v", err)
+			p, err := simulateProtocol(step, *tstop, *stimulus, given["tstop"])
+			if err != nil {
+				return err
 			}
 			if *workers < 0 {
 				return cli.Usagef("--workers %d: must be ≥ 0", *workers)
@@ -121,50 +103,17 @@ finished jobs, and --out if it made it).`,
 			if err != nil {
 				return err
 			}
-			files := c.ParamFiles
-			if *params != "" {
-				files = nil
-				for _, name := range cli.List(*params) {
-					f, err := c.ParamFile(name)
-					if err != nil {
-						return err
-					}
-					files = append(files, f)
-				}
-				if len(files) == 0 {
-					return cli.Usagef("--params: empty list")
-				}
+			files, err := cellParamFiles(c, *params)
+			if err != nil {
+				return err
+			}
+			if *params != "" && len(files) == 0 {
+				return cli.Usagef("--params: empty list")
 			}
 
-			var jobs []sim.Job
-			var paths []string
-			seen := map[string]bool{}
-			add := func(f, name string, a float64) error {
-				name += "." + *format
-				if seen[name] {
-					return cli.Usagef("%s would be written twice: repeated parameter file or amplitude", name)
-				}
-				seen[name] = true
-				jobs = append(jobs, sim.Job{ParamFile: f, Amp: a})
-				paths = append(paths, filepath.Join(*out, name))
-				return nil
-			}
-			for _, f := range files {
-				stem := strings.TrimSuffix(filepath.Base(f), filepath.Ext(f))
-				if *stimulus != "" {
-					if err := add(f, stem+"__"+strings.TrimSuffix(filepath.Base(*stimulus), filepath.Ext(*stimulus)), 0); err != nil {
-						return err
-					}
-					continue
-				}
-				for _, a := range as {
-					if a == 0 {
-						a = 0 // no "-0" in file names
-					}
-					if err := add(f, stem+"__amp"+strconv.FormatFloat(a, 'g', -1, 64), a); err != nil {
-						return err
-					}
-				}
+			jobs, paths, err := simulateJobs(files, as, *stimulus, *out, *format)
+			if err != nil {
+				return err
 			}
 
 			od, err := prepareOutDir(*out)
@@ -202,6 +151,75 @@ finished jobs, and --out if it made it).`,
 			return err
 		},
 	}
+}
+
+// simulateProtocol is the protocol the flags give: the step (step, already
+// checked) or the stimulus file's waveform, simulated for tstop ms (for a
+// stimulus, the file's length unless tstopGiven). On the command line a
+// zero delay or duration means zero, not sim.Protocol's default.
+func simulateProtocol(step *stepFlags, tstop float64, stimulus string, tstopGiven bool) (sim.Protocol, error) {
+	p := sim.Protocol{Dt: step.Dt, TStop: tstop, Delay: step.Delay, Dur: step.Dur}
+	// A zero in sim.Protocol means "default"; on the command line
+	// 0 means 0. The smallest negative delay switches the current
+	// on at t = 0, and a duration too small to change del+dur never
+	// switches it on, exactly as NEURON's del = 0 and dur = 0 do.
+	if step.Delay == 0 {
+		p.Delay = -math.SmallestNonzeroFloat64
+	}
+	if step.Dur == 0 {
+		p.Dur = math.SmallestNonzeroFloat64
+	}
+	if stimulus != "" {
+		var err error
+		if p.Stimulus, err = stimulusProtocol(stimulus, step.Dt, tstop, tstopGiven, &p.TStop); err != nil {
+			return p, err
+		}
+	}
+	if err := p.Validate(); err != nil {
+		if stimulus != "" {
+			return p, fmt.Errorf("%s: %w", stimulus, err)
+		}
+		return p, cli.Usagef("%v", err)
+	}
+	return p, nil
+}
+
+// simulateJobs lists the jobs of noble simulate, one per (parameter file ×
+// amplitude), or per parameter file with a stimulus, and the output path of
+// each in out: STEM__ampA.FORMAT or STEM__STIMULUS.FORMAT. A path that
+// would be written twice is a usage error.
+func simulateJobs(files []string, amps []float64, stimulus, out, format string) ([]sim.Job, []string, error) {
+	var jobs []sim.Job
+	var paths []string
+	seen := map[string]bool{}
+	add := func(f, name string, a float64) error {
+		name += "." + format
+		if seen[name] {
+			return cli.Usagef("%s would be written twice: repeated parameter file or amplitude", name)
+		}
+		seen[name] = true
+		jobs = append(jobs, sim.Job{ParamFile: f, Amp: a})
+		paths = append(paths, filepath.Join(out, name))
+		return nil
+	}
+	for _, f := range files {
+		stem := strings.TrimSuffix(filepath.Base(f), filepath.Ext(f))
+		if stimulus != "" {
+			if err := add(f, stem+"__"+strings.TrimSuffix(filepath.Base(stimulus), filepath.Ext(stimulus)), 0); err != nil {
+				return nil, nil, err
+			}
+			continue
+		}
+		for _, a := range amps {
+			if a == 0 {
+				a = 0 // no "-0" in file names
+			}
+			if err := add(f, stem+"__amp"+strconv.FormatFloat(a, 'g', -1, 64), a); err != nil {
+				return nil, nil, err
+			}
+		}
+	}
+	return jobs, paths, nil
 }
 
 // stimulusProtocol reads the stimulus file and settles the simulated time:

@@ -97,6 +97,46 @@ min, 5/25/50/75/95 % quantiles, max), and --stats - (the default without
 }
 
 func runSynth(ctx context.Context, f *synthFlags, stdout, stderr io.Writer) error {
+	if err := f.check(); err != nil {
+		return err
+	}
+	comb, err := synth.ParseCombine(f.combine)
+	if err != nil {
+		return cli.Usagef("--combine: %v", err)
+	}
+	amps, err := cli.Floats("amp", f.amp)
+	if err != nil {
+		return err
+	}
+	s, err := synth.Open(f.model)
+	if err != nil {
+		return err
+	}
+	defer s.Model.Close()
+
+	sts, err := synthStimuli(s, f, amps, comb)
+	if err != nil {
+		return err
+	}
+	inRange, err := admitStimuli(s, sts, f.extrapolate, stderr)
+	if err != nil {
+		return err
+	}
+	prog := cli.NewProgress(stderr, f.quiet, "synth", "traces", len(sts))
+	last := 0
+	v, err := s.Synthesize(ctx, sts, f.batch, func(done int) { prog.Add(done - last); last = done })
+	prog.Done()
+	if err != nil {
+		return err
+	}
+	if err := writeSynthTraces(f, s, sts, inRange, v); err != nil {
+		return err
+	}
+	return writeSynthStats(ctx, f, s, v, len(sts), stdout)
+}
+
+// check refuses missing, contradictory or malformed flags.
+func (f *synthFlags) check() error {
 	if f.model == "" || f.amp == "" {
 		return cli.Usagef("--model and --amp are required")
 	}
@@ -121,20 +161,14 @@ func runSynth(ctx context.Context, f *synthFlags, stdout, stderr io.Writer) erro
 	if ext := strings.ToLower(filepath.Ext(f.stats)); f.stats != "" && f.stats != "-" && ext != ".csv" && ext != ".json" {
 		return cli.Usagef("--stats %q: want a .csv or .json file, or -", f.stats)
 	}
-	comb, err := synth.ParseCombine(f.combine)
-	if err != nil {
-		return cli.Usagef("--combine: %v", err)
-	}
-	amps, err := cli.Floats("amp", f.amp)
-	if err != nil {
-		return err
-	}
-	s, err := synth.Open(f.model)
-	if err != nil {
-		return err
-	}
-	defer s.Model.Close()
+	return nil
+}
 
+// synthStimuli lists the stimuli the flags ask for at the amplitudes amps:
+// --hull draws of the training HoF embeddings' hull, else the grid of
+// --ithr × --sthr (combined by comb), each point replaced by an --ensemble
+// around it if asked.
+func synthStimuli(s *synth.Surrogate, f *synthFlags, amps []float64, comb synth.Combine) ([]surrogate.Stimulus, error) {
 	var sts []surrogate.Stimulus
 	switch {
 	case f.hull > 0:
@@ -143,45 +177,52 @@ func runSynth(ctx context.Context, f *synthFlags, stdout, stderr io.Writer) erro
 			pts = synth.Embeddings(s.HoF, "")
 		}
 		if len(pts) == 0 {
-			return fmt.Errorf("%s: the model file records no HoF embeddings (metadata %q or %q): --hull needs them", f.model, surrogate.MetaHoF, surrogate.MetaModels)
+			return nil, fmt.Errorf("%s: the model file records no HoF embeddings (metadata %q or %q): --hull needs them", f.model, surrogate.MetaHoF, surrogate.MetaModels)
 		}
 		for _, a := range amps {
 			h, err := synth.Hull(pts, f.hull, a, f.seed)
 			if err != nil {
-				return err
+				return nil, err
 			}
 			sts = append(sts, h...)
 		}
 	default:
 		ithr, err := cli.Floats("ithr", f.ithr)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		sthr, err := cli.Floats("sthr", f.sthr)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if sts, err = synth.Grid(ithr, sthr, amps, comb); err != nil {
-			return cli.Usagef("%v", err)
+			return nil, cli.Usagef("%v", err)
 		}
 		if f.ensemble > 0 {
 			centres := sts
 			if _, err := s.Admit(centres, synth.Policy{Extrapolate: f.extrapolate}); err != nil {
-				return fmt.Errorf("ensemble centre %w", err)
+				return nil, fmt.Errorf("ensemble centre %w", err)
 			}
 			sts = nil
 			for _, c := range centres {
 				e, err := synth.Neighbourhood(c, f.ensemble, f.radius, f.seed, s.Scaling)
 				if err != nil {
-					return cli.Usagef("%v", err)
+					return nil, cli.Usagef("%v", err)
 				}
 				sts = append(sts, e...)
 			}
 		}
 	}
-	bad, err := s.Admit(sts, synth.Policy{Extrapolate: f.extrapolate})
+	return sts, nil
+}
+
+// admitStimuli applies the extrapolation policy to sts (s.Admit), warns on
+// stderr of the values outside the training ranges that it lets through
+// (the first 20), and returns which stimuli are in range.
+func admitStimuli(s *synth.Surrogate, sts []surrogate.Stimulus, extrapolate bool, stderr io.Writer) ([]bool, error) {
+	bad, err := s.Admit(sts, synth.Policy{Extrapolate: extrapolate})
 	if err != nil {
-		return err
+		return nil, err
 	}
 	inRange := make([]bool, len(sts))
 	for i := range inRange {
@@ -199,14 +240,12 @@ func runSynth(ctx context.Context, f *synthFlags, stdout, stderr io.Writer) erro
 			fmt.Fprintf(stderr, "noble synth: warning: EXTRAPOLATION: %v\n", e)
 		}
 	}
+	return inRange, nil
+}
 
-	prog := cli.NewProgress(stderr, f.quiet, "synth", "traces", len(sts))
-	last := 0
-	v, err := s.Synthesize(ctx, sts, f.batch, func(done int) { prog.Add(done - last); last = done })
-	prog.Done()
-	if err != nil {
-		return err
-	}
+// writeSynthTraces writes the stimuli table (--stimuli) and the traces v
+// (--out, .npy or .csv), where the flags ask for them.
+func writeSynthTraces(f *synthFlags, s *synth.Surrogate, sts []surrogate.Stimulus, inRange []bool, v []float32) error {
 	n, l := len(sts), s.Length()
 	if f.stimuli != "" {
 		if err := atomicfile.Write(f.stimuli, func(w io.Writer) error {
@@ -235,6 +274,14 @@ func runSynth(ctx context.Context, f *synthFlags, stdout, stderr io.Writer) erro
 			return err
 		}
 	}
+	return nil
+}
+
+// writeSynthStats computes the features of the n traces v and writes their
+// statistics to --stats (.csv or .json), or as a table on stdout for "-"
+// or when neither --out nor --stats is given.
+func writeSynthStats(ctx context.Context, f *synthFlags, s *synth.Surrogate, v []float32, n int, stdout io.Writer) error {
+	l := s.Length()
 	statsTo := f.stats
 	if statsTo == "" && f.out == "" {
 		statsTo = "-"

@@ -22,27 +22,28 @@ import (
 
 func cmdTrain() *cli.Command {
 	fs := flag.NewFlagSet("train", flag.ContinueOnError)
-	data := fs.String("data", "", "dataset `DIR` made by \"noble dataset\" (required)")
-	out := fs.String("out", "", "run `DIR`: checkpoint, metrics and best model; created if missing (required)")
-	config := fs.String("config", "", "settings `FILE` (JSON, train.Settings; zero fields take the preset's values)")
-	preset := fs.String("preset", "", "recipe preset: paper (the published one), cpu (a 2-core budget) or finetune (the reference's fine-tuning stage; needs --init); overrides the file's")
-	epochs := fs.Int("epochs", 0, "epochs in total (0: the settings'); raise it to extend a finished run")
-	workers := fs.Int("workers", -1, "operator worker goroutines (0: one per core; -1: the settings'); results are bitwise reproducible for a given value")
-	init := fs.String("init", "", "start from the parameters of model `FILE` (e.g. another run's model.safetensors) instead of a random initialisation; overrides the file's")
-	export := fs.String("export", "", "do not train: write the run's latest checkpoint as model `FILE` (model.safetensors is the best by held-out loss or --select-by) and exit; needs only --out")
-	snapshots := fs.Int("snapshot-every", -1, "also keep the model of every `N`th epoch as epoch-NNNN.safetensors (0: never; -1: the settings'); may change on resume")
-	lrAt := fs.String("lr-at", "", "set the learning rate at the start of epochs, `EPOCH:LR[,EPOCH:LR...]` (e.g. 21:0.0016); joins the run's cuts on resume")
-	selectBy := fs.String("select-by", "", "what model.safetensors is the best of: `loss` (held-out relative L4, the paper's) or spikecount (held-out Spikecount error); fixed for a run")
-	optimizer := fs.String("optimizer", "", "`adam` (torch.optim.Adam) or adamw (neuralop's AdamW); fixed for a run")
-	weightDecay := fs.Float64("weight-decay", -1, "Adam's L2 penalty or AdamW's decoupled decay `RATE` (-1: the settings'); fixed for a run")
-	loss := fs.String("loss", "", "training loss: `l4` (the paper's), l1, l2 (neuralop's LpLoss) or h1 (H1Loss); fixed for a run")
-	lossForm := fs.String("loss-form", "", "`relative` (the paper's) or absolute form of --loss; fixed for a run")
-	plateauOn := fs.String("plateau-on", "", "what the plateau scheduler watches: `train` (the epoch's training loss) or test_l4 (the held-out relative L4); fixed for a run")
-	featureLoss := fs.String("feature-loss", "", "fine-tuning feature terms `NAME=λ[,...]`, NAME sag_amplitude, AP1_width, spike_count or spike_timing (e.g. sag_amplitude=25,spike_count=1; none: off); needs --init; fixed for a run")
-	featureLossForm := fs.String("feature-loss-form", "", "`relative` or absolute feature loss; fixed for a run")
-	groupNorm := fs.Bool("group-norm", false, "two GroupNorm(1, width) per Fourier layer (neuraloperator's norm=\"group_norm\"; not in the published architecture); fixed for a run")
-	embedding := fs.String("embedding", "", "input embedding `SPEC`: amp=K[,FEATURE=K...][,amp_type=T][,feature_type=T], FEATURE i_thr or s_thr in channel order, T freq, amp or none (default: amp=9,s_thr=1,i_thr=1, NOBLE's 23 channels); overrides the file's; fixed for a run")
-	quiet := fs.Bool("quiet", false, "no progress or per-epoch lines on stderr")
+	var f trainFlags
+	f.data = fs.String("data", "", "dataset `DIR` made by \"noble dataset\" (required)")
+	f.out = fs.String("out", "", "run `DIR`: checkpoint, metrics and best model; created if missing (required)")
+	f.config = fs.String("config", "", "settings `FILE` (JSON, train.Settings; zero fields take the preset's values)")
+	f.preset = fs.String("preset", "", "recipe preset: paper (the published one), cpu (a 2-core budget) or finetune (the reference's fine-tuning stage; needs --init); overrides the file's")
+	f.epochs = fs.Int("epochs", 0, "epochs in total (0: the settings'); raise it to extend a finished run")
+	f.workers = fs.Int("workers", -1, "operator worker goroutines (0: one per core; -1: the settings'); results are bitwise reproducible for a given value")
+	f.init = fs.String("init", "", "start from the parameters of model `FILE` (e.g. another run's model.safetensors) instead of a random initialisation; overrides the file's")
+	f.export = fs.String("export", "", "do not train: write the run's latest checkpoint as model `FILE` (model.safetensors is the best by held-out loss or --select-by) and exit; needs only --out")
+	f.snapshots = fs.Int("snapshot-every", -1, "also keep the model of every `N`th epoch as epoch-NNNN.safetensors (0: never; -1: the settings'); may change on resume")
+	f.lrAt = fs.String("lr-at", "", "set the learning rate at the start of epochs, `EPOCH:LR[,EPOCH:LR...]` (e.g. 21:0.0016); joins the run's cuts on resume")
+	f.selectBy = fs.String("select-by", "", "what model.safetensors is the best of: `loss` (held-out relative L4, the paper's) or spikecount (held-out Spikecount error); fixed for a run")
+	f.optimizer = fs.String("optimizer", "", "`adam` (torch.optim.Adam) or adamw (neuralop's AdamW); fixed for a run")
+	f.weightDecay = fs.Float64("weight-decay", -1, "Adam's L2 penalty or AdamW's decoupled decay `RATE` (-1: the settings'); fixed for a run")
+	f.loss = fs.String("loss", "", "training loss: `l4` (the paper's), l1, l2 (neuralop's LpLoss) or h1 (H1Loss); fixed for a run")
+	f.lossForm = fs.String("loss-form", "", "`relative` (the paper's) or absolute form of --loss; fixed for a run")
+	f.plateauOn = fs.String("plateau-on", "", "what the plateau scheduler watches: `train` (the epoch's training loss) or test_l4 (the held-out relative L4); fixed for a run")
+	f.featureLoss = fs.String("feature-loss", "", "fine-tuning feature terms `NAME=λ[,...]`, NAME sag_amplitude, AP1_width, spike_count or spike_timing (e.g. sag_amplitude=25,spike_count=1; none: off); needs --init; fixed for a run")
+	f.featureLossForm = fs.String("feature-loss-form", "", "`relative` or absolute feature loss; fixed for a run")
+	f.groupNorm = fs.Bool("group-norm", false, "two GroupNorm(1, width) per Fourier layer (neuraloperator's norm=\"group_norm\"; not in the published architecture); fixed for a run")
+	f.embedding = fs.String("embedding", "", "input embedding `SPEC`: amp=K[,FEATURE=K...][,amp_type=T][,feature_type=T], FEATURE i_thr or s_thr in channel order, T freq, amp or none (default: amp=9,s_thr=1,i_thr=1, NOBLE's 23 channels); overrides the file's; fixed for a run")
+	f.quiet = fs.Bool("quiet", false, "no progress or per-epoch lines on stderr")
 	c := &cli.Command{
 		Name:      "train",
 		UsageLine: "train --data DIR --out DIR [--config FILE] [--preset paper|cpu|finetune] [--epochs N] [--workers N] [--init FILE] [--snapshot-every N] [--lr-at EPOCH:LR,...] [--select-by loss|spikecount] [--optimizer adam|adamw] [--weight-decay RATE] [--loss l1|l2|l4|h1] [--loss-form relative|absolute] [--plateau-on train|test_l4] [--feature-loss NAME=λ,...] [--feature-loss-form relative|absolute] [--group-norm] [--embedding SPEC] [--quiet]\n  noble train --out DIR --export FILE",
@@ -140,100 +141,136 @@ same command to resume from the last checkpoint (docs/training-mpi.md).`,
 		if len(args) > 0 {
 			return cli.Usagef("unexpected arguments %q", args)
 		}
-		if *export != "" {
-			if *out == "" {
+		if *f.export != "" {
+			if *f.out == "" {
 				return cli.Usagef("--export needs the run directory --out")
 			}
-			p, err := train.ExportLatest(*out, *export)
+			p, err := train.ExportLatest(*f.out, *f.export)
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(os.Stdout, "%s\tepoch %d\tstep %d\n", *export, p.Epoch, p.Step)
+			fmt.Fprintf(os.Stdout, "%s\tepoch %d\tstep %d\n", *f.export, p.Epoch, p.Step)
 			return nil
 		}
-		if *data == "" || *out == "" {
+		if *f.data == "" || *f.out == "" {
 			return cli.Usagef("--data and --out are required")
 		}
-		if *epochs < 0 {
-			return cli.Usagef("--epochs %d: must be positive", *epochs)
+		s, err := f.settings()
+		if err != nil {
+			return err
 		}
-		if *snapshots < -1 {
-			return cli.Usagef("--snapshot-every %d: must be ≥ 0", *snapshots)
-		}
-		if *workers < -1 {
-			return cli.Usagef("--workers %d: must be ≥ 0", *workers)
-		}
-		var s train.Settings
-		if *config != "" {
-			var err error
-			if s, err = train.ReadSettingsFile(*config); err != nil {
-				return err
-			}
-		}
-		if *preset != "" {
-			s.Preset = *preset
-		}
-		if *epochs > 0 {
-			s.Epochs = *epochs
-		}
-		if *workers >= 0 {
-			s.Workers = *workers
-		}
-		if *init != "" {
-			s.Init = *init
-		}
-		if *snapshots >= 0 {
-			s.SnapshotEvery = *snapshots
-		}
-		if *selectBy != "" {
-			s.SelectBy = *selectBy
-		}
-		if *groupNorm {
-			s.Model.GroupNorm = true
-		}
-		if *embedding != "" {
-			e, err := surrogate.ParseEmbedding(*embedding)
-			if err != nil {
-				return cli.Usagef("--embedding: %v", err)
-			}
-			s.Embedding = &e
-		}
-		if *weightDecay < 0 && *weightDecay != -1 {
-			return cli.Usagef("--weight-decay %g: must be ≥ 0", *weightDecay)
-		}
-		for _, f := range []struct {
-			v   string
-			dst *string
-		}{
-			{*optimizer, &s.Optimizer}, {*lossForm, &s.LossForm}, {*plateauOn, &s.PlateauOn},
-			{*featureLoss, &s.FeatureLoss}, {*featureLossForm, &s.FeatureLossForm},
-		} {
-			if f.v != "" {
-				*f.dst = f.v
-			}
-		}
-		if *loss != "" {
-			s.Loss, s.LossP = *loss, 0 // loss_p is the older spelling of the file's loss
-		}
-		if *weightDecay >= 0 {
-			s.WeightDecay = *weightDecay
-		}
-		if *lrAt != "" {
-			cuts, err := parseLRAt(*lrAt)
-			if err != nil {
-				return cli.Usagef("--lr-at %s: %v", *lrAt, err)
-			}
-			if s.LRAt == nil {
-				s.LRAt = make(map[int]float64, len(cuts))
-			}
-			maps.Copy(s.LRAt, cuts)
-		}
-		if _, err := s.Resolved(); err != nil {
-			return cli.Usagef("%v", err)
-		}
-		return runTrain(ctx, *data, *out, &s, *quiet, os.Stdout, os.Stderr)
+		return runTrain(ctx, *f.data, *f.out, &s, *f.quiet, os.Stdout, os.Stderr)
 	}
 	return c
+}
+
+// trainFlags are the flags of noble train.
+type trainFlags struct {
+	data            *string
+	out             *string
+	config          *string
+	preset          *string
+	epochs          *int
+	workers         *int
+	init            *string
+	export          *string
+	snapshots       *int
+	lrAt            *string
+	selectBy        *string
+	optimizer       *string
+	weightDecay     *float64
+	loss            *string
+	lossForm        *string
+	plateauOn       *string
+	featureLoss     *string
+	featureLossForm *string
+	groupNorm       *bool
+	embedding       *string
+	quiet           *bool
+}
+
+// settings returns the training settings the flags give: the --config file's
+// (or the zero value), with every flag that is set overriding its field. The
+// result is checked to resolve.
+func (f *trainFlags) settings() (train.Settings, error) {
+	if *f.epochs < 0 {
+		return train.Settings{}, cli.Usagef("--epochs %d: must be positive", *f.epochs)
+	}
+	if *f.snapshots < -1 {
+		return train.Settings{}, cli.Usagef("--snapshot-every %d: must be ≥ 0", *f.snapshots)
+	}
+	if *f.workers < -1 {
+		return train.Settings{}, cli.Usagef("--workers %d: must be ≥ 0", *f.workers)
+	}
+	var s train.Settings
+	if *f.config != "" {
+		var err error
+		if s, err = train.ReadSettingsFile(*f.config); err != nil {
+			return train.Settings{}, err
+		}
+	}
+	if *f.preset != "" {
+		s.Preset = *f.preset
+	}
+	if *f.epochs > 0 {
+		s.Epochs = *f.epochs
+	}
+	if *f.workers >= 0 {
+		s.Workers = *f.workers
+	}
+	if *f.init != "" {
+		s.Init = *f.init
+	}
+	if *f.snapshots >= 0 {
+		s.SnapshotEvery = *f.snapshots
+	}
+	if *f.selectBy != "" {
+		s.SelectBy = *f.selectBy
+	}
+	if *f.groupNorm {
+		s.Model.GroupNorm = true
+	}
+	if *f.embedding != "" {
+		e, err := surrogate.ParseEmbedding(*f.embedding)
+		if err != nil {
+			return train.Settings{}, cli.Usagef("--embedding: %v", err)
+		}
+		s.Embedding = &e
+	}
+	if *f.weightDecay < 0 && *f.weightDecay != -1 {
+		return train.Settings{}, cli.Usagef("--weight-decay %g: must be ≥ 0", *f.weightDecay)
+	}
+	for _, o := range []struct {
+		v   string
+		dst *string
+	}{
+		{*f.optimizer, &s.Optimizer}, {*f.lossForm, &s.LossForm}, {*f.plateauOn, &s.PlateauOn},
+		{*f.featureLoss, &s.FeatureLoss}, {*f.featureLossForm, &s.FeatureLossForm},
+	} {
+		if o.v != "" {
+			*o.dst = o.v
+		}
+	}
+	if *f.loss != "" {
+		s.Loss, s.LossP = *f.loss, 0 // loss_p is the older spelling of the file's loss
+	}
+	if *f.weightDecay >= 0 {
+		s.WeightDecay = *f.weightDecay
+	}
+	if *f.lrAt != "" {
+		cuts, err := parseLRAt(*f.lrAt)
+		if err != nil {
+			return train.Settings{}, cli.Usagef("--lr-at %s: %v", *f.lrAt, err)
+		}
+		if s.LRAt == nil {
+			s.LRAt = make(map[int]float64, len(cuts))
+		}
+		maps.Copy(s.LRAt, cuts)
+	}
+	if _, err := s.Resolved(); err != nil {
+		return train.Settings{}, cli.Usagef("%v", err)
+	}
+	return s, nil
 }
 
 // parseLRAt parses "EPOCH:LR,EPOCH:LR,...".

@@ -110,7 +110,7 @@ func TestTrainCommand(t *testing.T) {
 		t.Fatal(err)
 	}
 	m.Close()
-	if _, p, err := train.ReadMetadata(meta); err != nil || p.Selected != "latest" || p.Epoch != 3 {
+	if p, err := train.ReadProvenance(meta); err != nil || p.Selected != "latest" || p.Epoch != 3 {
 		t.Errorf("exported provenance %+v (%v)", p, err)
 	}
 	second := filepath.Join(dir, "second")
