@@ -219,7 +219,7 @@ func TestGoldenDefault(t *testing.T) {
 	if err := SaveFile(wpath, m, Metadata{Protocol: &p}); err != nil {
 		t.Fatal(err)
 	}
-	if err := npy.WriteFileFloat32(filepath.Join(dir, "x.npy"), []int{batch, surrogate.Channels, p.Length}, x); err != nil {
+	if err := npy.WriteFileFloat32(filepath.Join(dir, "x.npy"), []int{batch, surrogate.DefaultEmbedding().Channels(), p.Length}, x); err != nil {
 		t.Fatal(err)
 	}
 	if err := npy.WriteFileFloat32(filepath.Join(dir, "y.npy"), []int{batch, 1, p.Length}, y); err != nil {

@@ -6,13 +6,6 @@ import (
 	"math"
 )
 
-// Channels is the number of input channels of DefaultEmbedding's encoding
-// (without the grid channel the operator appends).
-//
-// Deprecated: size with Embedding.Channels or Encoder.Channels, which
-// follow the model's embedding.
-const Channels = 23
-
 // Channel offsets of DefaultEmbedding's encoding.
 const (
 	ChanCurrent   = 0  // current, 0.1 nA units

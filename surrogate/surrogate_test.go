@@ -183,7 +183,7 @@ func TestEncodeBatch(t *testing.T) {
 			}
 		}
 	}
-	if got := x[Channels*5+1]; got != -2 {
+	if got := x[DefaultEmbedding().Channels()*5+1]; got != -2 {
 		t.Errorf("current of -0.2 nA = %g, want -2 (0.1 nA units)", got)
 	}
 }
@@ -200,7 +200,7 @@ var sink []float32
 
 func BenchmarkEncode(b *testing.B) {
 	e, _ := NewEncoder(DefaultProtocol(), Scaling{IThr: Range{0, 1}, SThr: Range{0, 1}, Lo: 0.5, Hi: 3.5})
-	dst := make([]float32, Channels*DefaultProtocol().Length)
+	dst := make([]float32, DefaultEmbedding().Channels()*DefaultProtocol().Length)
 	b.ReportAllocs()
 	for b.Loop() {
 		sink, _ = e.Encode(dst, Stimulus{AmpNA: 0.3, IThr: 0.2, SThr: 0.5})
