@@ -21,10 +21,11 @@
 // GELU, GELU', GeluBoth and GeluBias on AVX-512 or AVX2 + FMA
 // (gelu_amd64.s; the FMA contractions make them differ from the scalar Go
 // code by an ulp or so, within TestGelu's tolerances, and both vector
-// widths give the same bits), and Sum64, Dot64, Axpb, Fold, Unfold, Mix
-// and MixBack on AVX2 (loops_amd64.s), which perform the scalar code's
-// operations in its order and so give its bits. The optimizer loops stay
-// scalar Go (bit-exact by construction; under 1 % of a step). The
+// widths give the same bits), and Sum64, Dot64, Axpb, Fold, Unfold, Mix,
+// MixBack, the optimizer loops (Adam, AdamW, AdamWComplex) and Add on AVX2
+// (loops_amd64.s), which perform the scalar code's operations in its order,
+// each rounded (no FMA), and so give its bits (TestAdamExact,
+// TestVectorExact). The
 // environment variable NOBLE_KERNELS_ISA=generic forces the scalar Go
 // loops, for tests and benchmarks; the tests run every set the CPU has.
 // The assembly is written by hand: each loop is a page of straight-line

@@ -155,6 +155,15 @@ func mixBackAVX2(dxr, dxi, dyr, dyi, wr, wi *float32, n int)
 //go:noescape
 func mixGradAVX2(dw, xr, xi, dyr, dyi *float32, n int)
 
+//go:noescape
+func adamAVX2(p, grad, m, v *float32, n int, step, bc2sqrt, w1, b2, w2, eps, wd float32, decay int)
+
+//go:noescape
+func adamwAVX2(p, grad, m, v *float32, n int, b1, w1, b2, w2, eps, step, decay float32, wd, pairs int)
+
+//go:noescape
+func addAVX2(d, x *float32, n int)
+
 // The vector forms of Sum64, Dot64, Axpb, Fold, Unfold, Mix and MixBack:
 // the same operations in the same order as the scalar loops of purego.go,
 // whole vectors in assembly and the rest in Go.
@@ -306,4 +315,44 @@ func mixBackVec(dxs, dw, dys, xs, wre, wim []float32, width, batch, m, modes int
 			}
 		}
 	}
+}
+
+// adamVec, adamwVec and addVec run Adam, AdamW (or with pairs AdamWComplex)
+// and Add over the leading whole vectors of their arguments (all of one
+// length) and return how many values they did; the callers in purego.go do
+// the rest with the scalar code.
+
+func adamVec(p, g, m, v []float32, c AdamCoef) int {
+	n := len(p) &^ 7
+	if n > 0 {
+		decay := 0
+		if c.WD != 0 {
+			decay = 1
+		}
+		adamAVX2(&p[0], &g[0], &m[0], &v[0], n, c.Step, c.BC2Sqrt, c.W1, c.B2, c.W2, c.Eps, c.WD, decay)
+	}
+	return n
+}
+
+func adamwVec(p, g, m, v []float32, c AdamWCoef, pairs bool) int {
+	n := len(p) &^ 7
+	if n > 0 {
+		wd, pr := 0, 0
+		if c.WD {
+			wd = 1
+		}
+		if pairs {
+			pr = 1
+		}
+		adamwAVX2(&p[0], &g[0], &m[0], &v[0], n, c.B1, c.W1, c.B2, c.W2, c.Eps, c.Step, c.Decay, wd, pr)
+	}
+	return n
+}
+
+func addVec(d, x []float32) int {
+	n := len(d) &^ 7
+	if n > 0 {
+		addAVX2(&d[0], &x[0], n)
+	}
+	return n
 }

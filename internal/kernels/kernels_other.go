@@ -22,3 +22,8 @@ func mixVec(ys, xs, wre, wim []float32, width, batch, m int) { panic("kernels: n
 func mixBackVec(dxs, dw, dys, xs, wre, wim []float32, width, batch, m, modes int) {
 	panic("kernels: no vector loops")
 }
+func adamVec(p, g, m, v []float32, c AdamCoef) int { panic("kernels: no vector loops") }
+func adamwVec(p, g, m, v []float32, c AdamWCoef, pairs bool) int {
+	panic("kernels: no vector loops")
+}
+func addVec(d, x []float32) int { panic("kernels: no vector loops") }

@@ -1,7 +1,7 @@
 //go:build (!cgo || purego) && amd64
 
-// AVX2 loops of Sum64, Dot64, Axpb, Fold, Unfold, Mix and MixBack
-// (purego.go) over whole vectors of 8 values; kernels_amd64.go does the
+// AVX2 loops of Sum64, Dot64, Axpb, Fold, Unfold, Mix, MixBack, Adam,
+// AdamW, AdamWComplex and Add (purego.go) over whole vectors of 8 values; kernels_amd64.go does the
 // tails. Each performs the scalar Go code's operations in its order, with
 // no fused multiply-add where that code rounds twice, so both give the
 // same bits.
@@ -316,5 +316,171 @@ grad_loop:
 	JNZ        grad_loop
 
 grad_done:
+	VZEROUPPER
+	RET
+
+// func adamAVX2(p, grad, m, v *float32, n int, step, bc2sqrt, w1, b2, w2, eps, wd float32, decay int)
+//
+// Adam (purego.go) for i < n: with decay, g' = g + wd·x, else g' = g;
+// m += w1·(g' − m), v = v·b2 + (w2·g')·g', p = x − step·(m/(sqrt(v)/bc2sqrt + eps)),
+// every operation rounded (no FMA), as the scalar loop and adam.c.
+TEXT ·adamAVX2(SB), NOSPLIT, $0-80
+	MOVQ         p+0(FP), DI
+	MOVQ         grad+8(FP), SI
+	MOVQ         m+16(FP), R8
+	MOVQ         v+24(FP), R9
+	MOVQ         n+32(FP), CX
+	VBROADCASTSS step+40(FP), Y8
+	VBROADCASTSS bc2sqrt+44(FP), Y9
+	VBROADCASTSS w1+48(FP), Y10
+	VBROADCASTSS b2+52(FP), Y11
+	VBROADCASTSS w2+56(FP), Y12
+	VBROADCASTSS eps+60(FP), Y13
+	VBROADCASTSS wd+64(FP), Y14
+	MOVQ         decay+72(FP), R10
+	SHRQ         $3, CX
+	JZ           adam_done
+
+adam_loop:
+	VMOVUPS (DI), Y0
+	VMOVUPS (SI), Y1
+	TESTQ   R10, R10
+	JZ      adam_grad
+	VMULPS  Y0, Y14, Y2
+	VADDPS  Y2, Y1, Y1
+
+adam_grad:
+	VMOVUPS (R8), Y2
+	VSUBPS  Y2, Y1, Y3
+	VMULPS  Y3, Y10, Y3
+	VADDPS  Y3, Y2, Y2
+	VMOVUPS (R9), Y4
+	VMULPS  Y11, Y4, Y4
+	VMULPS  Y1, Y12, Y5
+	VMULPS  Y1, Y5, Y5
+	VADDPS  Y5, Y4, Y4
+	VSQRTPS Y4, Y5
+	VDIVPS  Y9, Y5, Y5
+	VADDPS  Y13, Y5, Y5
+	VDIVPS  Y5, Y2, Y6
+	VMULPS  Y6, Y8, Y6
+	VSUBPS  Y6, Y0, Y0
+	VMOVUPS Y2, (R8)
+	VMOVUPS Y4, (R9)
+	VMOVUPS Y0, (DI)
+	ADDQ    $32, DI
+	ADDQ    $32, SI
+	ADDQ    $32, R8
+	ADDQ    $32, R9
+	DECQ    CX
+	JNZ     adam_loop
+
+adam_done:
+	VZEROUPPER
+	RET
+
+// func adamwAVX2(p, grad, m, v *float32, n int, b1, w1, b2, w2, eps, step, decay float32, wd, pairs int)
+//
+// AdamW and AdamWComplex (purego.go) for i < n: m = m·b1 + w1·g,
+// v = v·b2 + s with s = (w2·g)·g, x = p − step·(m/(sqrt(v) + eps)), and with
+// wd p = x + decay·x; every operation rounded (no FMA). With pairs, (re, im)
+// pairs share one second moment as in the scalar loop: s is re's term plus
+// im's in both lanes (VPERMILPS swaps them; the odd lane's im² + re² is the
+// same sum, addition commuting exactly) and v is the pair's first (VMOVSLDUP).
+TEXT ·adamwAVX2(SB), NOSPLIT, $0-88
+	MOVQ         p+0(FP), DI
+	MOVQ         grad+8(FP), SI
+	MOVQ         m+16(FP), R8
+	MOVQ         v+24(FP), R9
+	MOVQ         n+32(FP), CX
+	VBROADCASTSS b1+40(FP), Y8
+	VBROADCASTSS w1+44(FP), Y9
+	VBROADCASTSS b2+48(FP), Y10
+	VBROADCASTSS w2+52(FP), Y11
+	VBROADCASTSS eps+56(FP), Y12
+	VBROADCASTSS step+60(FP), Y13
+	VBROADCASTSS decay+64(FP), Y14
+	MOVQ         wd+72(FP), R10
+	MOVQ         pairs+80(FP), R11
+	SHRQ         $3, CX
+	JZ           adamw_done
+
+adamw_loop:
+	VMOVUPS   (SI), Y1
+	VMOVUPS   (R8), Y2
+	VMULPS    Y8, Y2, Y2
+	VMULPS    Y1, Y9, Y3
+	VADDPS    Y3, Y2, Y2
+	VMULPS    Y1, Y11, Y3
+	VMULPS    Y1, Y3, Y3
+	TESTQ     R11, R11
+	JZ        adamw_real
+	VPERMILPS $0xB1, Y3, Y4
+	VADDPS    Y4, Y3, Y3
+	VMOVSLDUP (R9), Y4
+	JMP       adamw_v
+
+adamw_real:
+	VMOVUPS (R9), Y4
+
+adamw_v:
+	VMULPS  Y10, Y4, Y4
+	VADDPS  Y3, Y4, Y4
+	VSQRTPS Y4, Y5
+	VADDPS  Y12, Y5, Y5
+	VDIVPS  Y5, Y2, Y6
+	VMULPS  Y6, Y13, Y6
+	VMOVUPS (DI), Y0
+	VSUBPS  Y6, Y0, Y0
+	TESTQ   R10, R10
+	JZ      adamw_store
+	VMULPS  Y0, Y14, Y7
+	VADDPS  Y7, Y0, Y0
+
+adamw_store:
+	VMOVUPS Y2, (R8)
+	VMOVUPS Y4, (R9)
+	VMOVUPS Y0, (DI)
+	ADDQ    $32, DI
+	ADDQ    $32, SI
+	ADDQ    $32, R8
+	ADDQ    $32, R9
+	DECQ    CX
+	JNZ     adamw_loop
+
+adamw_done:
+	VZEROUPPER
+	RET
+
+// func addAVX2(d, x *float32, n int)
+//
+// d[i] += x[i] for i < n.
+TEXT ·addAVX2(SB), NOSPLIT, $0-24
+	MOVQ d+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ n+16(FP), CX
+	SHRQ $4, CX
+	JZ   add_one
+
+add_loop:
+	VMOVUPS (DI), Y0
+	VMOVUPS 32(DI), Y1
+	VADDPS  (SI), Y0, Y0
+	VADDPS  32(SI), Y1, Y1
+	VMOVUPS Y0, (DI)
+	VMOVUPS Y1, 32(DI)
+	ADDQ    $64, DI
+	ADDQ    $64, SI
+	DECQ    CX
+	JNZ     add_loop
+
+add_one:
+	TESTQ   $8, n+16(FP)
+	JZ      add_done
+	VMOVUPS (DI), Y0
+	VADDPS  (SI), Y0, Y0
+	VMOVUPS Y0, (DI)
+
+add_done:
 	VZEROUPPER
 	RET

@@ -321,11 +321,19 @@ func Axpb(y, x []float32, a, b float32) {
 	}
 }
 
+// The optimizer loops and Add below run their leading whole vectors in
+// assembly where there is some (adamVec, adamwVec, addVec: the same
+// operations, so the same bits) and the rest, or everything, in Go.
+
 // Adam is one torch.optim.Adam step over p with gradients g and moments m,
 // v (all of one length; g, m and v are checked): the loop of fno.Adam.Update,
 // whose documentation has the formulas. It does not allocate.
 func Adam(p, g, m, v []float32, c AdamCoef) {
 	g, m, v = g[:len(p)], m[:len(p)], v[:len(p)]
+	if isa != isaGeneric {
+		n := adamVec(p, g, m, v, c)
+		p, g, m, v = p[n:], g[n:], m[n:], v[n:]
+	}
 	for i, x := range p {
 		gi := g[i]
 		if c.WD != 0 {
@@ -341,6 +349,10 @@ func Adam(p, g, m, v []float32, c AdamCoef) {
 // AdamW is one step of neuralop's AdamW over real parameters (fno.Adam.Update).
 func AdamW(p, g, m, v []float32, c AdamWCoef) {
 	g, m, v = g[:len(p)], m[:len(p)], v[:len(p)]
+	if isa != isaGeneric {
+		n := adamwVec(p, g, m, v, c, false)
+		p, g, m, v = p[n:], g[n:], m[n:], v[n:]
+	}
 	for i, x := range p {
 		gi := g[i]
 		m[i] = float32(m[i]*c.B1) + float32(c.W1*gi)
@@ -359,6 +371,10 @@ func AdamW(p, g, m, v []float32, c AdamWCoef) {
 // odd last element is left alone.
 func AdamWComplex(p, g, m, v []float32, c AdamWCoef) {
 	g, m, v = g[:len(p)], m[:len(p)], v[:len(p)]
+	if isa != isaGeneric {
+		n := adamwVec(p, g, m, v, c, true) // even: whole pairs
+		p, g, m, v = p[n:], g[n:], m[n:], v[n:]
+	}
 	for i := 0; i+1 < len(p); i += 2 {
 		re, im := g[i], g[i+1]
 		m[i] = float32(m[i]*c.B1) + float32(c.W1*re)
@@ -382,6 +398,10 @@ func AdamWComplex(p, g, m, v []float32, c AdamWCoef) {
 // Add sets d[i] += x[i]. It panics if len(x) < len(d).
 func Add(d, x []float32) {
 	x = x[:len(d)]
+	if isa != isaGeneric {
+		n := addVec(d, x)
+		d, x = d[n:], x[n:]
+	}
 	for i := range d {
 		d[i] += x[i]
 	}

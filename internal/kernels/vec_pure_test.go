@@ -9,7 +9,7 @@ import (
 )
 
 // TestVectorExact: where the assembly loops of Sum64, Dot64, Axpb, Fold,
-// Unfold, Mix and MixBack run, they give the bits of the scalar Go loops
+// Unfold, Mix, MixBack, Adam, AdamW, AdamWComplex and Add run, they give the bits of the scalar Go loops
 // (the same operations in the same order), on sizes that leave tails; the
 // AVX-512 GELU loops give the bits of the AVX2 ones.
 func TestVectorExact(t *testing.T) {
@@ -74,6 +74,26 @@ func TestVectorExact(t *testing.T) {
 			MixBack(s[4], s[5], s[6], s[1], s[2], s[3], width, batch, m, modes)
 			return nil
 		})
+	}
+	for _, n := range []int{1, 7, 8, 9, 23, 130} {
+		for _, wd := range []float32{0, 0.01} {
+			// v[i+1] ≠ v[i]: AdamWComplex takes each pair's first.
+			run("Adam/AdamW/AdamWComplex/Add", func() [][]float32 {
+				p, m, v := seq(n, 1), seq(n, 3), seq(n, 4)
+				for i := range v {
+					v[i] *= v[i]
+				}
+				return [][]float32{p, seq(n, 2), m, v, slices.Clone(p), slices.Clone(m), slices.Clone(v),
+					slices.Clone(p), slices.Clone(m), slices.Clone(v), seq(n, 5)}
+			}, func(s [][]float32) []float64 {
+				Adam(s[0], s[1], s[2], s[3], AdamCoef{Step: 0.0042, BC2Sqrt: 0.0316, W1: 0.1, B2: 0.999, W2: 0.001, Eps: 1e-8, WD: wd})
+				cw := AdamWCoef{B1: 0.9, W1: 0.1, B2: 0.999, W2: 0.001, Eps: 1e-6, Step: 0.0001, Decay: -4e-5, WD: wd != 0}
+				AdamW(s[4], s[1], s[5], s[6], cw)
+				AdamWComplex(s[7], s[1], s[8], s[9], cw)
+				Add(s[10], s[1])
+				return nil
+			})
+		}
 	}
 	if detected < isaAVX512 {
 		return
