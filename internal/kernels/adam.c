@@ -77,7 +77,11 @@ __attribute__((target("avx2"))) static long adamw8(float *restrict p, const floa
 		// A complex pair's |g|² term: re² + im² in both lanes (addition
 		// commutes exactly, so the odd lane's im² + re² is the same).
 		if (pairs) sq = _mm256_add_ps(sq, _mm256_permute_ps(sq, 0xB1));
-		__m256 vi = _mm256_add_ps(_mm256_mul_ps(_mm256_loadu_ps(v + i), vb2), sq);
+		// A pair's second moment is its first element's, as in the scalar
+		// loop (the two are equal unless the state was written otherwise).
+		__m256 vo = _mm256_loadu_ps(v + i);
+		if (pairs) vo = _mm256_moveldup_ps(vo);
+		__m256 vi = _mm256_add_ps(_mm256_mul_ps(vo, vb2), sq);
 		__m256 den = _mm256_add_ps(_mm256_sqrt_ps(vi), ve);
 		__m256 x = _mm256_sub_ps(_mm256_loadu_ps(p + i), _mm256_mul_ps(vs, _mm256_div_ps(mi, den)));
 		if (wd) x = _mm256_add_ps(x, _mm256_mul_ps(vd, x));
