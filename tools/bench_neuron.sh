@@ -9,14 +9,14 @@
 # PVALB, VIP and ITL23 seed1_hof00, mouse hof_param_318331342_0), which reports wall time and the
 # CPU time of its thread per trace.
 # NEURON: tools/neuron_dump.py run (continuerun alone, wall and process CPU time), with the
-# compiled mechanisms in $NOBLE_NRN_MECH (default /work/nrn, the project's build machine's) and
+# compiled mechanisms in $NOBLE_NRN_MECH (required: the directory holding nrnivmodl's x86_64/) and
 # /usr/bin/python3. The human cells are not shipped: they are read from ../shared, laid out as
 # docs/reference-data.md says, and skipped when absent. On a shared machine wall times vary with the
 # load; CPU times are the fairer comparison.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 n=${1:-3}
-mech=${NOBLE_NRN_MECH:-/work/nrn}
+mech=${NOBLE_NRN_MECH:?set NOBLE_NRN_MECH to the directory holding the compiled mechanisms (x86_64/; docs/reference-data.md)}
 py=${NOBLE_NRN_PYTHON:-/usr/bin/python3}
 human="$root/../shared/data/cells/human_pvalb_689331391"
 mouse="$root/data/cells/mouse_pvalb_318331342"

@@ -6,8 +6,8 @@ comparison with package sim, or time one trace.
 
 Needs NEURON 8.2 (Debian python3-neuron; run with /usr/bin/python3) and the compiled mechanisms:
 --mech DIR names the directory holding x86_64/ (built by nrnivmodl from the mod files of
-anastassiou-team/human_cortical_single_neuron_models; the default, /work/nrn, is the
-project's build machine's). NEURON is a reference for
+anastassiou-team/human_cortical_single_neuron_models, docs/reference-data.md); it is
+required. NEURON is a reference for
 debugging and benchmarks only: noble never needs it.
 
   neuron_dump.py dump CELLDIR PARAMFILE [--amp 0.3] [--steps 5] [--out dump.json]
@@ -127,7 +127,7 @@ def cmd_run(a):
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("--mech", default="/work/nrn", help="directory holding x86_64/ (compiled mechanisms)")
+    p.add_argument("--mech", required=True, help="directory holding x86_64/ (compiled mechanisms)")
     sub = p.add_subparsers(dest="cmd", required=True)
     for name in ("dump", "run"):
         s = sub.add_parser(name)
