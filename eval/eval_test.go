@@ -278,3 +278,24 @@ func keys(m map[string]string) []string {
 	}
 	return out
 }
+
+func TestWriteCurveRefuses(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		name string
+		runs []CurveRun
+		want string
+	}{
+		{"no runs", nil, "no runs"},
+		{"run without points", []CurveRun{{Label: "a"}}, `run "a" has no evaluated epochs`},
+	} {
+		out := filepath.Join(t.TempDir(), "curve")
+		err := WriteCurve(out, c.runs)
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: error %v, want one containing %q", c.name, err, c.want)
+		}
+		if _, err := os.Stat(out); !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("%s: left %s", c.name, out)
+		}
+	}
+}

@@ -32,6 +32,7 @@ func commands() []*cli.Command {
 		cmdSynth(),
 		cmdEval(),
 		cmdCompare(),
+		cmdCurve(),
 		cmdDemo(),
 		cmdServe(),
 	}
