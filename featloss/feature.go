@@ -24,10 +24,14 @@ const (
 	// SpikeTiming is the van Rossum distance between the soft spike train of
 	// the prediction and the exact one of the target (not in the reference).
 	SpikeTiming
+	// SpikeEnvelope is the distance between the soft maxima of prediction
+	// and target over consecutive segments of the step (not in the
+	// reference).
+	SpikeEnvelope
 	numFeatures
 )
 
-var featureNames = [numFeatures]string{"sag_amplitude", "AP1_width", "spike_count", "spike_timing"}
+var featureNames = [numFeatures]string{"sag_amplitude", "AP1_width", "spike_count", "spike_timing", "spike_envelope"}
 
 // String returns the feature's name, as written in a Spec.
 func (f Feature) String() string {

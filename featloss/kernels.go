@@ -12,6 +12,7 @@ import (
 type Workspace struct {
 	a, fu, fd, gu, gd, t, dd []float64 // AP1 width: forward quantities per step
 	e                        []float64 // spike timing: filtered difference
+	env                      []float64 // spike envelope: the prediction's segment maxima
 	x, gx                    []float64 // float32 path: trace (mV) and gradient
 	g                        []float64 // Trace: one feature's gradient
 	pred, term               [numFeatures]float64
@@ -25,7 +26,7 @@ type Workspace struct {
 
 // Reset sizes the workspace for traces of n samples, keeping spare capacity.
 func (w *Workspace) Reset(n int) {
-	for _, p := range []*[]float64{&w.a, &w.fu, &w.fd, &w.gu, &w.gd, &w.t, &w.dd, &w.e, &w.x, &w.gx, &w.g} {
+	for _, p := range []*[]float64{&w.a, &w.fu, &w.fd, &w.gu, &w.gd, &w.t, &w.dd, &w.e, &w.x, &w.gx, &w.g, &w.env} {
 		if cap(*p) < n {
 			*p = make([]float64, n)
 		}
@@ -36,7 +37,8 @@ func (w *Workspace) Reset(n int) {
 
 // Predicted returns feature f of the prediction in the last Targets.Trace
 // call with a term for f (0 otherwise), in its unit (mV, ms, spikes, or the
-// van Rossum distance for SpikeTiming).
+// van Rossum distance for SpikeTiming, the squared envelope distance, mV²,
+// for SpikeEnvelope).
 func (w *Workspace) Predicted(f Feature) float64 { return w.pred[f] }
 
 // Term returns the unweighted loss term of feature f in the last
@@ -354,4 +356,129 @@ func (w *Workspace) SpikeTiming(dst, v []float64, target []int, thr, k, dt, tau 
 		dst[i] *= k * a[i] * (1 - a[i])
 	}
 	return c * dist
+}
+
+// Segments returns the bounds of the spike envelope's segments of window w
+// for samples dt ms apart and segments of about width ms: the stimulus
+// samples w.Start…w.End split into max(1, round(n·dt/width)) consecutive
+// parts of n/count samples (rounded down), segment j being samples
+// bounds[j] ≤ i < bounds[j+1].
+func Segments(w Window, dt, width float64) (bounds []int) {
+	sg := newSegmentation(w, dt, width)
+	bounds = make([]int, sg.count+1)
+	for j := range bounds {
+		bounds[j] = sg.bound(j)
+	}
+	return bounds
+}
+
+// segmentation is Segments without the slice, for the loss's inner calls.
+type segmentation struct{ start, n, count int }
+
+func newSegmentation(w Window, dt, width float64) segmentation {
+	n := w.End - w.Start + 1
+	return segmentation{w.Start, n, min(n, max(1, int(math.Round(float64(n)*dt/width))))}
+}
+
+func (sg segmentation) bound(j int) int { return sg.start + j*sg.n/sg.count }
+
+// Envelope returns the soft maxima of v (mV) over the segments of window w
+// (Segments(w, dt, width)): per segment
+//
+//	m_j = Σ_i p_i v_i,  p = softmax(temp·v) over the segment,
+//
+// which is within a fraction of a millivolt of the segment's maximum on a
+// spike train (the softmax concentrates on the few samples near the
+// highest peak) and, unlike the maximum, passes a gradient to every sample
+// near it: ∂m_j/∂v_i = p_i·(1 + temp·(v_i − m_j)). Whatever the timing of
+// the spikes inside a segment, m_j is the height of its highest one, so a
+// loss on the m_j asks for spikes in every segment where the target has
+// them without asking for their exact times, and reaches a prediction
+// whose train has thinned out into a subthreshold oscillation: its
+// gradient does not vanish however far below threshold the peaks are,
+// where a count's sigmoid does. It writes the maxima into dst (nil
+// allocates) and returns it. It panics when w does not fit v.
+func (*Workspace) Envelope(dst, v []float64, w Window, dt, width, temp float64) []float64 {
+	w.check(len(v))
+	sg := newSegmentation(w, dt, width)
+	if dst == nil {
+		dst = make([]float64, sg.count)
+	}
+	for j := range sg.count {
+		dst[j] = softMax(v[sg.bound(j):sg.bound(j+1)], temp)
+	}
+	return dst
+}
+
+// EnvelopeDistance returns Σ_j (m̂_j − target_j)², the squared distance
+// between the segment maxima of v (Envelope) and the target's, and with
+// dst non-nil writes its gradient into dst. It panics when dst's length
+// differs from v's or target's from the number of segments. It does not
+// allocate once the workspace has been Reset.
+func (w *Workspace) EnvelopeDistance(dst, v, target []float64, win Window, dt, width, temp float64) float64 {
+	checkDst(dst, v)
+	win.check(len(v))
+	sg := newSegmentation(win, dt, width)
+	if len(target) != sg.count {
+		panic(fmt.Sprintf("featloss: %d target segments, %d in the window", len(target), sg.count))
+	}
+	if cap(w.env) < len(target) {
+		w.env = make([]float64, len(target))
+	}
+	m := w.Envelope(w.env[:len(target)], v, win, dt, width, temp)
+	if dst != nil {
+		clear(dst)
+	}
+	var d float64
+	for j, mj := range m {
+		r := mj - target[j]
+		d += r * r
+		if dst == nil {
+			continue
+		}
+		lo := sg.bound(j)
+		seg := v[lo:sg.bound(j+1)]
+		vmax := seg[0]
+		for _, x := range seg {
+			vmax = max(vmax, x)
+		}
+		var z float64
+		for _, x := range seg {
+			z += math.Exp(temp * (x - vmax))
+		}
+		for i, x := range seg {
+			p := math.Exp(temp*(x-vmax)) / z
+			dst[lo+i] = 2 * r * p * (1 + temp*(x-mj))
+		}
+	}
+	return d
+}
+
+// softMax returns Σ_i p_i x_i with p = softmax(temp·x), shifted by the
+// maximum so that no exponential overflows.
+func softMax(x []float64, temp float64) float64 {
+	xmax := x[0]
+	for _, v := range x {
+		xmax = max(xmax, v)
+	}
+	var z, s float64
+	for _, v := range x {
+		e := math.Exp(temp * (v - xmax))
+		z += e
+		s += e * v
+	}
+	return s / z
+}
+
+// restingVoltage returns the mean of v before the stimulus window (v[0]
+// when the window starts at the first sample).
+func restingVoltage(v []float64, w Window) float64 {
+	if w.Start == 0 {
+		return v[0]
+	}
+	var s float64
+	for _, x := range v[:w.Start] {
+		s += x
+	}
+	return s / float64(w.Start)
 }

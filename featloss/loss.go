@@ -59,6 +59,8 @@ type Settings struct {
 	CountThreshold float64 // threshold of SpikeCount and SpikeTiming, mV [−20, eFEL's]
 	CountSharpness float64 // k of SpikeCount and SpikeTiming, 1/mV [0.5]
 	TimingTau      float64 // time constant of the van Rossum filter, ms [5]
+	EnvelopeWidth  float64 // segment length of SpikeEnvelope, ms [20]
+	EnvelopeTemp   float64 // softmax temperature of SpikeEnvelope's maxima, 1/mV [1]
 }
 
 func (s Settings) withDefaults() Settings {
@@ -73,6 +75,8 @@ func (s Settings) withDefaults() Settings {
 	def(&s.CountThreshold, -20)
 	def(&s.CountSharpness, 0.5)
 	def(&s.TimingTau, 5)
+	def(&s.EnvelopeWidth, 20)
+	def(&s.EnvelopeTemp, 1)
 	return s
 }
 
@@ -85,6 +89,7 @@ func (s Settings) validate() error {
 		{"Dt", s.Dt, true}, {"SagTemperature", s.SagTemperature, true},
 		{"WidthSharpness", s.WidthSharpness, true}, {"CountThreshold", s.CountThreshold, false},
 		{"CountSharpness", s.CountSharpness, true}, {"TimingTau", s.TimingTau, true},
+		{"EnvelopeWidth", s.EnvelopeWidth, true}, {"EnvelopeTemp", s.EnvelopeTemp, true},
 	} {
 		if math.IsNaN(f.x) || math.IsInf(f.x, 0) || (f.pos && f.x < 0) {
 			return fmt.Errorf("%w: %s = %v", ErrSettings, f.name, f.x)
@@ -134,7 +139,9 @@ type Targets struct {
 	value   [][numFeatures]float64
 	thr     []float64
 	spikes  [][]int
-	norm    []float64 // (dt/τ)·Σ f_i² of each target spike train
+	norm    []float64   // (dt/τ)·Σ f_i² of each target spike train
+	env     [][]float64 // SpikeEnvelope: the target's segment maxima, mV
+	envNorm []float64   // Σ_j (env_j − resting)² of each target
 	den     [numFeatures]float64
 }
 
@@ -158,7 +165,9 @@ type Targets struct {
 //     of the target (the reference's quantiles, linear as torch.quantile;
 //     the maximum is always the second term, so the width stays 0);
 //   - spike_count: eFEL's Spikecount (features, default settings);
-//   - spike_timing: the samples of Spikes(target, CountThreshold).
+//   - spike_timing: the samples of Spikes(target, CountThreshold);
+//   - spike_envelope: the soft maxima of the target's segments
+//     (Workspace.Envelope).
 func (l *Loss) Prepare(ctx context.Context, target [][]float64, windows []Window) (*Targets, error) {
 	if len(target) != len(windows) {
 		return nil, fmt.Errorf("%w: %d targets, %d windows", ErrInput, len(target), len(windows))
@@ -172,6 +181,8 @@ func (l *Loss) Prepare(ctx context.Context, target [][]float64, windows []Window
 	t.thr = make([]float64, B)
 	t.spikes = make([][]int, B)
 	t.norm = make([]float64, B)
+	t.env = make([][]float64, B)
+	t.envNorm = make([]float64, B)
 	// Traces are independent (each writes its own slots): on all cores, so
 	// that preparing a batch stays a small part of a training step. The
 	// error reported is the first trace's, whatever the timing.
@@ -215,9 +226,12 @@ func (t *Targets) denominators() {
 		}
 		var s float64
 		for b := range t.value {
-			if f == SpikeTiming {
+			switch f {
+			case SpikeTiming:
 				s += t.norm[b]
-			} else {
+			case SpikeEnvelope:
+				s += t.envNorm[b]
+			default:
 				s += t.value[b][f] * t.value[b][f]
 			}
 		}
@@ -231,9 +245,11 @@ func (t *Targets) denominators() {
 // an index is out of range.
 func (t *Targets) Select(idx []int) *Targets {
 	s := &Targets{l: t.l, n: t.n, windows: make([]Window, len(idx)), value: make([][numFeatures]float64, len(idx)),
-		thr: make([]float64, len(idx)), spikes: make([][]int, len(idx)), norm: make([]float64, len(idx))}
+		thr: make([]float64, len(idx)), spikes: make([][]int, len(idx)), norm: make([]float64, len(idx)),
+		env: make([][]float64, len(idx)), envNorm: make([]float64, len(idx))}
 	for b, i := range idx {
 		s.windows[b], s.value[b], s.thr[b], s.spikes[b], s.norm[b] = t.windows[i], t.value[i], t.thr[i], t.spikes[i], t.norm[i]
+		s.env[b], s.envNorm[b] = t.env[i], t.envNorm[i]
 	}
 	s.denominators()
 	return s
@@ -295,6 +311,13 @@ func (t *Targets) prepare(ws *Workspace, b int, v []float64) error {
 		t.spikes[b] = Spikes(nil, v, s.CountThreshold)
 		t.norm[b] = trainNorm(t.spikes[b], len(v), s.Dt, s.TimingTau)
 	}
+	if need(SpikeEnvelope) {
+		t.env[b] = ws.Envelope(nil, v, w, s.Dt, s.EnvelopeWidth, s.EnvelopeTemp)
+		rest := restingVoltage(v, w)
+		for _, m := range t.env[b] {
+			t.envNorm[b] += (m - rest) * (m - rest)
+		}
+	}
 	return nil
 }
 
@@ -333,13 +356,25 @@ func quantile(x []float64, q float64) float64 {
 func (t *Targets) Len() int { return len(t.value) }
 
 // Target returns trace b's target value of feature f (for SpikeTiming, the
-// number of target spikes).
+// number of target spikes; for SpikeEnvelope, the mean of the target's
+// segment maxima, mV).
 func (t *Targets) Target(b int, f Feature) float64 {
-	if f == SpikeTiming {
+	switch f {
+	case SpikeTiming:
 		return float64(len(t.spikes[b]))
+	case SpikeEnvelope:
+		var s float64
+		for _, m := range t.env[b] {
+			s += m
+		}
+		return s / float64(max(len(t.env[b]), 1))
 	}
 	return t.value[b][f]
 }
+
+// Envelope returns trace b's target segment maxima (nil when the spec has
+// no spike_envelope term). The slice must not be modified.
+func (t *Targets) Envelope(b int) []float64 { return t.env[b] }
 
 // Threshold returns trace b's AP1 width threshold, mV (0 when the spec has
 // no AP1_width term).
@@ -351,7 +386,9 @@ func (t *Targets) Spikes(b int) []int { return t.spikes[b] }
 
 // Denominator returns feature f's denominator: Σ_b f_b² + 1e-8 for the
 // relative loss (Σ_b of the van Rossum distance of an empty train to the
-// target for SpikeTiming), 1 for the absolute one.
+// target for SpikeTiming; for SpikeEnvelope Σ_b Σ_j (m_bj − r_b)², the
+// distance of a prediction resting at the target's pre-stimulus voltage
+// r_b), 1 for the absolute one.
 func (t *Targets) Denominator(f Feature) float64 { return t.den[f] }
 
 // Window returns trace b's window.
@@ -376,7 +413,8 @@ func trainNorm(spikes []int, n int, dt, tau float64) float64 {
 
 // Trace returns trace b's combined loss Σ_terms λ·L_b, where per feature
 //
-//	L_b = (f̂_b − f_b)² / D   (D = Denominator(f); spike_timing: L_b = vR_b / D)
+//	L_b = (f̂_b − f_b)² / D   (D = Denominator(f); spike_timing: L_b = vR_b / D;
+//	                          spike_envelope: L_b = Σ_j (m̂_bj − m_bj)² / D)
 //
 // so that Σ_b L_b is the reference's batch loss, and writes its gradient
 // ∂/∂v into dst. v is the predicted trace (mV), dst nil computes the loss
@@ -410,9 +448,11 @@ func (t *Targets) Trace(ws *Workspace, dst, v []float64, b int) float64 {
 			pred = ws.SpikeCount(g, v, s.CountThreshold, s.CountSharpness)
 		case SpikeTiming:
 			pred = ws.SpikeTiming(g, v, t.spikes[b], s.CountThreshold, s.CountSharpness, s.Dt, s.TimingTau)
+		case SpikeEnvelope:
+			pred = ws.EnvelopeDistance(g, v, t.env[b], w, s.Dt, s.EnvelopeWidth, s.EnvelopeTemp)
 		}
 		var loss, scale float64
-		if f == SpikeTiming {
+		if f == SpikeTiming || f == SpikeEnvelope {
 			loss, scale = pred/t.den[f], 1/t.den[f]
 		} else {
 			r := pred - t.value[b][f]

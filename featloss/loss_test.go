@@ -21,7 +21,7 @@ func realBatch(t testing.TB) ([][]float64, []Window, []string) {
 	return vs, ws, names
 }
 
-var allSpec = Spec{{SagAmplitude, 25}, {AP1Width, 1}, {SpikeCount, 1}, {SpikeTiming, 1}}
+var allSpec = Spec{{SagAmplitude, 25}, {AP1Width, 1}, {SpikeCount, 1}, {SpikeTiming, 1}, {SpikeEnvelope, 1}}
 
 // TestPerfectPrediction evaluates every target as its own prediction: the
 // sag term vanishes exactly (the reference's target is the soft sag of the
@@ -60,6 +60,9 @@ func TestPerfectPrediction(t *testing.T) {
 		}
 		if n > 0 {
 			worstTiming = max(worstTiming, ws.Predicted(SpikeTiming)/n)
+		}
+		if got := ws.Term(SpikeEnvelope); got != 0 {
+			t.Errorf("%s: envelope term %v, want 0", names[b], got)
 		}
 	}
 	t.Logf("%d traces: van Rossum distance of a target to its own spikes ≤ %.4f per spike", len(vs), worstTiming)
