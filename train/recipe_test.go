@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -445,4 +446,42 @@ func TestDecimateGrid(t *testing.T) {
 		}
 		t.Logf("L %d, k %d: L' %d, grids differ by at most %.3g (%.3g fine samples)", tc.l, tc.k, lc, worst, worst*float64(tc.l))
 	}
+}
+
+// TestTrainRanksRecipe checks that with the recipe options every rank
+// keeps the moving average and the schedule as one process does: 2 ranks
+// of one worker end bit for bit as one process of 2 workers, and resume
+// in one process.
+func TestTrainRanksRecipe(t *testing.T) {
+	if testing.Short() {
+		t.Skip("trains four tiny runs")
+	}
+	s := recipeSettings(2, "ema", "cosine", "decimate")
+	base := t.TempDir()
+	want := filepath.Join(base, "one")
+	mustTrain(t, context.Background(), newMemData(5, 1, 1, 6), want, s, nil)
+	got := filepath.Join(base, "ranks")
+	dirs := func(r int) string {
+		if r == 0 {
+			return got
+		}
+		return filepath.Join(base, fmt.Sprint("rank", r))
+	}
+	trainRanks(t, 2, dirs, s)
+	compareRuns(t, "2 ranks", readRun(t, got), readRun(t, want))
+
+	// Cancelled in one process in epoch 2, resumed in 2 ranks.
+	mid := filepath.Join(base, "mid")
+	ctx, cancel := context.WithCancel(context.Background())
+	h := &Hooks{Batch: func(epoch, done, total int) {
+		if epoch == 2 && done == 12 {
+			cancel()
+		}
+	}}
+	if _, err := Train(ctx, newMemData(5, 1, 1, 6), mid, s, h); !errors.Is(err, context.Canceled) {
+		t.Fatalf("cancelled: %v", err)
+	}
+	cancel()
+	trainRanks(t, 2, func(int) string { return mid }, s)
+	compareRuns(t, "1 process then 2 ranks", readRun(t, mid), readRun(t, want))
 }

@@ -524,16 +524,18 @@ func parseMetrics(b []byte) (lines [][]byte, ms []Metrics) {
 	return lines, ms
 }
 
+// checkpoint puts the raw parameters back into the model, on every rank,
+// if the moving average was swapped in, and writes the checkpoint.
 func (r *runner) checkpoint() error {
+	var avg []float32
+	if r.avg != nil {
+		r.avg.swap(r.model.Params, false) // also when stopped in an evaluation
+		avg = r.avg.w
+	}
 	if !r.writer() {
 		return nil
 	}
 	r.st.Plateau = plateauJS{Best: jsonFloat(r.sched.Best), BadEpochs: r.sched.BadEpochs, CooldownCounter: r.sched.CooldownCounter}
-	var avg []float32
-	if r.avg != nil {
-		r.avg.swap(r.model.Params, false) // the raw parameters, even when stopped in an evaluation
-		avg = r.avg.w
-	}
 	return writeCheckpoint(r.path(CheckpointName), &r.st, r.model.Params, r.opt, avg)
 }
 
@@ -619,8 +621,8 @@ func (r *runner) run(ctx context.Context) (*Result, error) {
 		ld.reset()
 
 		// Evaluation and end-of-epoch bookkeeping, with the moving average
-		// in the model's parameters until the checkpoint puts the raw ones
-		// back.
+		// in the model's parameters until the models are saved (and if
+		// stopped before, until the checkpoint puts the raw ones back).
 		r.avg.swap(r.model.Params, true)
 		if r.hooks.Eval != nil {
 			r.hooks.Eval(epoch, false)
@@ -680,6 +682,7 @@ func (r *runner) run(ctx context.Context) (*Result, error) {
 				return &r.res, err
 			}
 		}
+		r.avg.swap(r.model.Params, false)
 		if err := r.appendMetrics(m); err != nil {
 			return &r.res, err
 		}
