@@ -252,7 +252,7 @@ type Settings struct {
 	// float64 per parameter and rounded to float32. The warm-up d_n of
 	// TensorFlow's ExponentialMovingAverage (num_updates) keeps the
 	// average of a short run from remembering its initialisation: d_0 =
-	// 0.1, d_n reaches 0.99 at n = 881 and 0.999 at n = 8991. Training
+	// 0.1, d_n reaches 0.99 at n = 890 and 0.999 at n = 8990. Training
 	// steps use the raw parameters; the per-epoch evaluation, the selection
 	// of model.safetensors, the snapshots and ExportLatest use the
 	// average. The checkpoint holds it, so a run resumes bit for bit
@@ -277,9 +277,10 @@ type Settings struct {
 	// Decimate k ≥ 1 trains on every k-th sample of the stored window,
 	// after its random offset: the operator's input channels (encoded at
 	// full resolution, then sampled) and the target have ceil(W/k) samples
-	// for a window of W, so a step costs about 1/k (see the package
-	// documentation, "Decimated training", for the measured ratio and why
-	// the operator transfers to the full resolution). The per-epoch
+	// for a window of W, so a step costs about 1/k (at k = 2, 0.49–0.51
+	// of a full-resolution step's time, BenchmarkTrainStepDecimate; see
+	// the package documentation for why the operator transfers to the full
+	// resolution). The per-epoch
 	// evaluation stays at full resolution, as the model is used, so its
 	// metrics measure that transfer. The coarse window must keep the
 	// model's Fourier modes (ceil(W/k)/2 + 1 ≥ Modes); a feature loss,
