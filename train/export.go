@@ -13,7 +13,7 @@ import (
 )
 
 // ExportLatest writes the parameters of the latest checkpoint of the run
-// in dir as a model file at out, with the metadata of the run's best model
+// in dir (their moving average, with Settings.EMA) as a model file at out, with the metadata of the run's best model
 // (protocol, scaling, models) and a provenance whose Selected is "latest".
 // model.safetensors keeps the best parameters (Settings.SelectBy); this is
 // how to use the newest ones instead, e.g. to check how far training on

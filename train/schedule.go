@@ -43,14 +43,8 @@ func epochBatches(s *Settings, sizes []int) int {
 	return (n + s.BatchSize - 1) / s.BatchSize
 }
 
-// cosineSteps returns the warm-up and total steps of the cosine schedule
-// of the run.
-func (r *runner) cosineSteps() (warmup, total int64) {
-	return int64(r.set.WarmupSteps), int64(r.set.Epochs) * int64(epochBatches(&r.set, r.data.ShardSizes(SplitTrain)))
-}
-
-// lrAtStep is the cosine schedule's rate for the step after step steps.
+// lrAtStep is the cosine schedule's rate for the step after step steps
+// of the run's total (runner.steps).
 func (r *runner) lrAtStep(step int64) float64 {
-	w, total := r.cosineSteps()
-	return CosineLR(r.set.LR, r.set.LRMin, w, total, step)
+	return CosineLR(r.set.LR, r.set.LRMin, int64(r.set.WarmupSteps), r.steps, step)
 }

@@ -74,7 +74,8 @@ const (
 // (PresetPaper unless Preset says otherwise); "all" and "never" are spelled
 // with a negative number where zero would be ambiguous. Resolved settings are
 // written into the run directory (config.json) and a run resumes only with
-// the same resolved settings, Epochs and SnapshotEvery excepted, and with
+// the same resolved settings, Epochs (unless Schedule is "cosine") and
+// SnapshotEvery excepted, and with
 // LRAt merged into the run's (Settings.LRAt).
 //
 // The presets (Resolved gives every value):

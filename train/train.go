@@ -78,8 +78,8 @@ type Metrics struct {
 	// left out; absent in runs older than this field.
 	HeldFeatures map[string]FeatureError `json:"test_held_features,omitempty"`
 	SeenFeatures map[string]FeatureError `json:"test_seen_features,omitempty"`
-	LR           float64                 `json:"lr"`      // learning rate used in the epoch
-	NextLR       float64                 `json:"next_lr"` // after the scheduler's step
+	LR           float64                 `json:"lr"`      // learning rate used in the epoch (with the cosine schedule, by its first step)
+	NextLR       float64                 `json:"next_lr"` // after the scheduler's step (cosine: of the next epoch's first step)
 	Seconds      float64                 `json:"seconds"` // wall time of the epoch (training and evaluation)
 	Best         bool                    `json:"best"`    // the epoch's model became model.safetensors
 }
@@ -136,7 +136,8 @@ type Result struct {
 // scheduler, the data order and the window offsets are restored, so that an
 // interrupted run ends bit for bit as an uninterrupted one (for the same
 // Settings.Workers). The resolved settings must equal those of the
-// checkpoint except Epochs, which may be raised to extend a run,
+// checkpoint except Epochs, which may be raised to extend a run (not one
+// with the cosine schedule, whose length it sets),
 // SnapshotEvery, and LRAt, whose entries join the run's (Settings.LRAt).
 // A run refused before training (settings, data, checkpoint, init model or
 // selection) has neither created dir nor written into it.
@@ -234,7 +235,8 @@ type runner struct {
 	loss  fno.Loss  // the training loss, nil for TrainBatch's relative L2/L4
 	ft    *fineTune // the data and feature loss of a fine-tuning run, nil without a feature loss
 	sched *fno.Plateau
-	avg   *ema // the parameters' moving average, nil without Settings.EMA
+	avg   *ema  // the parameters' moving average, nil without Settings.EMA
+	steps int64 // the run's optimizer steps, Epochs × epochBatches (the cosine schedule's length)
 	st    state
 	res   Result
 
@@ -272,6 +274,7 @@ func (r *runner) start() (fresh bool, err error) {
 		}
 	}
 	r.sched = fno.NewPlateau(r.set.LRFactor, r.set.Patience)
+	r.steps = int64(r.set.Epochs) * int64(epochBatches(&r.set, r.data.ShardSizes(SplitTrain)))
 	r.st = state{Settings: r.set, DataID: r.info.ID, Epoch: 1, BestLoss: jsonFloat(math.Inf(1))}
 	sel, err := r.selection()
 	if err != nil {
