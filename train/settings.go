@@ -116,6 +116,12 @@ const (
 //	                   stored verbatim; needs init; "none" turns the finetune preset's off ["": none;
 //	                   finetune "sag_amplitude=25"]
 //	feature_loss_form  "relative" (Σ(f̂−f)²/(Σf² + 1e-8) over the batch) or "absolute" (Σ(f̂−f)²) ["relative"]
+//	ema                decay d of a moving average of the parameters that the evaluation, selection and
+//	                   saved models use, in [0, 1) (Settings.EMA) [0: off]
+//	schedule           "plateau" (ReduceLROnPlateau per epoch) or "cosine" (per step, CosineLR) ["plateau"]
+//	lr_min             the cosine schedule's final rate, in [0, lr] [0]
+//	warmup_steps       the cosine schedule's linear warm-up, optimizer steps [0]
+//	decimate           train on every k-th sample of the window, evaluate at full resolution [1]
 //
 // With a feature loss, each batch trains on the data loss above plus
 // Σ_terms λ·L_term of package featloss (see the package documentation's

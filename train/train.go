@@ -713,8 +713,10 @@ func (r *runner) run(ctx context.Context) (*Result, error) {
 }
 
 // step trains on one batch (this rank's share of it, with TrainRanks):
-// encodes the inputs, evaluates the loss and its gradient, sums both over
-// the ranks and applies the optimizer. It returns the batch's summed data
+// encodes the inputs (keeping every Settings.Decimate-th sample of them
+// and of the targets), evaluates the loss and its gradient, sums both over
+// the ranks, applies the optimizer (at the cosine schedule's rate, if
+// that is the schedule) and updates the moving average (Settings.EMA). It returns the batch's summed data
 // loss and, with a feature loss, its summed feature loss, and adds each
 // feature term's batch sum to the epoch's (state.EpochFeatureTerms).
 func (r *runner) step(ctx context.Context, items []item, w int) (data, feat float64, err error) {
