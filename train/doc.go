@@ -114,8 +114,8 @@
 // -benchtime 4x -count 3, batch 4, published architecture, on the shared
 // 2-core machine under another training run's load), a decimate-2 step
 // took 0.49–0.51 of the time of a full-resolution one (53 against 107 ms
-// per trace, means of 3): the encoding, kept at full resolution, is
-// about 1 ms per trace.
+// per trace, means of 3 runs on 2026-12-07); the encoding, kept at full
+// resolution, costs about 1 ms per trace.
 //
 // # Data order and resumption
 //
