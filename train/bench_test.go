@@ -2,6 +2,7 @@ package train
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"syscall"
@@ -222,4 +223,28 @@ func BenchmarkFinetuneStep(b *testing.B) {
 	b.ReportMetric(plain*1e3/traces, "plain-cpu-ms/trace")
 	b.ReportMetric(fine*1e3/traces, "finetune-cpu-ms/trace")
 	b.ReportMetric(fine/plain, "ratio")
+}
+
+// BenchmarkTrainStepDecimate is BenchmarkTrainStep with a batch of 4 at
+// Settings.Decimate 1 and 2, side by side so that both see the same load
+// of a shared machine: the ratio of their ms/trace is the cost of a
+// decimated step (the full-resolution encoding is kept).
+func BenchmarkTrainStepDecimate(b *testing.B) {
+	for _, k := range []int{1, 2} {
+		b.Run(fmt.Sprintf("k=%d", k), func(b *testing.B) {
+			r, p := benchRunner(b, 4)
+			r.set.Decimate = k
+			items := p.batch(0, 4)
+			if _, _, err := r.step(context.Background(), items, r.info.WindowSamples); err != nil {
+				b.Fatal(err)
+			}
+			b.ResetTimer()
+			for b.Loop() {
+				if _, _, err := r.step(context.Background(), items, r.info.WindowSamples); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(b.Elapsed().Seconds()*1e3/float64(b.N*len(items)), "ms/trace")
+		})
+	}
 }

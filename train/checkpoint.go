@@ -30,6 +30,7 @@ const (
 	tenParams  = "params"
 	tenAdamM   = "adam.m"
 	tenAdamV   = "adam.v"
+	tenEMA     = "ema" // only with Settings.EMA
 )
 
 // state is everything besides the tensors that a resumed run needs.
@@ -115,9 +116,11 @@ func checksum(ts ...[]float32) string {
 	return hex.EncodeToString(h.Sum(nil))
 }
 
-// writeCheckpoint atomically writes the run state, the parameters and the
-// optimizer moments to path.
-func writeCheckpoint(path string, st *state, params []float32, opt *fno.Adam) error {
+// writeCheckpoint atomically writes the run state, the parameters, the
+// optimizer moments and, if not nil, the parameters' moving average
+// (Settings.EMA) to path. Without the average the file is what it was
+// before the average existed.
+func writeCheckpoint(path string, st *state, params []float32, opt *fno.Adam, avg []float32) error {
 	st.Format = CheckpointFormat
 	st.Params = len(params)
 	st.LR = opt.LR
@@ -132,7 +135,12 @@ func writeCheckpoint(path string, st *state, params []float32, opt *fno.Adam) er
 		{Name: tenAdamM, Shape: []int{n}, Data: opt.M},
 		{Name: tenAdamV, Shape: []int{n}, Data: opt.V},
 	}
-	meta := map[string]string{metaState: string(js), metaSHA256: checksum(params, opt.M, opt.V)}
+	sum := [][]float32{params, opt.M, opt.V}
+	if avg != nil {
+		ts = append(ts, safetensors.Tensor{Name: tenEMA, Shape: []int{n}, Data: avg})
+		sum = append(sum, avg)
+	}
+	meta := map[string]string{metaState: string(js), metaSHA256: checksum(sum...)}
 	if err := safetensors.WriteFile(path, ts, meta); err != nil {
 		return fmt.Errorf("train: writing checkpoint: %w", err)
 	}
@@ -140,20 +148,20 @@ func writeCheckpoint(path string, st *state, params []float32, opt *fno.Adam) er
 }
 
 // readCheckpoint reads a checkpoint written by writeCheckpoint. It returns
-// the state and the three tensors (params, Adam m, Adam v). Every error
-// names the file and wraps ErrCheckpoint.
-func readCheckpoint(path string) (*state, [3][]float32, error) {
+// the state and the tensors params, Adam m, Adam v and the moving average
+// (nil without one). Every error names the file and wraps ErrCheckpoint.
+func readCheckpoint(path string) (*state, [4][]float32, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, [3][]float32{}, err
+		return nil, [4][]float32{}, err
 	}
 	defer f.Close()
 	return decodeCheckpoint(f, path)
 }
 
 // decodeCheckpoint reads a checkpoint from r; name labels errors.
-func decodeCheckpoint(r io.Reader, name string) (*state, [3][]float32, error) {
-	var out [3][]float32
+func decodeCheckpoint(r io.Reader, name string) (*state, [4][]float32, error) {
+	var out [4][]float32
 	bad := func(format string, args ...any) error {
 		return fmt.Errorf("%s: %w: %s (delete it to start the run afresh)", name, ErrCheckpoint, fmt.Sprintf(format, args...))
 	}
@@ -169,6 +177,9 @@ func decodeCheckpoint(r io.Reader, name string) (*state, [3][]float32, error) {
 		return nil, out, bad("format %q, want %q", st.Format, CheckpointFormat)
 	}
 	names := []string{tenParams, tenAdamM, tenAdamV}
+	if st.Settings.EMA > 0 {
+		names = append(names, tenEMA)
+	}
 	if len(ts) != len(names) {
 		return nil, out, bad("%d tensors, want %d", len(ts), len(names))
 	}
@@ -179,7 +190,7 @@ func decodeCheckpoint(r io.Reader, name string) (*state, [3][]float32, error) {
 		}
 		out[i] = t.Data
 	}
-	if sum := checksum(out[0], out[1], out[2]); sum != meta[metaSHA256] {
+	if sum := checksum(out[:len(names)]...); sum != meta[metaSHA256] {
 		return nil, out, bad("tensor checksum %s does not match the recorded %q", sum, meta[metaSHA256])
 	}
 	if st.Epoch < 1 || st.Batch < 0 || st.AdamStep < 0 || !(st.LR > 0) {

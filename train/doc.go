@@ -72,6 +72,51 @@
 // step: BenchmarkFinetuneStep measured 1.04–1.07 times a plain step at
 // batch 16 on the shared 2-core machine.
 //
+// # Moving average, cosine schedule, decimated training
+//
+// Three options of a sample-efficiency study, off by default (a run
+// without them is bit for bit what it was before they existed), each
+// fixed for a run and resumed bit for bit:
+//
+// Settings.EMA keeps an exponential moving average of the parameters,
+// updated after every optimizer step with TensorFlow's warm-up of the
+// decay, min(d, (1 + n)/(10 + n)) after n updates; the evaluation, the
+// selection and the saved models use it, the optimizer the raw
+// parameters. With TrainRanks every rank keeps it (all hold the same
+// parameters after each step), so that the shared evaluation sees the same
+// average everywhere; the checkpoint stores it as a fourth tensor, "ema".
+//
+// Settings.Schedule "cosine" sets the learning rate of every optimizer
+// step from the steps done (CosineLR: linear warm-up, then cosine
+// annealing from LR to LRMin over Epochs × batches per epoch), instead of
+// ReduceLROnPlateau once per epoch. The step count is Adam's, which the
+// checkpoint holds.
+//
+// Settings.Decimate k trains on every k-th sample of each window: the
+// operator's input channels are encoded at full resolution and sampled, so
+// the NeRF channels are sin/cos of the same times as the full-resolution
+// input's at those samples, and the target is sampled the same way. The
+// operator transfers across resolution: its spectral layers use
+// norm="forward" (the coefficients are 1/L·Σ, so mode m is the same
+// frequency of the same function at any L, up to aliasing above the
+// coarse Nyquist mode) and keep 129 modes, far below the coarse window's
+// ceil(8583/2)/2 + 1 = 2147; the lifting, projection and channel-MLP
+// layers are pointwise. Only the grid channel the operator appends,
+// linspace(0, 1, L'+1)[:L'] at the coarse length L' = ceil(L/k), is not a
+// sampling of the fine grid: it is j/L' against j·k/L, equal when k
+// divides L and otherwise less than (k − 1)/L apart (for the published
+// L = 8583 and k = 2, less than 1/L, one fine sample; TestDecimateGrid).
+// The per-epoch evaluation runs at full resolution, as the model is used,
+// so its metrics measure the transfer. The relative losses are ratios of
+// sums over the samples and so nearly independent of L; an absolute loss
+// (LossForm "absolute") sums over 1/k as many samples. Measured with
+// BenchmarkTrainStepDecimate (go test -run XXX -bench TrainStepDecimate
+// -benchtime 4x -count 3, batch 4, published architecture, on the shared
+// 2-core machine under another training run's load), a decimate-2 step
+// took 0.49–0.51 of the time of a full-resolution one (53 against 107 ms
+// per trace, means of 3 runs on 2026-12-07); the encoding, kept at full
+// resolution, costs about 1 ms per trace.
+//
 // # Data order and resumption
 //
 // The order of an epoch is drawn from rand.New(rand.NewPCG(seed, epoch))
@@ -102,7 +147,8 @@
 //
 //	config.json             the resolved Settings (usable as --config)
 //	checkpoint.safetensors  the latest state (CheckpointFormat): tensors
-//	                        "params", "adam.m", "adam.v" and JSON metadata,
+//	                        "params", "adam.m", "adam.v" (and "ema", with
+//	                        Settings.EMA) and JSON metadata,
 //	                        with a SHA-256 of the tensors; written atomically
 //	                        after every epoch, every CheckpointBatches batches
 //	                        and on cancellation

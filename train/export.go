@@ -13,7 +13,7 @@ import (
 )
 
 // ExportLatest writes the parameters of the latest checkpoint of the run
-// in dir as a model file at out, with the metadata of the run's best model
+// in dir (their moving average, with Settings.EMA) as a model file at out, with the metadata of the run's best model
 // (protocol, scaling, models) and a provenance whose Selected is "latest".
 // model.safetensors keeps the best parameters (Settings.SelectBy); this is
 // how to use the newest ones instead, e.g. to check how far training on
@@ -50,7 +50,11 @@ func ExportLatest(dir, out string) (*Provenance, error) {
 	if prov.DataID != st.DataID {
 		return nil, fmt.Errorf("%s: %w: data %q, %s was trained on %q", ckpt, ErrCheckpoint, st.DataID, best, prov.DataID)
 	}
-	copy(m.Params, ts[0])
+	params := ts[0]
+	if ts[3] != nil {
+		params = ts[3] // the moving average, which the run evaluates and saves (Settings.EMA)
+	}
+	copy(m.Params, params)
 
 	// The parameters are those after epoch st.Epoch-1 and st.Batch batches
 	// of epoch st.Epoch; the metrics are the last finished epoch's.

@@ -159,7 +159,7 @@ func TestResumeBeforeOptions(t *testing.T) {
 	}
 	st.Settings.Optimizer, st.Settings.Loss, st.Settings.LossForm = "", "", ""
 	st.Settings.PlateauOn, st.Settings.FeatureLossForm = "", ""
-	if err := writeCheckpoint(path, st, ts[0], &fno.Adam{M: ts[1], V: ts[2], LR: st.LR, Step: st.AdamStep}); err != nil {
+	if err := writeCheckpoint(path, st, ts[0], &fno.Adam{M: ts[1], V: ts[2], LR: st.LR, Step: st.AdamStep}, ts[3]); err != nil {
 		t.Fatal(err)
 	}
 	res := mustTrain(t, context.Background(), d, dir, tinySettings(2), nil)

@@ -100,7 +100,7 @@ func TestResumeBeforeSelectBy(t *testing.T) {
 		t.Fatal(err)
 	}
 	st.Settings.SelectBy = ""
-	if err := writeCheckpoint(path, st, ts[0], &fno.Adam{M: ts[1], V: ts[2], LR: st.LR, Step: st.AdamStep}); err != nil {
+	if err := writeCheckpoint(path, st, ts[0], &fno.Adam{M: ts[1], V: ts[2], LR: st.LR, Step: st.AdamStep}, ts[3]); err != nil {
 		t.Fatal(err)
 	}
 	res := mustTrain(t, context.Background(), d, dir, tinySettings(2), nil)

@@ -54,6 +54,12 @@ const (
 	PlateauTestL4 = "test_l4" // the summed relative L4 of the evaluated test traces (ReduceLROnPlateauTest)
 )
 
+// Values of Settings.Schedule.
+const (
+	SchedulePlateau = "plateau" // ReduceLROnPlateau once per epoch (the published recipe)
+	ScheduleCosine  = "cosine"  // linear warm-up, then cosine annealing per optimizer step (CosineLR)
+)
+
 // FeatureLossNone spells "no feature loss" in Settings.FeatureLoss where the
 // preset would give one.
 const FeatureLossNone = "none"
@@ -68,7 +74,8 @@ const (
 // (PresetPaper unless Preset says otherwise); "all" and "never" are spelled
 // with a negative number where zero would be ambiguous. Resolved settings are
 // written into the run directory (config.json) and a run resumes only with
-// the same resolved settings, Epochs and SnapshotEvery excepted, and with
+// the same resolved settings, Epochs (unless Schedule is "cosine") and
+// SnapshotEvery excepted, and with
 // LRAt merged into the run's (Settings.LRAt).
 //
 // The presets (Resolved gives every value):
@@ -109,6 +116,12 @@ const (
 //	                   stored verbatim; needs init; "none" turns the finetune preset's off ["": none;
 //	                   finetune "sag_amplitude=25"]
 //	feature_loss_form  "relative" (Σ(f̂−f)²/(Σf² + 1e-8) over the batch) or "absolute" (Σ(f̂−f)²) ["relative"]
+//	ema                decay d of a moving average of the parameters that the evaluation, selection and
+//	                   saved models use, in [0, 1) (Settings.EMA) [0: off]
+//	schedule           "plateau" (ReduceLROnPlateau per epoch) or "cosine" (per step, CosineLR) ["plateau"]
+//	lr_min             the cosine schedule's final rate, in [0, lr] [0]
+//	warmup_steps       the cosine schedule's linear warm-up, optimizer steps [0]
+//	decimate           train on every k-th sample of the window, evaluate at full resolution [1]
 //
 // With a feature loss, each batch trains on the data loss above plus
 // Σ_terms λ·L_term of package featloss (see the package documentation's
@@ -230,7 +243,64 @@ type Settings struct {
 	//	"embedding": {"amp_type": "freq", "amp_frequencies": 9, "feature_type": "freq",
 	//	              "features": [{"name": "i_thr", "frequencies": 2}]}
 	Embedding *surrogate.Embedding `json:"embedding,omitempty"`
+
+	// The recipe options below are off by default, and Resolved spells
+	// "off" as the zero value, left out of config.json and of the model
+	// file's provenance, so that a run without them writes the same files
+	// as before they existed. Each is fixed for a run.
+
+	// EMA is the decay d ∈ [0, 1) of an exponential moving average of the
+	// parameters, updated after every optimizer step (the n-th, n = 0, 1,
+	// … counting the steps of the run) as
+	//
+	//	ema ← d_n·ema + (1 − d_n)·w,   d_n = min(d, (1 + n)/(10 + n))
+	//
+	// from ema = the run's initial parameters (random or Init), computed in
+	// float64 per parameter and rounded to float32. The warm-up d_n of
+	// TensorFlow's ExponentialMovingAverage (num_updates) keeps the
+	// average of a short run from remembering its initialisation: d_0 =
+	// 0.1, d_n reaches 0.99 at n = 890 and 0.999 at n = 8990. Training
+	// steps use the raw parameters; the per-epoch evaluation, the selection
+	// of model.safetensors, the snapshots and ExportLatest use the
+	// average. The checkpoint holds it, so a run resumes bit for bit
+	// [0: off].
+	EMA float64 `json:"ema,omitempty"`
+
+	// Schedule is SchedulePlateau, ReduceLROnPlateau once per epoch (LR,
+	// LRFactor, Patience, PlateauOn, LRAt), or ScheduleCosine, a learning
+	// rate set before every optimizer step from the steps done (CosineLR
+	// with LR, LRMin, WarmupSteps and the run's total steps, Epochs × the
+	// batches of an epoch). A cosine run refuses LRFactor, Patience,
+	// PlateauOn and LRAt (they would be ignored), and refuses on resume
+	// another Epochs, which sets the schedule's length ["": plateau].
+	Schedule string `json:"schedule,omitempty"`
+	// LRMin is the cosine schedule's final learning rate, in [0, LR]
+	// [0].
+	LRMin float64 `json:"lr_min,omitempty"`
+	// WarmupSteps is the cosine schedule's linear warm-up, optimizer
+	// steps ≥ 0 [0: none].
+	WarmupSteps int `json:"warmup_steps,omitempty"`
+
+	// Decimate k ≥ 1 trains on every k-th sample of the stored window,
+	// after its random offset: the operator's input channels (encoded at
+	// full resolution, then sampled) and the target have ceil(W/k) samples
+	// for a window of W, so a step costs about 1/k (at k = 2, 0.49–0.51
+	// of a full-resolution step's time, BenchmarkTrainStepDecimate; see
+	// the package documentation for why the operator transfers to the full
+	// resolution). The per-epoch
+	// evaluation stays at full resolution, as the model is used, so its
+	// metrics measure that transfer. The coarse window must keep the
+	// model's Fourier modes (ceil(W/k)/2 + 1 ≥ Modes); a feature loss,
+	// whose features need the data's sample spacing, is refused with it
+	// [0 or 1: every sample].
+	Decimate int `json:"decimate,omitempty"`
 }
+
+// Cosine reports whether s uses the cosine schedule.
+func (s Settings) Cosine() bool { return s.Schedule == ScheduleCosine }
+
+// Decimation returns the decimation factor k of s (Decimate, 1 for 0).
+func (s Settings) Decimation() int { return max(s.Decimate, 1) }
 
 // InputEmbedding returns the resolved embedding of s: Embedding, or
 // surrogate.DefaultEmbedding when it is nil.
@@ -295,6 +365,11 @@ func (s Settings) Resolved() (Settings, error) {
 	default:
 		return s, fmt.Errorf("%w: preset %q: want %q, %q or %q", ErrSettings, s.Preset, PresetPaper, PresetCPU, PresetFinetune)
 	}
+	// The plateau's fields are checked before the preset fills them: a
+	// cosine run leaves them zero.
+	if err := s.resolveSchedule(); err != nil {
+		return s, err
+	}
 	def := func(v *int, d int) {
 		if *v == 0 {
 			*v = d
@@ -311,8 +386,10 @@ func (s Settings) Resolved() (Settings, error) {
 	def(&s.EvalTraces, p.eval)
 	def(&s.CheckpointBatches, p.ckpt)
 	deff(&s.LR, p.lr)
-	deff(&s.LRFactor, 0.4)
-	def(&s.Patience, p.patience)
+	if !s.Cosine() {
+		deff(&s.LRFactor, 0.4)
+		def(&s.Patience, p.patience)
+	}
 	def(&s.ShardBuffer, 4)
 	defs := func(v *string, d string) {
 		if *v == "" {
@@ -322,7 +399,9 @@ func (s Settings) Resolved() (Settings, error) {
 	defs(&s.Optimizer, p.optimizer)
 	defs(&s.FeatureLoss, p.featureLoss)
 	defs(&s.LossForm, FormRelative)
-	defs(&s.PlateauOn, PlateauTrain)
+	if !s.Cosine() {
+		defs(&s.PlateauOn, PlateauTrain)
+	}
 	defs(&s.FeatureLossForm, FormRelative)
 	if err := s.resolveLoss(); err != nil {
 		return s, err
@@ -358,6 +437,32 @@ func (s Settings) Resolved() (Settings, error) {
 		}
 	}
 	return s, s.validate()
+}
+
+// resolveSchedule spells the default schedule and decimation as the zero
+// values and refuses the plateau's fields in a cosine run.
+func (s *Settings) resolveSchedule() error {
+	if s.Schedule == SchedulePlateau {
+		s.Schedule = ""
+	}
+	if s.Decimate == 1 {
+		s.Decimate = 0
+	}
+	if !s.Cosine() {
+		return nil
+	}
+	why := fmt.Sprintf("a plateau setting, not used with schedule %q", ScheduleCosine)
+	switch {
+	case s.LRFactor != 0:
+		return fmt.Errorf("%w: lr_factor = %v: %s", ErrSettings, s.LRFactor, why)
+	case s.Patience != 0:
+		return fmt.Errorf("%w: lr_patience = %v: %s", ErrSettings, s.Patience, why)
+	case s.PlateauOn != "":
+		return fmt.Errorf("%w: plateau_on = %q: %s", ErrSettings, s.PlateauOn, why)
+	case len(s.LRAt) > 0:
+		return fmt.Errorf("%w: lr_at = %v: %s (the cosine schedule sets every step's rate)", ErrSettings, s.LRAt, why)
+	}
+	return nil
 }
 
 // lossP gives the p of each Lp loss (0 for H1).
@@ -406,6 +511,9 @@ func (s *Settings) upgrade() {
 		{&s.SelectBy, SelectLoss}, {&s.Optimizer, OptimizerAdam}, {&s.LossForm, FormRelative},
 		{&s.PlateauOn, PlateauTrain}, {&s.FeatureLossForm, FormRelative},
 	} {
+		if f.v == &s.PlateauOn && s.Cosine() {
+			continue // a cosine run has no plateau
+		}
 		if *f.v == "" {
 			*f.v = f.d
 		}
@@ -439,7 +547,7 @@ func (s Settings) validate() error {
 		return bad("batch_size", s.BatchSize, "must be at least 1")
 	case !(s.LR > 0) || !finite(s.LR):
 		return bad("lr", s.LR, "must be positive and finite")
-	case !(s.LRFactor > 0 && s.LRFactor < 1):
+	case !s.Cosine() && !(s.LRFactor > 0 && s.LRFactor < 1):
 		return bad("lr_factor", s.LRFactor, "must be in (0, 1)")
 	case s.Patience < 0:
 		return bad("lr_patience", s.Patience, "must not be negative")
@@ -449,7 +557,7 @@ func (s Settings) validate() error {
 		return bad("weight_decay", s.WeightDecay, "must be 0 or positive and finite")
 	case s.LossForm != FormRelative && s.LossForm != FormAbsolute:
 		return bad("loss_form", fmt.Sprintf("%q", s.LossForm), fmt.Sprintf("want %q or %q", FormRelative, FormAbsolute))
-	case s.PlateauOn != PlateauTrain && s.PlateauOn != PlateauTestL4:
+	case !s.Cosine() && s.PlateauOn != PlateauTrain && s.PlateauOn != PlateauTestL4:
 		return bad("plateau_on", fmt.Sprintf("%q", s.PlateauOn), fmt.Sprintf("want %q or %q", PlateauTrain, PlateauTestL4))
 	case s.FeatureLossForm != FormRelative && s.FeatureLossForm != FormAbsolute:
 		return bad("feature_loss_form", fmt.Sprintf("%q", s.FeatureLossForm), fmt.Sprintf("want %q or %q", FormRelative, FormAbsolute))
@@ -468,6 +576,22 @@ func (s Settings) validate() error {
 		return bad("snapshot_every", s.SnapshotEvery, "must be 0 (never) or positive")
 	case s.SelectBy != SelectLoss && s.SelectBy != SelectSpikecount:
 		return bad("select_by", fmt.Sprintf("%q", s.SelectBy), fmt.Sprintf("want %q or %q", SelectLoss, SelectSpikecount))
+	case !(s.EMA >= 0 && s.EMA < 1): // NaN fails both
+		return bad("ema", s.EMA, "the decay must be in [0, 1) (0: off)")
+	case s.Schedule != "" && !s.Cosine():
+		return bad("schedule", fmt.Sprintf("%q", s.Schedule), fmt.Sprintf("want %q or %q", SchedulePlateau, ScheduleCosine))
+	case !(s.LRMin >= 0) || s.LRMin > s.LR: // NaN fails the first
+		return bad("lr_min", s.LRMin, fmt.Sprintf("must be in [0, lr = %v]", s.LR))
+	case s.LRMin != 0 && !s.Cosine():
+		return bad("lr_min", s.LRMin, fmt.Sprintf("only the %q schedule has a final rate", ScheduleCosine))
+	case s.WarmupSteps < 0:
+		return bad("warmup_steps", s.WarmupSteps, "must be 0 (none) or positive")
+	case s.WarmupSteps != 0 && !s.Cosine():
+		return bad("warmup_steps", s.WarmupSteps, fmt.Sprintf("only the %q schedule has a warm-up", ScheduleCosine))
+	case s.Decimate < 0:
+		return bad("decimate", s.Decimate, "must be at least 1 (0: 1, every sample)")
+	case s.Decimate > 1 && s.HasFeatureLoss():
+		return bad("decimate", s.Decimate, fmt.Sprintf("a feature loss (feature_loss %q) is computed at the data's sample spacing; train it with decimate 1", s.FeatureLoss))
 	}
 	for _, e := range slices.Sorted(maps.Keys(s.LRAt)) {
 		if e < 1 {

@@ -78,8 +78,8 @@ type Metrics struct {
 	// left out; absent in runs older than this field.
 	HeldFeatures map[string]FeatureError `json:"test_held_features,omitempty"`
 	SeenFeatures map[string]FeatureError `json:"test_seen_features,omitempty"`
-	LR           float64                 `json:"lr"`      // learning rate used in the epoch
-	NextLR       float64                 `json:"next_lr"` // after the scheduler's step
+	LR           float64                 `json:"lr"`      // learning rate used in the epoch (with the cosine schedule, by its first step)
+	NextLR       float64                 `json:"next_lr"` // after the scheduler's step (cosine: of the next epoch's first step)
 	Seconds      float64                 `json:"seconds"` // wall time of the epoch (training and evaluation)
 	Best         bool                    `json:"best"`    // the epoch's model became model.safetensors
 }
@@ -136,7 +136,8 @@ type Result struct {
 // scheduler, the data order and the window offsets are restored, so that an
 // interrupted run ends bit for bit as an uninterrupted one (for the same
 // Settings.Workers). The resolved settings must equal those of the
-// checkpoint except Epochs, which may be raised to extend a run,
+// checkpoint except Epochs, which may be raised to extend a run (not one
+// with the cosine schedule, whose length it sets),
 // SnapshotEvery, and LRAt, whose entries join the run's (Settings.LRAt).
 // A run refused before training (settings, data, checkpoint, init model or
 // selection) has neither created dir nor written into it.
@@ -173,6 +174,12 @@ func train(ctx context.Context, comm Comm, data Data, dir string, s *Settings, h
 	info := data.Info()
 	if err := info.validate(); err != nil {
 		return nil, err
+	}
+	if k := set.Decimation(); k > 1 {
+		if l := coarseLen(info.WindowSamples, k); l/2+1 < set.Model.Modes {
+			return nil, fmt.Errorf("%w: decimate = %d: the window of %d samples becomes %d, which has %d Fourier modes, fewer than the model's %d",
+				ErrSettings, k, info.WindowSamples, l, l/2+1, set.Model.Modes)
+		}
 	}
 	if set.HasFeatureLoss() && info.WindowSamples < 3 {
 		return nil, fmt.Errorf("%w: a feature loss needs windows of at least 3 samples, the data's have %d", ErrData, info.WindowSamples)
@@ -228,11 +235,14 @@ type runner struct {
 	loss  fno.Loss  // the training loss, nil for TrainBatch's relative L2/L4
 	ft    *fineTune // the data and feature loss of a fine-tuning run, nil without a feature loss
 	sched *fno.Plateau
+	avg   *ema  // the parameters' moving average, nil without Settings.EMA
+	steps int64 // the run's optimizer steps, Epochs × epochBatches (the cosine schedule's length)
 	st    state
 	res   Result
 
 	ld         *loader   // training shards
 	x, y, yhat []float32 // batch buffers
+	xf, yf     []float32 // a decimated batch at full resolution (Settings.Decimate)
 	lossGrad   []float32 // RelLpLoss's gradient output (unused)
 }
 
@@ -264,6 +274,7 @@ func (r *runner) start() (fresh bool, err error) {
 		}
 	}
 	r.sched = fno.NewPlateau(r.set.LRFactor, r.set.Patience)
+	r.steps = int64(r.set.Epochs) * int64(epochBatches(&r.set, r.data.ShardSizes(SplitTrain)))
 	r.st = state{Settings: r.set, DataID: r.info.ID, Epoch: 1, BestLoss: jsonFloat(math.Inf(1))}
 	sel, err := r.selection()
 	if err != nil {
@@ -278,6 +289,9 @@ func (r *runner) start() (fresh bool, err error) {
 		if err := initParams(m, r.set.Init, r.set.InputEmbedding()); err != nil {
 			return false, err
 		}
+		if r.set.EMA > 0 {
+			r.avg = newEMA(r.set.EMA, m.Params)
+		}
 	case err != nil:
 		return false, err
 	default:
@@ -285,6 +299,10 @@ func (r *runner) start() (fresh bool, err error) {
 		if d := sameRun(r.set, st.Settings); d != "" {
 			return false, fmt.Errorf("%s: %w: the run was started with other settings (%s); use the same settings or another directory",
 				r.path(CheckpointName), ErrCheckpoint, d)
+		}
+		if r.set.Cosine() && r.set.Epochs != st.Settings.Epochs {
+			return false, fmt.Errorf("%s: %w: epochs: %d, was %d: they set the length of the %q schedule; use the run's",
+				r.path(CheckpointName), ErrCheckpoint, r.set.Epochs, st.Settings.Epochs, ScheduleCosine)
 		}
 		if st.DataID != r.info.ID {
 			return false, fmt.Errorf("%s: %w: the run was started on data %q, not %q", r.path(CheckpointName), ErrCheckpoint, st.DataID, r.info.ID)
@@ -305,6 +323,9 @@ func (r *runner) start() (fresh bool, err error) {
 		copy(m.Params, ts[0])
 		copy(r.opt.M, ts[1])
 		copy(r.opt.V, ts[2])
+		if r.set.EMA > 0 { // decodeCheckpoint has checked that ts[3] is there
+			r.avg = newEMA(r.set.EMA, ts[3])
+		}
 		r.opt.LR, r.opt.Step = st.LR, st.AdamStep
 		r.sched.Best = float64(st.Plateau.Best)
 		r.sched.BadEpochs, r.sched.CooldownCounter = st.Plateau.BadEpochs, st.Plateau.CooldownCounter
@@ -506,12 +527,19 @@ func parseMetrics(b []byte) (lines [][]byte, ms []Metrics) {
 	return lines, ms
 }
 
+// checkpoint puts the raw parameters back into the model, on every rank,
+// if the moving average was swapped in, and writes the checkpoint.
 func (r *runner) checkpoint() error {
+	var avg []float32
+	if r.avg != nil {
+		r.avg.swap(r.model.Params, false) // also when stopped in an evaluation
+		avg = r.avg.w
+	}
 	if !r.writer() {
 		return nil
 	}
 	r.st.Plateau = plateauJS{Best: jsonFloat(r.sched.Best), BadEpochs: r.sched.BadEpochs, CooldownCounter: r.sched.CooldownCounter}
-	return writeCheckpoint(r.path(CheckpointName), &r.st, r.model.Params, r.opt)
+	return writeCheckpoint(r.path(CheckpointName), &r.st, r.model.Params, r.opt, avg)
 }
 
 // run trains the remaining epochs.
@@ -537,6 +565,9 @@ func (r *runner) run(ctx context.Context) (*Result, error) {
 			r.sched.BadEpochs = 0
 		}
 		lr := r.opt.LR
+		if r.set.Cosine() {
+			lr = r.lrAtStep(int64(epoch-1) * int64(nb)) // the epoch's first step's, also when resumed mid-epoch
+		}
 		t0 := time.Now()
 		elapsed := func() float64 { return r.st.EpochSeconds + time.Since(t0).Seconds() }
 		stop := func(err error) (*Result, error) {
@@ -592,7 +623,10 @@ func (r *runner) run(ctx context.Context) (*Result, error) {
 		}
 		ld.reset()
 
-		// Evaluation and end-of-epoch bookkeeping.
+		// Evaluation and end-of-epoch bookkeeping, with the moving average
+		// in the model's parameters until the models are saved (and if
+		// stopped before, until the checkpoint puts the raw ones back).
+		r.avg.swap(r.model.Params, true)
 		if r.hooks.Eval != nil {
 			r.hooks.Eval(epoch, false)
 		}
@@ -631,7 +665,11 @@ func (r *runner) run(ctx context.Context) (*Result, error) {
 		if r.hooks.Eval != nil {
 			r.hooks.Eval(epoch, true)
 		}
-		m.NextLR = r.sched.Step(plateau, lr)
+		if r.set.Cosine() {
+			m.NextLR = r.lrAtStep(int64(epoch) * int64(nb))
+		} else {
+			m.NextLR = r.sched.Step(plateau, lr)
+		}
 		m.Seconds = elapsed()
 		if sel, ok := r.selectionValue(&m); ok && sel < float64(r.st.BestLoss) {
 			m.Best = true
@@ -647,10 +685,15 @@ func (r *runner) run(ctx context.Context) (*Result, error) {
 				return &r.res, err
 			}
 		}
+		r.avg.swap(r.model.Params, false)
 		if err := r.appendMetrics(m); err != nil {
 			return &r.res, err
 		}
-		r.opt.LR = m.NextLR
+		if !r.set.Cosine() {
+			// A cosine run sets the rate before every step; the last
+			// step's, positive, stays in the checkpoint.
+			r.opt.LR = m.NextLR
+		}
 		r.st.Seconds += m.Seconds
 		r.st.Epoch, r.st.Batch = epoch+1, 0
 		r.st.EpochLoss, r.st.EpochTraces, r.st.EpochSeconds = 0, 0, 0
@@ -670,16 +713,34 @@ func (r *runner) run(ctx context.Context) (*Result, error) {
 }
 
 // step trains on one batch (this rank's share of it, with TrainRanks):
-// encodes the inputs, evaluates the loss and its gradient, sums both over
-// the ranks and applies the optimizer. It returns the batch's summed data
+// encodes the inputs (keeping every Settings.Decimate-th sample of them
+// and of the targets), evaluates the loss and its gradient, sums both over
+// the ranks, applies the optimizer (at the cosine schedule's rate, if
+// that is the schedule) and updates the moving average (Settings.EMA). It returns the batch's summed data
 // loss and, with a feature loss, its summed feature loss, and adds each
 // feature term's batch sum to the epoch's (state.EpochFeatureTerms).
 func (r *runner) step(ctx context.Context, items []item, w int) (data, feat float64, err error) {
 	b := len(items)
-	r.x = grow(r.x, b*r.model.Config().InChannels*w)
-	r.y = grow(r.y, b*w)
-	if err := r.fill(r.x, r.y, SplitTrain, func(i int) *Shard { return r.ld.shards[i] }, items, w); err != nil {
-		return 0, 0, err
+	ch := r.model.Config().InChannels
+	shard := func(i int) *Shard { return r.ld.shards[i] }
+	if k := r.set.Decimation(); k > 1 {
+		r.xf = grow(r.xf, b*ch*w)
+		r.yf = grow(r.yf, b*w)
+		if err := r.fill(r.xf, r.yf, SplitTrain, shard, items, w); err != nil {
+			return 0, 0, err
+		}
+		wc := coarseLen(w, k)
+		r.x = grow(r.x, b*ch*wc)
+		r.y = grow(r.y, b*wc)
+		decimate(r.x, r.xf, b*ch, w, k)
+		decimate(r.y, r.yf, b, w, k)
+		w = wc
+	} else {
+		r.x = grow(r.x, b*ch*w)
+		r.y = grow(r.y, b*w)
+		if err := r.fill(r.x, r.y, SplitTrain, shard, items, w); err != nil {
+			return 0, 0, err
+		}
 	}
 	r.model.ZeroGrad()
 	var loss float64
@@ -722,7 +783,13 @@ func (r *runner) step(ctx context.Context, items []item, w int) (data, feat floa
 	if r.set.ClipNorm > 0 {
 		fno.ClipGradNorm(r.model.Grad, r.set.ClipNorm)
 	}
+	if r.set.Cosine() {
+		r.opt.LR = r.lrAtStep(r.opt.Step)
+	}
 	r.opt.Update(r.model.Params, r.model.Grad)
+	if r.avg != nil {
+		r.avg.update(r.model.Params, r.opt.Step-1)
+	}
 	return data, feat, nil
 }
 
@@ -769,6 +836,22 @@ func (r *runner) fill(x, y []float32, split string, shard func(int) *Shard, item
 		})
 	}
 	return g.Wait()
+}
+
+// coarseLen is the length of a window of w samples taken every k-th
+// sample from the first: ceil(w/k).
+func coarseLen(w, k int) int { return (w + k - 1) / k }
+
+// decimate writes every k-th sample of each of the rows of w samples of
+// src, from the first, into the rows of coarseLen(w, k) samples of dst.
+func decimate(dst, src []float32, rows, w, k int) {
+	wc := coarseLen(w, k)
+	for r := range rows {
+		d, s := dst[r*wc:(r+1)*wc], src[r*w:(r+1)*w]
+		for j := range d {
+			d[j] = s[j*k]
+		}
+	}
 }
 
 // toVolts writes v (mV) × 1e-3 into dst, computed in float64 and rounded.

@@ -23,7 +23,7 @@ import (
 // aside), the best model's parameters and the metrics (wall times aside).
 type runState struct {
 	st      state
-	tensors [3][]float32
+	tensors [4][]float32 // params, Adam m and v, the moving average (nil without)
 	best    []float32
 	metrics []Metrics
 }
@@ -81,8 +81,10 @@ func compareRuns(t *testing.T, name string, got, want runState) {
 	if !reflect.DeepEqual(got.st, want.st) {
 		t.Errorf("%s: checkpoint state\n got %+v\nwant %+v", name, got.st, want.st)
 	}
-	for i, n := range []string{tenParams, tenAdamM, tenAdamV} {
-		if k := sameBits(got.tensors[i], want.tensors[i]); k >= 0 {
+	for i, n := range []string{tenParams, tenAdamM, tenAdamV, tenEMA} {
+		if (got.tensors[i] == nil) != (want.tensors[i] == nil) {
+			t.Errorf("%s: %s present %v, want %v", name, n, got.tensors[i] != nil, want.tensors[i] != nil)
+		} else if k := sameBits(got.tensors[i], want.tensors[i]); k >= 0 {
 			t.Errorf("%s: %s differs at %d", name, n, k)
 		}
 	}
@@ -373,8 +375,8 @@ func FuzzDecodeCheckpoint(f *testing.F) {
 			}
 			return
 		}
-		for _, x := range ts {
-			if len(x) != st.Params {
+		for i, x := range ts {
+			if (i < 3 || st.Settings.EMA > 0) && len(x) != st.Params {
 				t.Fatalf("tensor of %d values, state says %d", len(x), st.Params)
 			}
 		}

@@ -43,10 +43,15 @@ func cmdTrain() *cli.Command {
 	f.featureLossForm = fs.String("feature-loss-form", "", "`relative` or absolute feature loss; fixed for a run")
 	f.groupNorm = fs.Bool("group-norm", false, "two GroupNorm(1, width) per Fourier layer (neuraloperator's norm=\"group_norm\"; not in the published architecture); fixed for a run")
 	f.embedding = fs.String("embedding", "", "input embedding `SPEC`: amp=K[,FEATURE=K...][,amp_type=T][,feature_type=T], FEATURE i_thr or s_thr in channel order, T freq, amp or none (default: amp=9,s_thr=1,i_thr=1, NOBLE's 23 channels); overrides the file's; fixed for a run")
+	f.ema = fs.Float64("ema", -1, "evaluate, select and save an exponential moving average of the parameters with decay `D` in [0, 1) (0: off; -1: the settings'); fixed for a run")
+	f.schedule = fs.String("schedule", "", "learning-rate schedule: `plateau` (ReduceLROnPlateau per epoch, the paper's) or cosine (per step from the lr to --lr-min, after --warmup-steps); fixed for a run")
+	f.lrMin = fs.Float64("lr-min", -1, "final learning `RATE` of --schedule cosine (-1: the settings'); fixed for a run")
+	f.warmupSteps = fs.Int("warmup-steps", -1, "linear warm-up of --schedule cosine, optimizer `STEPS` (-1: the settings'); fixed for a run")
+	f.decimate = fs.Int("decimate", -1, "train on every `K`th sample of the window, evaluate at full resolution (1: every sample; -1: the settings'); fixed for a run")
 	f.quiet = fs.Bool("quiet", false, "no progress or per-epoch lines on stderr")
 	c := &cli.Command{
 		Name:      "train",
-		UsageLine: "train --data DIR --out DIR [--config FILE] [--preset paper|cpu|finetune] [--epochs N] [--workers N] [--init FILE] [--snapshot-every N] [--lr-at EPOCH:LR,...] [--select-by loss|spikecount] [--optimizer adam|adamw] [--weight-decay RATE] [--loss l1|l2|l4|h1] [--loss-form relative|absolute] [--plateau-on train|test_l4] [--feature-loss NAME=λ,...] [--feature-loss-form relative|absolute] [--group-norm] [--embedding SPEC] [--quiet]\n  noble train --out DIR --export FILE",
+		UsageLine: "train --data DIR --out DIR [--config FILE] [--preset paper|cpu|finetune] [--epochs N] [--workers N] [--init FILE] [--snapshot-every N] [--lr-at EPOCH:LR,...] [--select-by loss|spikecount] [--optimizer adam|adamw] [--weight-decay RATE] [--loss l1|l2|l4|h1] [--loss-form relative|absolute] [--plateau-on train|test_l4] [--feature-loss NAME=λ,...] [--feature-loss-form relative|absolute] [--group-norm] [--embedding SPEC] [--ema D] [--schedule plateau|cosine] [--lr-min RATE] [--warmup-steps N] [--decimate K] [--quiet]\n  noble train --out DIR --export FILE",
 		Short:     "train the NOBLE neural operator on a dataset",
 		Long: `Train fits the NOBLE Fourier neural operator to a dataset's traces with the
 published recipe (relative L4 loss, Adam lr 0.004, ReduceLROnPlateau factor 0.4
@@ -92,6 +97,26 @@ min-max scaled) with its own K, for 1 + 2·K_amp + 2·ΣK channels. Types: freq
 (sin(2^k·π·t)), for the amplitude (amp_type) and the features (feature_type).
 "amp=9" embeds no feature; "amp=0" leaves the current channel alone. The model
 file records the embedding, and synth, eval, compare, serve and predict use it.
+
+Recipe options for sample efficiency, each fixed for a run and recorded in
+config.json only when on:
+  --ema D          an exponential moving average of the parameters, updated
+                   after every optimizer step n = 0, 1, ... as
+                   ema = d·ema + (1−d)·w with d = min(D, (1+n)/(10+n)), from
+                   the initial parameters; the per-epoch evaluation,
+                   model.safetensors, the snapshots and --export use it,
+                   training steps the raw parameters.
+  --schedule cosine
+                   the learning rate of step s (of S = epochs × batches per
+                   epoch, W = --warmup-steps) is lr·(s+1)/W for s < W, then
+                   lr_min + (lr − lr_min)·(1 + cos(π(s−W)/(S−W)))/2, with
+                   lr_min = --lr-min; the plateau settings (lr_factor,
+                   lr_patience, plateau_on, --lr-at) are refused with it, and
+                   a cosine run cannot change --epochs.
+  --decimate K     train on every Kth sample of each window (inputs and
+                   target), so a step costs about 1/K; the per-epoch
+                   evaluation stays at full resolution. Not with a feature
+                   loss.
 
 --init starts a new run from a trained model's parameters (fine-tuning, or a
 second stage with another learning rate); Adam and the schedule start afresh.
@@ -186,6 +211,11 @@ type trainFlags struct {
 	featureLossForm *string
 	groupNorm       *bool
 	embedding       *string
+	ema             *float64
+	schedule        *string
+	lrMin           *float64
+	warmupSteps     *int
+	decimate        *int
 	quiet           *bool
 }
 
@@ -237,6 +267,27 @@ func (f *trainFlags) settings() (train.Settings, error) {
 		}
 		s.Embedding = &e
 	}
+	if *f.decimate < 1 && *f.decimate != -1 {
+		return train.Settings{}, cli.Usagef("--decimate %d: must be ≥ 1", *f.decimate)
+	}
+	if *f.warmupSteps < -1 {
+		return train.Settings{}, cli.Usagef("--warmup-steps %d: must be ≥ 0", *f.warmupSteps)
+	}
+	if *f.lrMin < 0 && *f.lrMin != -1 {
+		return train.Settings{}, cli.Usagef("--lr-min %g: must be ≥ 0", *f.lrMin)
+	}
+	if *f.ema != -1 {
+		s.EMA = *f.ema // out of [0, 1) refused by Resolved, naming ema
+	}
+	if *f.lrMin != -1 {
+		s.LRMin = *f.lrMin
+	}
+	if *f.warmupSteps != -1 {
+		s.WarmupSteps = *f.warmupSteps
+	}
+	if *f.decimate != -1 {
+		s.Decimate = *f.decimate
+	}
 	if *f.weightDecay < 0 && *f.weightDecay != -1 {
 		return train.Settings{}, cli.Usagef("--weight-decay %g: must be ≥ 0", *f.weightDecay)
 	}
@@ -245,7 +296,7 @@ func (f *trainFlags) settings() (train.Settings, error) {
 		dst *string
 	}{
 		{*f.optimizer, &s.Optimizer}, {*f.lossForm, &s.LossForm}, {*f.plateauOn, &s.PlateauOn},
-		{*f.featureLoss, &s.FeatureLoss}, {*f.featureLossForm, &s.FeatureLossForm},
+		{*f.featureLoss, &s.FeatureLoss}, {*f.featureLossForm, &s.FeatureLossForm}, {*f.schedule, &s.Schedule},
 	} {
 		if o.v != "" {
 			*o.dst = o.v

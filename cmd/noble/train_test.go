@@ -158,6 +158,24 @@ func TestTrainCommand(t *testing.T) {
 		!strings.Contains(err.Error(), "model:") {
 		t.Errorf("resuming a --group-norm run without it: %v", err)
 	}
+	// The recipe options are recorded in config.json, and only when on.
+	recipe := filepath.Join(dir, "recipe")
+	if msg, err := runTrainCmd("--data", data, "--out", recipe, "--config", cfg, "--epochs", "2", "--ema", "0.9", "--schedule", "cosine",
+		"--lr-min", "0.0001", "--warmup-steps", "1", "--decimate", "2", "--quiet"); err != nil {
+		t.Fatalf("recipe options: %v\n%s", err, msg)
+	}
+	s = train.Settings{}
+	b, _ = os.ReadFile(filepath.Join(recipe, train.ConfigName))
+	if err := json.Unmarshal(b, &s); err != nil || s.EMA != 0.9 || s.Schedule != "cosine" || s.LRMin != 0.0001 || s.WarmupSteps != 1 ||
+		s.Decimate != 2 || s.LRFactor != 0 || s.PlateauOn != "" {
+		t.Errorf("config.json with the recipe options: %+v (%v)", s, err)
+	}
+	b, _ = os.ReadFile(filepath.Join(opts, train.ConfigName))
+	for _, k := range []string{`"ema"`, `"schedule"`, `"lr_min"`, `"warmup_steps"`, `"decimate"`} {
+		if strings.Contains(string(b), k) {
+			t.Errorf("config.json without the recipe options has %s: %s", k, b)
+		}
+	}
 	b, _ = os.ReadFile(filepath.Join(opts, train.MetricsName))
 	for _, k := range []string{`"test_held_l1":`, `"test_held_l2":`, `"test_held_l4":`, `"test_held_h1":`} {
 		if !strings.Contains(string(b), k) {
@@ -232,6 +250,16 @@ func TestTrainCommandUsage(t *testing.T) {
 		{[]string{"--data", dir, "--out", dir, "--feature-loss", "spike_count=+Inf"}, true, "+Inf is infinite"},
 		{[]string{"--data", dir, "--out", dir, "--feature-loss", "spike_count=1,spike_count=2"}, true, "duplicate feature spike_count"},
 		{[]string{"--data", dir, "--out", dir, "--feature-loss", "spike_count:1"}, true, "malformed spec: want name=weight"},
+		{[]string{"--data", dir, "--out", dir, "--ema", "1"}, true, "ema = 1: the decay must be in [0, 1)"},
+		{[]string{"--data", dir, "--out", dir, "--ema", "NaN"}, true, "ema = NaN"},
+		{[]string{"--data", dir, "--out", dir, "--schedule", "step"}, true, `schedule = "step"`},
+		{[]string{"--data", dir, "--out", dir, "--schedule", "cosine", "--lr-min", "1"}, true, "lr_min = 1: must be in [0, lr = 0.004]"},
+		{[]string{"--data", dir, "--out", dir, "--lr-min", "-0.5"}, true, "--lr-min -0.5"},
+		{[]string{"--data", dir, "--out", dir, "--warmup-steps", "-2"}, true, "--warmup-steps -2"},
+		{[]string{"--data", dir, "--out", dir, "--schedule", "cosine", "--plateau-on", "train"}, true, `plateau_on = "train": a plateau setting`},
+		{[]string{"--data", dir, "--out", dir, "--schedule", "cosine", "--lr-at", "2:0.001"}, true, "lr_at = map[2:0.001]"},
+		{[]string{"--data", dir, "--out", dir, "--decimate", "0"}, true, "--decimate 0: must be ≥ 1"},
+		{[]string{"--data", dir, "--out", dir, "--decimate", "2", "--init", "m.safetensors", "--feature-loss", "sag_amplitude=1"}, true, "decimate = 2: a feature loss"},
 		{[]string{"--data", dir, "--out", dir, "--config", bad}, false, `bad.json: train: invalid settings: json: unknown field "batch"`},
 		{[]string{"--data", dir, "--out", dir}, false, "manifest.json"},
 	} {
