@@ -22,7 +22,7 @@ func TestFeatureLossRefused(t *testing.T) {
 		err  error // featloss's sentinel, nil for train's own refusals
 		msg  string
 	}{
-		{"bogus=1", featloss.ErrUnknownFeature, `unknown feature "bogus" (known: sag_amplitude, AP1_width, spike_count, spike_timing)`},
+		{"bogus=1", featloss.ErrUnknownFeature, `unknown feature "bogus" (known: sag_amplitude, AP1_width, spike_count, spike_timing, spike_envelope)`},
 		{"Sag_Amplitude=1", featloss.ErrUnknownFeature, "known: sag_amplitude"},
 		{"sag_amplitude=-1", featloss.ErrWeight, "-1 is negative"},
 		{"sag_amplitude=NaN", featloss.ErrWeight, "NaN"},

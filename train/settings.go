@@ -112,7 +112,7 @@ const (
 //	                   "test_l4" (the summed relative L4 of the evaluated traces of the selection split,
 //	                   see SelectBy; refused without a test split) ["train"]
 //	feature_loss       fine-tuning feature terms, "NAME=λ[,NAME=λ...]" with NAME one of sag_amplitude,
-//	                   AP1_width, spike_count, spike_timing (featloss.ParseSpec; e.g. "sag_amplitude=25"),
+//	                   AP1_width, spike_count, spike_timing, spike_envelope (featloss.ParseSpec; e.g. "sag_amplitude=25"),
 //	                   stored verbatim; needs init; "none" turns the finetune preset's off ["": none;
 //	                   finetune "sag_amplitude=25"]
 //	feature_loss_form  "relative" (Σ(f̂−f)²/(Σf² + 1e-8) over the batch) or "absolute" (Σ(f̂−f)²) ["relative"]
@@ -210,7 +210,7 @@ type Settings struct {
 	// (the reference's --feature_loss '{"sag_amplitude": 25}' is
 	// "sag_amplitude=25"), stored verbatim and parsed by
 	// featloss.ParseSpec when the settings are resolved (names
-	// sag_amplitude, AP1_width, spike_count, spike_timing; λ finite and
+	// sag_amplitude, AP1_width, spike_count, spike_timing, spike_envelope; λ finite and
 	// ≥ 0, a zero λ logging the term without training on it; each name
 	// once); FeatureLossNone or "" for none. A feature loss needs Init
 	// ["": none; finetune preset "sag_amplitude=25"].

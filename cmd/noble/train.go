@@ -39,7 +39,7 @@ func cmdTrain() *cli.Command {
 	f.loss = fs.String("loss", "", "training loss: `l4` (the paper's), l1, l2 (neuralop's LpLoss) or h1 (H1Loss); fixed for a run")
 	f.lossForm = fs.String("loss-form", "", "`relative` (the paper's) or absolute form of --loss; fixed for a run")
 	f.plateauOn = fs.String("plateau-on", "", "what the plateau scheduler watches: `train` (the epoch's training loss) or test_l4 (the held-out relative L4); fixed for a run")
-	f.featureLoss = fs.String("feature-loss", "", "fine-tuning feature terms `NAME=λ[,...]`, NAME sag_amplitude, AP1_width, spike_count or spike_timing (e.g. sag_amplitude=25,spike_count=1; none: off); needs --init; fixed for a run")
+	f.featureLoss = fs.String("feature-loss", "", "fine-tuning feature terms `NAME=λ[,...]`, NAME sag_amplitude, AP1_width, spike_count, spike_timing or spike_envelope (e.g. sag_amplitude=25,spike_count=1; none: off); needs --init; fixed for a run")
 	f.featureLossForm = fs.String("feature-loss-form", "", "`relative` or absolute feature loss; fixed for a run")
 	f.groupNorm = fs.Bool("group-norm", false, "two GroupNorm(1, width) per Fourier layer (neuraloperator's norm=\"group_norm\"; not in the published architecture); fixed for a run")
 	f.embedding = fs.String("embedding", "", "input embedding `SPEC`: amp=K[,FEATURE=K...][,amp_type=T][,feature_type=T], FEATURE i_thr or s_thr in channel order, T freq, amp or none (default: amp=9,s_thr=1,i_thr=1, NOBLE's 23 channels); overrides the file's; fixed for a run")
@@ -146,6 +146,8 @@ the target trace f, in the stimulus window the current channel shows:
   AP1_width      ms, width of the first spike (the reference's, commit 298bba3)
   spike_count    number of upward crossings of −20 mV (soft)
   spike_timing   van Rossum distance (τ 5 ms) to the target's spikes
+  spike_envelope the highest spike of each 20 ms segment of the step
+                 (soft maxima) against the target's
 Their gradients join the data loss's; metrics.jsonl adds train_feature_loss
 (Σ λ·term per trace, beside train_loss, the data loss) and
 train_feature_terms, and the plateau scheduler on "train" watches data plus

@@ -244,7 +244,7 @@ func TestTrainCommandUsage(t *testing.T) {
 		{[]string{"--data", dir, "--out", dir, "--preset", "finetune"}, true, "fine-tuning needs init"},
 		{[]string{"--data", dir, "--out", dir, "--feature-loss", "sag_amplitude=25"}, true, "fine-tuning needs init"},
 		{[]string{"--data", dir, "--out", dir, "--feature-loss", "bogus=1"}, true,
-			`feature_loss = "bogus=1": featloss: spec element 1 "bogus=1": featloss: unknown feature "bogus" (known: sag_amplitude, AP1_width, spike_count, spike_timing)`},
+			`feature_loss = "bogus=1": featloss: spec element 1 "bogus=1": featloss: unknown feature "bogus" (known: sag_amplitude, AP1_width, spike_count, spike_timing, spike_envelope)`},
 		{[]string{"--data", dir, "--out", dir, "--init", "m.safetensors", "--feature-loss", "sag_amplitude=-1"}, true, "-1 is negative"},
 		{[]string{"--data", dir, "--out", dir, "--feature-loss", "sag_amplitude=NaN"}, true, "invalid weight: NaN"},
 		{[]string{"--data", dir, "--out", dir, "--feature-loss", "spike_count=+Inf"}, true, "+Inf is infinite"},
