@@ -26,7 +26,7 @@ func cmdCurveIO(stdout io.Writer) *cli.Command {
 		UsageLine: "curve --out DIR [LABEL=]RUN[@TRACE_STEPS]...",
 		Short:     "plot training runs' per-epoch errors against the training budget",
 		Long: `Curve reads the per-epoch evaluation that "noble train" logs in each
-RUN directory (metrics.jsonl) and draws each run's errors against its
+RUN directory (metrics.jsonl; RUN may also name such a file) and draws each run's errors against its
 training budget in trace-steps (the traces trained on, summed over the
 epochs) on a log axis: Spikecount error where both simulator and
 surrogate fire, the firing traces on which the surrogate stays silent,
@@ -100,7 +100,7 @@ func readCurveRun(arg string) (eval.CurveRun, error) {
 			Seen: curveSplit(m.SeenL2, m.SeenSpikes, m.SeenFeatures)})
 	}
 	if len(r.Points) == 0 {
-		return r, fmt.Errorf("%s: no evaluated epoch in %s", arg, train.MetricsName)
+		return r, fmt.Errorf("%s: no evaluated epoch in its metrics", arg)
 	}
 	return r, nil
 }

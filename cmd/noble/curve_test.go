@@ -72,6 +72,14 @@ func TestCurveCommand(t *testing.T) {
 	if fi, err := os.Stat(filepath.Join(out, eval.CurveFigureName)); err != nil || fi.Size() == 0 {
 		t.Errorf("curve.png: %v", err)
 	}
+	// The metrics file itself, as kept beside a shipped model.
+	out2 := filepath.Join(t.TempDir(), "curve")
+	if err := cmdCurveIO(&o).Execute(context.Background(), []string{"--out", out2, filepath.Join(run, train.MetricsName)}, &e); err != nil {
+		t.Fatal(err)
+	}
+	if md2, err := os.ReadFile(filepath.Join(out2, eval.CurveReportName)); err != nil || !strings.Contains(string(md2), "| 3 | 2560 | 11 % / 7 %") {
+		t.Errorf("curve.md from the metrics file (%v):\n%s", err, md2)
+	}
 }
 
 func TestCurveCommandErrors(t *testing.T) {
@@ -87,7 +95,7 @@ func TestCurveCommandErrors(t *testing.T) {
 		{"no run", []string{"--out", "x"}, true, "at least one RUN"},
 		{"bad budget", []string{"--out", "x", empty + "@-3"}, true, "whole number of trace-steps"},
 		{"empty label", []string{"--out", "x", "=" + empty}, true, "[LABEL=]RUN"},
-		{"missing run", []string{"--out", "x", filepath.Join(empty, "nope")}, false, train.MetricsName},
+		{"missing run", []string{"--out", "x", filepath.Join(empty, "nope")}, false, "nope: no such file"},
 		{"no evaluated epoch", []string{"--out", "x", empty}, false, "no evaluated epoch"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
