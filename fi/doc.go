@@ -45,6 +45,13 @@
 //     the slope over SlopePoints (5) amplitudes in [I_thr, I_thr +
 //     SlopeWidth] (0.02 nA).
 //
+// AHP_depth (Result.AHPDepth, mV): eFEL's AHP_depth (package features:
+// the minimum between consecutive spikes minus voltage_base, per spike)
+// averaged over the spikes of the strongest step of the fit window whose
+// trace has one, i.e. at least two spikes (Result.AHPAmp; normally the top
+// of the window, Rheobase + FitWidth = 0.13 nA above the rheobase). It is
+// the third feature of NOBLE's embedding ablation ("both + AHP depth").
+//
 // Result.Intercept is the fitted line's zero crossing under either method.
 // An embedding costs 1 (Lo) + about 1–3 (bracket) + 9 (bisection) + the fit
 // amplitudes − 1: 17 simulations on the human cell.
@@ -94,6 +101,22 @@
 // 1.00 times the published) and intercepts in [0.0082, 0.0144] nA, with
 // Spearman ρ 0.87 and 0.75: the published scale, not a better order. It is
 // not applied here.
+//
+// # Why this AHP_depth
+//
+// NOBLE's reference code embeds whichever columns of its per-model features
+// file it is told to (e_features_to_embed, in the listed order, min-max
+// scaled like slope and intercept), but the published file has only slope
+// and intercept, and no code computing an AHP_depth per model is published,
+// so the reference's protocol cannot be determined. The definition here
+// follows I_thr and s_thr: it is read off the same F-I sweep, at a current
+// set relative to each model's own rheobase, so that models of different
+// excitability are compared at the same distance above threshold, and it
+// costs no simulation beyond the embedding's. The top of the fit window is
+// chosen over the lowest step firing twice because near threshold the
+// mouse cell fires one or two spikes and then jumps to twenty or more (see
+// below): a mean over many spikes is stable there, a single
+// inter-spike minimum at the jump is not.
 //
 // # Measured on the human PVALB cell (689331391)
 //
