@@ -193,7 +193,9 @@ func (st Stimulus) feature(name string, s Scaling) float64 {
 	case FeatureSThr:
 		return s.ScaleSThr(st.SThr)
 	}
-	return s.scale(s.Features[name], st.Features[name])
+	r, _ := s.Features.Get(name)
+	v, _ := st.Features.Get(name)
+	return s.scale(r, v)
 }
 
 // ParseEmbedding parses the command-line spelling of an Embedding: "default"

@@ -1,6 +1,7 @@
 package surrogate
 
 import (
+	"encoding/json"
 	"errors"
 	"math"
 	"strings"
@@ -32,7 +33,7 @@ func TestEncodeAHPDepth(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	st := Stimulus{AmpNA: 0.2, IThr: 0.2, SThr: 150, Features: map[string]float64{FeatureAHPDepth: -15}}
+	st := Stimulus{AmpNA: 0.2, IThr: 0.2, SThr: 150, Features: ExtraValues{}.With(FeatureAHPDepth, -15)}
 	x, err := enc.Encode(nil, st)
 	if err != nil {
 		t.Fatal(err)
@@ -70,6 +71,40 @@ func TestEncodeAHPDepth(t *testing.T) {
 	}
 }
 
+func TestExtrasJSON(t *testing.T) {
+	t.Parallel()
+	if n := len(Features) - 2; n > maxExtra {
+		t.Fatalf("%d extra features, Extras holds %d", n, maxExtra)
+	}
+	x := ExtraValues{}.With(FeatureAHPDepth, -12.5)
+	if x == (ExtraValues{}) || x != (ExtraValues{}).With(FeatureAHPDepth, -12.5) || x.Len() != 1 {
+		t.Errorf("== on Extras: %v", x)
+	}
+	b, err := json.Marshal(struct {
+		A ExtraValues `json:"a,omitzero"`
+		B ExtraValues `json:"b,omitzero"`
+	}{A: x})
+	if want := `{"a":{"AHP_depth":-12.5}}`; err != nil || string(b) != want {
+		t.Errorf("Marshal = %s, %v; want %s", b, err, want)
+	}
+	var back ExtraValues
+	if err := json.Unmarshal([]byte(`{"AHP_depth":-12.5}`), &back); err != nil || back != x {
+		t.Errorf("Unmarshal = %v, %v; want %v", back, err, x)
+	}
+	for _, bad := range []string{`{"slope":1}`, `{"AHP_depth":"x"}`, `[1]`} {
+		if err := json.Unmarshal([]byte(bad), &back); err == nil {
+			t.Errorf("Unmarshal(%s) = nil error", bad)
+		}
+	}
+	var r ExtraRanges
+	if err := json.Unmarshal([]byte(`{"AHP_depth":{"min":1,"max":2,"x":3}}`), &r); err == nil {
+		t.Errorf("Unmarshal of a range with an unknown field = nil error")
+	}
+	if _, err := json.Marshal(ExtraValues{}.With(FeatureAHPDepth, math.NaN())); err == nil {
+		t.Errorf("Marshal of NaN = nil error")
+	}
+}
+
 func TestExtraFeatureErrors(t *testing.T) {
 	t.Parallel()
 	p := Protocol{DtMS: 1, Length: 3, StimStartMS: 0, StimEndMS: 1, CurrentUnit: "0.1nA"}
@@ -92,7 +127,7 @@ func TestExtraFeatureErrors(t *testing.T) {
 		want string
 	}{
 		{"missing", Stimulus{AmpNA: 0.1, IThr: 0.2, SThr: 200}, "the stimulus has no AHP_depth"},
-		{"NaN", Stimulus{AmpNA: 0.1, IThr: 0.2, SThr: 200, Features: map[string]float64{FeatureAHPDepth: math.NaN()}}, "AHP_depth is NaN"},
+		{"NaN", Stimulus{AmpNA: 0.1, IThr: 0.2, SThr: 200, Features: ExtraValues{}.With(FeatureAHPDepth, math.NaN())}, "AHP_depth is NaN"},
 	} {
 		if _, err := enc.Encode(nil, c.st); !errors.Is(err, ErrInput) || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%s: Encode = %v, want ErrInput with %q", c.name, err, c.want)
@@ -106,12 +141,8 @@ func TestExtraFeatureErrors(t *testing.T) {
 		{"not extra", func(s *Scaling) error { return s.FitFeature(FeatureIThr, []float64{1}) }, `"i_thr" is not an extra feature`},
 		{"empty", func(s *Scaling) error { return s.FitFeature(FeatureAHPDepth, nil) }, "no values"},
 		{"infinite", func(s *Scaling) error { return s.FitFeature(FeatureAHPDepth, []float64{1, math.Inf(1)}) }, "AHP_depth of model 1 is +Inf"},
-		{"unknown in Validate", func(s *Scaling) error {
-			s.Features = map[string]Range{"slope": {0, 1}}
-			return s.Validate()
-		}, `scaling of "slope": not an extra feature`},
 		{"inverted in Validate", func(s *Scaling) error {
-			s.Features = map[string]Range{FeatureAHPDepth: {0, -1}}
+			s.Features = ExtraRanges{}.With(FeatureAHPDepth, Range{0, -1})
 			return s.Validate()
 		}, "scaling AHP_depth range [0, -1] is inverted"},
 	} {

@@ -60,8 +60,8 @@ type HoF struct {
 	SThr  float64 `json:"s_thr"`           // F-I slope, Hz/nA
 	Split string  `json:"split,omitempty"` // SplitTrain or SplitTest, "" if unknown
 	// Features holds the model's extra features by name (IsExtraFeature;
-	// e.g. AHP_depth, mV); nil if the cell's feature table has none.
-	Features map[string]float64 `json:"features,omitempty"`
+	// e.g. AHP_depth, mV); empty if the cell's feature table has none.
+	Features ExtraValues `json:"features,omitzero"`
 }
 
 // Stimulus returns the stimulus of amplitude amp (nA) applied to h.
@@ -80,7 +80,7 @@ type CellModel struct {
 	// Features holds the model's extra features by name (IsExtraFeature),
 	// left out when there are none, so that a model file of a cell without
 	// them records its models as it always has.
-	Features map[string]float64 `json:"features,omitempty"`
+	Features ExtraValues `json:"features,omitzero"`
 }
 
 // Stimulus returns the stimulus of amplitude amp (nA) applied to m.
@@ -183,9 +183,9 @@ func ReadMeta(extra map[string]string, sc Scaling) (*Meta, error) {
 		if !finite(h.IThr) || !finite(h.SThr) {
 			return nil, fmt.Errorf("%w: %q: model %d (%s): non-finite embedding", ErrMetadata, key, i, h.Name)
 		}
-		for name, v := range h.Features {
-			if !IsExtraFeature(name) || !finite(v) {
-				return nil, fmt.Errorf("%w: %q: model %d (%s): feature %s = %g: want a finite extra feature (one of %q)", ErrMetadata, key, i, h.Name, name, v, Features[2:])
+		for _, name := range h.Features.Names() {
+			if v, _ := h.Features.Get(name); !finite(v) {
+				return nil, fmt.Errorf("%w: %q: model %d (%s): non-finite %s", ErrMetadata, key, i, h.Name, name)
 			}
 		}
 	}

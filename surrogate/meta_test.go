@@ -28,7 +28,7 @@ func TestReadMeta(t *testing.T) {
 			&Meta{AmpRange: def, Embedding: Embedding{EmbedFreq, 0, EmbedFreq, []FeatureEmbedding{}}}},
 		{"embedding of an unknown feature", map[string]string{MetaEmbedding: `{"amp_frequencies":9,"features":[{"name":"AP1_width","frequencies":1}]}`}, nil},
 		{"models with AHP_depth", map[string]string{MetaModels: `[{"name":"a","i_thr_nA":0.1,"s_thr_hz_per_nA":100,"split":"train","features":{"AHP_depth":-12.5}}]`},
-			&Meta{HoF: []HoF{{Name: "a", IThr: 0.1, SThr: 100, Split: SplitTrain, Features: map[string]float64{FeatureAHPDepth: -12.5}}}, AmpRange: def}},
+			&Meta{HoF: []HoF{{Name: "a", IThr: 0.1, SThr: 100, Split: SplitTrain, Features: ExtraValues{}.With(FeatureAHPDepth, -12.5)}}, AmpRange: def}},
 		{"models with an unknown feature", map[string]string{MetaModels: `[{"name":"a","i_thr_nA":0.1,"s_thr_hz_per_nA":100,"split":"train","features":{"slope":1}}]`}, nil},
 		{"embedding K < 0", map[string]string{MetaEmbedding: `{"amp_frequencies":-1,"features":[]}`}, nil},
 		{"embedding of unknown type", map[string]string{MetaEmbedding: `{"amp_type":"log","amp_frequencies":1,"features":[]}`}, nil},

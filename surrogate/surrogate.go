@@ -3,9 +3,7 @@ package surrogate
 import (
 	"errors"
 	"fmt"
-	"maps"
 	"math"
-	"slices"
 )
 
 // Channel offsets of DefaultEmbedding's encoding.
@@ -90,10 +88,10 @@ type Scaling struct {
 	Lo   float64 `json:"lo"`    // target of Min (0.5)
 	Hi   float64 `json:"hi"`    // target of Max (3.5)
 	// Features holds the range of each extra feature by name (e.g.
-	// FeatureAHPDepth, mV), in the feature's unit; nil when the cell's
+	// FeatureAHPDepth, mV), in the feature's unit; empty when the cell's
 	// feature table has none. Left out of the JSON when empty, so the
 	// scaling of I_thr and s_thr alone encodes as it always has.
-	Features map[string]Range `json:"features,omitempty"`
+	Features ExtraRanges `json:"features,omitzero"`
 }
 
 // Target range of the published min-max scaling.
@@ -131,8 +129,7 @@ func FitScaling(iThr, sThr []float64) (Scaling, error) {
 }
 
 // FitFeature sets the range of the extra feature name (IsExtraFeature) to
-// that of the per-model values v, which must be non-empty and finite; it
-// allocates s.Features if nil.
+// that of the per-model values v, which must be non-empty and finite.
 func (s *Scaling) FitFeature(name string, v []float64) error {
 	if !IsExtraFeature(name) {
 		return fmt.Errorf("%w: %q is not an extra feature (want one of %q)", ErrInput, name, Features[2:])
@@ -147,28 +144,22 @@ func (s *Scaling) FitFeature(name string, v []float64) error {
 		}
 		r.Min, r.Max = min(r.Min, x), max(r.Max, x)
 	}
-	if s.Features == nil {
-		s.Features = map[string]Range{}
-	}
-	s.Features[name] = r
+	s.Features.Set(name, r)
 	return nil
 }
 
-// Validate reports a non-finite or inverted range, or a range of a name
-// that is not an extra feature, wrapping ErrInput.
+// Validate reports a non-finite or inverted range, wrapping ErrInput.
 func (s Scaling) Validate() error {
 	ranges := []struct {
 		name string
 		r    Range
 	}{{"i_thr", s.IThr}, {"s_thr", s.SThr}, {"target", Range{s.Lo, s.Hi}}}
-	for _, name := range slices.Sorted(maps.Keys(s.Features)) {
-		if !IsExtraFeature(name) {
-			return fmt.Errorf("%w: scaling of %q: not an extra feature (want one of %q)", ErrInput, name, Features[2:])
-		}
+	for _, name := range s.Features.Names() {
+		r, _ := s.Features.Get(name)
 		ranges = append(ranges, struct {
 			name string
 			r    Range
-		}{name, s.Features[name]})
+		}{name, r})
 	}
 	for _, f := range ranges {
 		if math.IsNaN(f.r.Min) || math.IsInf(f.r.Min, 0) || math.IsNaN(f.r.Max) || math.IsInf(f.r.Max, 0) {
@@ -197,7 +188,7 @@ func (s Scaling) ScaleSThr(v float64) float64 { return s.scale(s.SThr, v) }
 // ScaleFeature returns the scaled value of the extra feature name; ok is
 // false when s has no range for it.
 func (s Scaling) ScaleFeature(name string, v float64) (scaled float64, ok bool) {
-	r, ok := s.Features[name]
+	r, ok := s.Features.Get(name)
 	if !ok {
 		return math.NaN(), false
 	}
@@ -211,9 +202,9 @@ type Stimulus struct {
 	IThr  float64 // threshold current of the model, nA (unscaled)
 	SThr  float64 // F-I slope of the model, Hz/nA (unscaled)
 	// Features holds the model's extra features by name, unscaled (e.g.
-	// FeatureAHPDepth, mV). Only those the encoder embeds are read; nil is
-	// fine for an embedding of I_thr and s_thr alone.
-	Features map[string]float64
+	// FeatureAHPDepth, mV). Only those the encoder embeds are read; empty
+	// is fine for an embedding of I_thr and s_thr alone.
+	Features ExtraValues
 }
 
 // Encoder builds operator inputs for one protocol, scaling and embedding.
@@ -246,7 +237,7 @@ func NewEncoderEmbedding(p Protocol, s Scaling, e *Embedding) (*Encoder, error) 
 		}
 	}
 	for _, name := range emb.ExtraFeatures() {
-		if _, ok := s.Features[name]; !ok {
+		if _, ok := s.Features.Get(name); !ok {
 			return nil, fmt.Errorf("%w: the embedding embeds %s, but the scaling has no range for it (the cell's feature table has no %s column)", ErrInput, name, name)
 		}
 	}
@@ -277,7 +268,7 @@ func (e *Encoder) Encode(dst []float32, st Stimulus) ([]float32, error) {
 		}
 	}
 	for _, name := range e.Embedding.ExtraFeatures() {
-		v, ok := st.Features[name]
+		v, ok := st.Features.Get(name)
 		if !ok {
 			return nil, fmt.Errorf("%w: the stimulus has no %s, which the model embeds", ErrInput, name)
 		}
