@@ -161,6 +161,15 @@
 // 2.5 Hz count quantisation), I_thr in [0.160, 0.210] nA, rheobase in
 // [0.181, 0.202] nA.
 //
+// AHP_depth, with the shipped model's embedding settings ("noble fi --cell
+// data/cells/mouse_pvalb_318331342 --method local --slope-width 0.1
+// --slope-points 6", which reproduce its I_thr and s_thr exactly): every
+// one of the 40 models has one, measured at rheobase + 0.1 nA (0.281–0.302
+// nA), in [9.40, 18.20] mV (mean 14.7, s.d. 2.5; 40 distinct values). It is
+// positive: the troughs between the spikes of a strong step lie above the
+// pre-stimulus voltage_base. Its Spearman ρ is −0.72 with I_thr and −0.18
+// with s_thr, so it is partly, not wholly, redundant with them.
+//
 // Every number above is a Settings field; Result records the settings used
 // and every simulated point, so a different rate or fit window can be
 // evaluated later from the stored points (Fit) without simulating again.
