@@ -9,7 +9,12 @@
 // (Embed, package fi, under the published protocol), stored in the manifest
 // with the min-max scaling onto [0.5, 3.5] fitted over every model that has
 // one (package surrogate). A model without a threshold (fires at 0 nA or not
-// up to 2 nA) is excluded from every split.
+// up to 2 nA) is excluded from every split. An extra feature column of the
+// embeddings table (noble fi's AHP_depth, mV) is stored per model too, with
+// its own min-max scaling (Model.Features, Scaling.Features); Embed computes
+// none, and a manifest without one is the same as before such columns
+// existed. Manifest.WithFeatures attaches a table's extra columns to a
+// dataset made without them (the traces do not depend on the embedding).
 //
 // Split by model. Held-out test models never appear in training traces:
 // NOBLE's ten for its human cell (NOBLETestModels), otherwise 8 chosen by a

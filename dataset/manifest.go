@@ -38,6 +38,11 @@ type Model struct {
 	IThr  float64 `json:"i_thr_nA"`        // threshold current, nA (0 when Split is "excluded")
 	SThr  float64 `json:"s_thr_hz_per_nA"` // F-I slope, Hz/nA (0 when Split is "excluded")
 	Split string  `json:"split"`           // ModelTrain, ModelTest or ModelExcluded
+	// Features holds the extra features of a model that is not excluded
+	// (surrogate.IsExtraFeature: AHP_depth, mV), from the embeddings
+	// table; empty when the table has no such column, and then left out,
+	// so that such a manifest (and its generation ID) is as before.
+	Features surrogate.ExtraValues `json:"features,omitzero"`
 }
 
 // SplitInfo gives the size of one trace split.

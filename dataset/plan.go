@@ -2,6 +2,7 @@ package dataset
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"slices"
 
@@ -86,6 +87,9 @@ func NewGeneration(cell string, names []string, emb []Embedding, s *Settings) (*
 	if err != nil {
 		return nil, fmt.Errorf("%w: scaling: %v", ErrSettings, err)
 	}
+	if err := setFeatures(models, &scaling, emb); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrSettings, err)
+	}
 	d, err := dsp.NewDecimator(&set.Filter)
 	if err != nil {
 		return nil, err
@@ -109,6 +113,86 @@ func NewGeneration(cell string, names []string, emb []Embedding, s *Settings) (*
 		g.Splits = append(g.Splits, sp)
 	}
 	return g, nil
+}
+
+// setFeatures sets the extra features of the models that are not excluded
+// from emb, and fits the scaling of each feature that every one of them
+// has; a feature some of them lack (an empty cell in the table) is left
+// out of every model and of the scaling, so that embedding it is refused.
+func setFeatures(models []Model, sc *surrogate.Scaling, emb []Embedding) error {
+	sc.Features = surrogate.ExtraRanges{}
+	for i := range models {
+		models[i].Features = surrogate.ExtraValues{}
+	}
+	for _, name := range extraNames(emb) {
+		var v []float64
+		for i, m := range models {
+			if m.Split == ModelExcluded {
+				continue
+			}
+			if x, ok := emb[i].Features.Get(name); ok && !math.IsNaN(x) {
+				v = append(v, x)
+			}
+		}
+		if len(v) == 0 || len(v) < len(models)-excluded(models) {
+			continue
+		}
+		if err := sc.FitFeature(name, v); err != nil {
+			return err
+		}
+		for i := range models {
+			if models[i].Split != ModelExcluded {
+				x, _ := emb[i].Features.Get(name)
+				models[i].Features.Set(name, x)
+			}
+		}
+	}
+	return nil
+}
+
+// excluded returns the number of excluded models.
+func excluded(models []Model) int {
+	n := 0
+	for _, m := range models {
+		if m.Split == ModelExcluded {
+			n++
+		}
+	}
+	return n
+}
+
+// WithFeatures returns a copy of m whose models carry the extra features of
+// the embeddings emb read from the table file (ReadEmbeddings of m's
+// models), with their scaling fitted as NewGeneration would: the way to
+// embed a feature (AHP_depth) in a dataset made before its table had the
+// column, since the traces do not depend on the embedding. The table must
+// be the dataset's own in everything else: the same models, excluded ones
+// without an embedding and every other one with the manifest's I_thr and
+// s_thr (within 1e-12 relative, the round trip of a printed float64), so
+// that the splits, stimuli and scaling the traces were made with still
+// hold. Errors name file and model and wrap ErrEmbeddings. The generation
+// and its ID are m's: the features are not part of the stored traces.
+func (m *Manifest) WithFeatures(file string, emb []Embedding) (*Manifest, error) {
+	if len(emb) != len(m.Models) {
+		return nil, fmt.Errorf("%s: %w: %d models, the dataset has %d", file, ErrEmbeddings, len(emb), len(m.Models))
+	}
+	near := func(a, b float64) bool { return math.Abs(a-b) <= 1e-12*math.Max(math.Abs(a), math.Abs(b)) }
+	for i, md := range m.Models {
+		e := emb[i]
+		switch {
+		case md.Split == ModelExcluded && e.Has():
+			return nil, fmt.Errorf("%s: %w: model %s has an F-I embedding, but the dataset excludes it: the table is not the dataset's", file, ErrEmbeddings, md.Name)
+		case md.Split != ModelExcluded && (!near(e.IThr, md.IThr) || !near(e.SThr, md.SThr)):
+			return nil, fmt.Errorf("%s: %w: model %s: I_thr %v nA, s_thr %v Hz/nA; the dataset's are %v nA, %v Hz/nA: the table is not the one the dataset was made from",
+				file, ErrEmbeddings, md.Name, e.IThr, e.SThr, md.IThr, md.SThr)
+		}
+	}
+	out := *m
+	out.Models = slices.Clone(m.Models)
+	if err := setFeatures(out.Models, &out.Scaling, emb); err != nil {
+		return nil, fmt.Errorf("%s: %w: %w", file, ErrEmbeddings, err)
+	}
+	return &out, nil
 }
 
 // splitModels returns the models whose traces make up a split: training

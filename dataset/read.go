@@ -9,6 +9,8 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+
+	"github.com/noble-neuro/noble/surrogate"
 )
 
 // Dataset is a complete dataset directory opened for reading.
@@ -173,6 +175,8 @@ type Trace struct {
 	IThr  float64   // the model's threshold current, nA (unscaled)
 	SThr  float64   // the model's F-I slope, Hz/nA (unscaled)
 	V     []float32 // Layout.Samples voltages, mV; valid only during the call
+	// Features are the model's extra features (Model.Features).
+	Features surrogate.ExtraValues
 }
 
 // EachTrace calls fn with every trace of a split in order, reading one shard
@@ -181,7 +185,7 @@ func (d *Dataset) EachTrace(ctx context.Context, split string, fn func(t Trace) 
 	return d.Each(ctx, split, func(s *Shard) error {
 		for i := range s.Info.Traces {
 			m := d.Manifest.Models[s.Model[i]]
-			err := fn(Trace{Split: split, Index: s.Trace[i], Model: m.Index, Amp: s.Amp[i], IThr: m.IThr, SThr: m.SThr, V: s.V(i)})
+			err := fn(Trace{Split: split, Index: s.Trace[i], Model: m.Index, Amp: s.Amp[i], IThr: m.IThr, SThr: m.SThr, V: s.V(i), Features: m.Features})
 			if err != nil {
 				return err
 			}

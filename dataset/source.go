@@ -6,9 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"math"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -17,6 +19,7 @@ import (
 
 	"github.com/noble-neuro/noble/fi"
 	"github.com/noble-neuro/noble/sim"
+	"github.com/noble-neuro/noble/surrogate"
 )
 
 // Source simulates the models of one cell. Simulate must be safe for
@@ -65,6 +68,11 @@ func (s *cellSource) Simulate(ctx context.Context, i int, p sim.Protocol, dst []
 type Embedding struct {
 	IThr float64 // threshold current, nA
 	SThr float64 // F-I slope above threshold, Hz/nA
+	// Features holds the model's extra features by name, in their units
+	// (surrogate.IsExtraFeature: AHP_depth, mV), NaN where the table's
+	// cell is empty; empty when the table has no such column (Embed
+	// computes none).
+	Features surrogate.ExtraValues
 }
 
 // Has reports whether the embedding is defined.
@@ -105,11 +113,11 @@ func Embed(ctx context.Context, src Source, p Protocol, fs *fi.Settings, workers
 			res, err := fi.Embed(gctx, simulate, &set)
 			switch {
 			case errors.Is(err, fi.ErrNoThreshold) || errors.Is(err, fi.ErrFiresAtLo):
-				out[i] = Embedding{math.NaN(), math.NaN()}
+				out[i] = Embedding{IThr: math.NaN(), SThr: math.NaN()}
 			case err != nil:
 				return fmt.Errorf("dataset: embedding of %s: %w", names[i], err)
 			default:
-				out[i] = Embedding{res.IThr, res.SThr}
+				out[i] = Embedding{IThr: res.IThr, SThr: res.SThr}
 			}
 			if progress != nil {
 				mu.Lock()
@@ -127,8 +135,9 @@ func Embed(ctx context.Context, src Source, p Protocol, fs *fi.Settings, workers
 }
 
 // WriteEmbeddings writes embeddings as CSV in the format of "noble fi"
-// (parameters,i_thr_nA,s_thr_hz_per_nA; parameters is the file name
-// NAME.json; undefined values empty).
+// (parameters,i_thr_nA,s_thr_hz_per_nA, then a column for each extra
+// feature any model has, by name; parameters is the file name NAME.json;
+// undefined values empty).
 func WriteEmbeddings(w io.Writer, names []string, emb []Embedding) error {
 	if len(names) != len(emb) {
 		panic("dataset: WriteEmbeddings: lengths differ")
@@ -139,15 +148,35 @@ func WriteEmbeddings(w io.Writer, names []string, emb []Embedding) error {
 		}
 		return strconv.FormatFloat(x, 'g', -1, 64)
 	}
-	if _, err := fmt.Fprintln(w, "parameters,i_thr_nA,s_thr_hz_per_nA"); err != nil {
+	extra := extraNames(emb)
+	if _, err := fmt.Fprintln(w, strings.Join(append([]string{"parameters", "i_thr_nA", "s_thr_hz_per_nA"}, extra...), ",")); err != nil {
 		return err
 	}
 	for i, e := range emb {
-		if _, err := fmt.Fprintf(w, "%s.json,%s,%s\n", names[i], num(e.IThr), num(e.SThr)); err != nil {
+		row := []string{names[i] + ".json", num(e.IThr), num(e.SThr)}
+		for _, f := range extra {
+			x, ok := e.Features.Get(f)
+			if !ok {
+				x = math.NaN()
+			}
+			row = append(row, num(x))
+		}
+		if _, err := fmt.Fprintln(w, strings.Join(row, ",")); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// extraNames returns the extra features of any of emb, sorted.
+func extraNames(emb []Embedding) []string {
+	set := map[string]bool{}
+	for _, e := range emb {
+		for _, f := range e.Features.Names() {
+			set[f] = true
+		}
+	}
+	return slices.Sorted(maps.Keys(set))
 }
 
 // ErrEmbeddings is wrapped by errors about an embeddings CSV file.
@@ -178,10 +207,22 @@ func PublishedName(seed, hof int) string { return fmt.Sprintf("seed%d_hof%02d", 
 //     ignored); slope is s_thr and intercept I_thr, and the row is the model
 //     PublishedName(seed, hof).
 //
+// In either format, a column named after an extra feature
+// (surrogate.IsExtraFeature: noble fi's AHP_depth) is read into
+// Embedding.Features, an empty value as NaN; other columns are ignored.
+//
 // Every model must have exactly one row; rows of other models are errors
 // too (a file of another cell). file names the input in errors, which
-// carry the line and wrap ErrEmbeddings.
+// carry the line (and the column of a bad value) and wrap ErrEmbeddings.
 func ReadEmbeddings(r io.Reader, file string, names []string) ([]Embedding, error) {
+	return ReadEmbeddingsWith(r, file, names, nil)
+}
+
+// ReadEmbeddingsWith is ReadEmbeddings requiring the extra features want:
+// each must be a column of the file, with a value in every row that has
+// an F-I embedding. It is how a run that embeds AHP_depth refuses a table
+// made before noble fi wrote the column, naming the file and the column.
+func ReadEmbeddingsWith(r io.Reader, file string, names, want []string) ([]Embedding, error) {
 	cr := csv.NewReader(io.LimitReader(r, 64<<20))
 	cr.ReuseRecord = true
 	bad := func(line int, format string, args ...any) error {
@@ -195,8 +236,18 @@ func ReadEmbeddings(r io.Reader, file string, names []string) ([]Embedding, erro
 		return nil, bad(1, "header: %v", err)
 	}
 	col := map[string]int{}
+	var extra []string // extra feature columns, in file order
 	for i, h := range head {
-		col[strings.TrimSpace(h)] = i
+		h = strings.TrimSpace(h)
+		col[h] = i
+		if surrogate.IsExtraFeature(h) && !slices.Contains(extra, h) {
+			extra = append(extra, h)
+		}
+	}
+	for _, f := range want {
+		if !slices.Contains(extra, f) {
+			return nil, bad(1, "no column %q: the table was made without it (noble fi writes AHP_depth since it computes it; run it again)", f)
+		}
 	}
 	published := true
 	for _, h := range publishedColumns {
@@ -280,7 +331,22 @@ func ReadEmbeddings(r io.Reader, file string, names []string) ([]Embedding, erro
 		if math.IsNaN(e[0]) != math.IsNaN(e[1]) {
 			return nil, bad(line, "%s: only one of %s and %s given", name, valCols[0], valCols[1])
 		}
-		out[i] = Embedding{e[0], e[1]}
+		out[i] = Embedding{IThr: e[0], SThr: e[1]}
+		for _, h := range extra {
+			s := strings.TrimSpace(rec[col[h]])
+			x := math.NaN()
+			if s != "" {
+				v, err := strconv.ParseFloat(s, 64)
+				if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
+					return nil, bad(line, "column %d (%s) %q: not a finite number", col[h]+1, h, s)
+				}
+				x = v
+			}
+			if math.IsNaN(x) && !math.IsNaN(e[0]) && slices.Contains(want, h) {
+				return nil, bad(line, "column %d (%s): empty for model %s, which has an F-I embedding", col[h]+1, h, name)
+			}
+			out[i].Features.Set(h, x)
+		}
 	}
 	for i, ok := range seen {
 		if !ok {

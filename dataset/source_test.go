@@ -1,6 +1,8 @@
 package dataset
 
 import (
+	"github.com/noble-neuro/noble/surrogate"
+
 	"bytes"
 	"context"
 	"errors"
@@ -36,7 +38,7 @@ func TestEmbed(t *testing.T) {
 	}
 	// Round trip through the "noble fi" CSV format.
 	var buf bytes.Buffer
-	emb[2] = Embedding{math.NaN(), math.NaN()}
+	emb[2] = Embedding{IThr: math.NaN(), SThr: math.NaN()}
 	if err := WriteEmbeddings(&buf, src.Models(), emb); err != nil {
 		t.Fatal(err)
 	}
@@ -78,7 +80,7 @@ func TestReadEmbeddings(t *testing.T) {
 		}
 		emb, err := ReadEmbeddings(strings.NewReader(c.in), "emb.csv", names)
 		if c.want == "published:" {
-			want := []Embedding{{0.1, 500}, {0.2, 600}}
+			want := []Embedding{{IThr: 0.1, SThr: 500}, {IThr: 0.2, SThr: 600}}
 			if err != nil || !slices.Equal(emb, want) {
 				t.Errorf("%s: ReadEmbeddings = %v, %v, want %v", c.name, emb, err, want)
 			}
@@ -118,7 +120,7 @@ func TestReadPublishedEmbeddings(t *testing.T) {
 		return emb
 	}
 	emb := read("testdata/published_embeddings.csv", []string{"seed2_hof01", "seed1_hof00", "seed1_hof01", "seed2_hof00"})
-	want := []Embedding{{0.0195, 812.5}, {0.0164139153546322, 756.1691484107162}, {0.0174111488787776, 779.8264598320992}, {0.021, 801.25}}
+	want := []Embedding{{IThr: 0.0195, SThr: 812.5}, {IThr: 0.0164139153546322, SThr: 756.1691484107162}, {IThr: 0.0174111488787776, SThr: 779.8264598320992}, {IThr: 0.021, SThr: 801.25}}
 	if !slices.Equal(emb, want) {
 		t.Errorf("ReadEmbeddings(fixture) = %v, want %v", emb, want)
 	}
@@ -133,5 +135,71 @@ func TestReadPublishedEmbeddings(t *testing.T) {
 		if !e.Has() || e.SThr < 700 || e.SThr > 900 || e.IThr <= 0 || e.IThr > 0.1 {
 			t.Errorf("model %s: published embedding %+v outside the table's ranges (743–848 Hz/nA, I_thr ≤ 0.1 nA)", names[i], e)
 		}
+	}
+}
+
+// TestReadEmbeddingsAHPDepth reads noble fi's AHP_depth column, in both
+// formats, and refuses a table without it (or with a bad value) when it is
+// required, naming the file, the line and the column.
+func TestReadEmbeddingsAHPDepth(t *testing.T) {
+	t.Parallel()
+	ahp := func(v float64) surrogate.ExtraValues {
+		return surrogate.ExtraValues{}.With(surrogate.FeatureAHPDepth, v)
+	}
+	fiHead := "parameters,i_thr_nA,s_thr_hz_per_nA,intercept_nA,simulations,rheobase_nA,AHP_depth,ahp_amp_nA\n"
+	for _, c := range []struct {
+		name string
+		in   string
+		want []surrogate.ExtraValues // nil: want an error
+		err  string
+	}{
+		{"noble fi", fiHead + "a.json,0.1,500,0.1,19,0.1,-12.5,0.2\nb.json,0.2,600,0.2,19,0.2,7.25,0.3\n",
+			[]surrogate.ExtraValues{ahp(-12.5), ahp(7.25)}, ""},
+		{"published table with the column", ",cell_type,cell_id,seed,hof,slope,intercept,AHP_depth\n0,P,1,1,0,500,0.1,-3\n1,P,1,1,1,600,0.2,-4\n",
+			[]surrogate.ExtraValues{ahp(-3), ahp(-4)}, ""},
+		{"no embedding, no AHP_depth", fiHead + "a.json,0.1,500,0.1,19,0.1,-12.5,0.2\nb.json,,,,5,,,\n",
+			[]surrogate.ExtraValues{ahp(-12.5), ahp(math.NaN())}, ""},
+		{"old table", "parameters,i_thr_nA,s_thr_hz_per_nA,intercept_nA,simulations\na.json,0.1,500,0.1,19\nb.json,0.2,600,0.2,19\n",
+			nil, `emb.csv:1: dataset: bad embeddings file: no column "AHP_depth"`},
+		{"non-numeric", fiHead + "a.json,0.1,500,0.1,19,0.1,-12.5,0.2\nb.json,0.2,600,0.2,19,0.2,deep,0.3\n",
+			nil, `emb.csv:3: dataset: bad embeddings file: column 7 (AHP_depth) "deep": not a finite number`},
+		{"empty for a model with an embedding", fiHead + "a.json,0.1,500,0.1,19,0.1,,0.2\nb.json,0.2,600,0.2,19,0.2,1,0.3\n",
+			nil, `emb.csv:2: dataset: bad embeddings file: column 7 (AHP_depth): empty for model a`},
+	} {
+		names := []string{"a", "b"}
+		if strings.Contains(c.in, ",slope,") {
+			names = []string{PublishedName(1, 0), PublishedName(1, 1)}
+		}
+		emb, err := ReadEmbeddingsWith(strings.NewReader(c.in), "emb.csv", names, []string{surrogate.FeatureAHPDepth})
+		if c.want == nil {
+			if err == nil || !errors.Is(err, ErrEmbeddings) || !strings.Contains(err.Error(), c.err) {
+				t.Errorf("%s: error %v, want ErrEmbeddings with %q", c.name, err, c.err)
+			}
+			continue
+		}
+		if err != nil {
+			t.Errorf("%s: %v", c.name, err)
+			continue
+		}
+		for i, e := range emb {
+			got, ok := e.Features.Get(surrogate.FeatureAHPDepth)
+			want, _ := c.want[i].Get(surrogate.FeatureAHPDepth)
+			if !ok || got != want && !(math.IsNaN(got) && math.IsNaN(want)) {
+				t.Errorf("%s: model %s: AHP_depth %v (%v), want %v", c.name, names[i], got, ok, want)
+			}
+		}
+	}
+	// Without the requirement an old table still reads, with no features.
+	emb, err := ReadEmbeddings(strings.NewReader("parameters,i_thr_nA,s_thr_hz_per_nA\na,0.1,1\nb,0.2,2\n"), "emb.csv", []string{"a", "b"})
+	if err != nil || !emb[0].Features.IsZero() {
+		t.Errorf("old table: %v, %v; want no extra features", emb, err)
+	}
+	// WriteEmbeddings writes the column back.
+	var b strings.Builder
+	if err := WriteEmbeddings(&b, []string{"a"}, []Embedding{{IThr: 0.1, SThr: 5, Features: ahp(-2.5)}}); err != nil {
+		t.Fatal(err)
+	}
+	if want := "parameters,i_thr_nA,s_thr_hz_per_nA,AHP_depth\na.json,0.1,5,-2.5\n"; b.String() != want {
+		t.Errorf("WriteEmbeddings = %q, want %q", b.String(), want)
 	}
 }

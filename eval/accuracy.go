@@ -126,7 +126,7 @@ func (e *evaluator) accuracy(ctx context.Context) error {
 				return stop
 			}
 			ys = append(ys, lay.Slice(t.V, lay.TestOffset)...)
-			sts = append(sts, surrogate.Stimulus{AmpNA: t.Amp, IThr: t.IThr, SThr: t.SThr})
+			sts = append(sts, surrogate.Stimulus{AmpNA: t.Amp, IThr: t.IThr, SThr: t.SThr, Features: e.feat[t.Model]})
 			tt := t
 			tt.V = nil
 			meta = append(meta, tt)

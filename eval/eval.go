@@ -156,6 +156,9 @@ func Run(ctx context.Context, sur *synth.Surrogate, d *dataset.Dataset, out stri
 	start := time.Now()
 	e := &evaluator{sur: sur, d: d, out: stage, set: set, res: &Result{Model: set.ModelPath, Data: d.Dir, Cell: d.Manifest.Cell, Settings: set}}
 	e.fs = sur.FeatureSettings()
+	if err := e.modelFeatures(); err != nil {
+		return nil, err
+	}
 	if set.CellDir != "" {
 		e.logf("loading cell %s", set.CellDir)
 		c, err := sim.LoadCell(set.CellDir)
@@ -260,6 +263,40 @@ type evaluator struct {
 	fs   features.Settings
 	cell *sim.Cell
 	recs []record // per evaluated test trace
+	// feat holds the extra features (AHP_depth) of each dataset model
+	// that is not excluded, by index, for a model that embeds some
+	// (modelFeatures).
+	feat map[int]surrogate.ExtraValues
+}
+
+// modelFeatures fills e.feat for the extra features the surrogate embeds:
+// each model's from the model file's records of its training models
+// (noble train records them, whatever table they came from), else from the
+// dataset's manifest. A model without one is an error naming it and the
+// feature.
+func (e *evaluator) modelFeatures() error {
+	want := e.sur.Embedding.ExtraFeatures()
+	if len(want) == 0 {
+		return nil
+	}
+	hof := map[string]surrogate.ExtraValues{}
+	for _, h := range e.sur.HoF {
+		hof[h.Name] = h.Features
+	}
+	e.feat = map[int]surrogate.ExtraValues{}
+	for _, m := range e.models("") {
+		fv := m.Features
+		if h, ok := hof[m.Name]; ok && !h.IsZero() {
+			fv = h
+		}
+		for _, name := range want {
+			if _, ok := fv.Get(name); !ok {
+				return fmt.Errorf("%w: the model embeds %s, but neither it nor the dataset records %s for model %s", ErrSettings, name, name, m.Name)
+			}
+		}
+		e.feat[m.Index] = fv
+	}
+	return nil
 }
 
 // record is one evaluated test trace.

@@ -62,7 +62,7 @@ func (e *evaluator) fiCurves(ctx context.Context) error {
 	for _, m := range idx {
 		mm := e.d.Manifest.Models[m]
 		for _, a := range amps {
-			sts = append(sts, surrogate.Stimulus{AmpNA: a, IThr: mm.IThr, SThr: mm.SThr})
+			sts = append(sts, surrogate.Stimulus{AmpNA: a, IThr: mm.IThr, SThr: mm.SThr, Features: e.feat[m]})
 		}
 	}
 	e.logf("F-I curves: %d models × %d amplitudes", len(idx), len(amps))

@@ -123,6 +123,12 @@ func (e *evaluator) interpolation(ctx context.Context) error {
 	for k := range n {
 		alpha := float64(k) / float64(n-1)
 		sts[k] = surrogate.Stimulus{AmpNA: e.set.PopAmp, IThr: (1-alpha)*ma.IThr + alpha*mb.IThr, SThr: (1-alpha)*ma.SThr + alpha*mb.SThr}
+		// Extra features move along the same line as I_thr and s_thr.
+		for _, name := range e.sur.Embedding.ExtraFeatures() {
+			a, _ := e.feat[ma.Index].Get(name)
+			b, _ := e.feat[mb.Index].Get(name)
+			sts[k].Features.Set(name, (1-alpha)*a+alpha*b)
+		}
 		in.Points[k] = InterpPoint{Alpha: alpha, IThr: sts[k].IThr, SThr: sts[k].SThr}
 		g.Go(func() error {
 			p, err := InterpolateParams(pa, pb, alpha)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"runtime"
+	"strings"
 
 	"golang.org/x/sync/errgroup"
 	"gonum.org/v1/plot"
@@ -30,6 +31,11 @@ type Population struct {
 
 func (e *evaluator) population(ctx context.Context) error {
 	if e.set.PopSize < 0 {
+		return nil
+	}
+	if x := e.sur.Embedding.ExtraFeatures(); len(x) > 0 {
+		// synth.Hull samples the (I_thr, s_thr) plane only.
+		e.logf("population skipped: the model embeds %s, and populations are drawn in (I_thr, s_thr) only", strings.Join(x, ", "))
 		return nil
 	}
 	var pts []synth.Embedding

@@ -38,6 +38,10 @@ func (e *evaluator) speed(ctx context.Context) error {
 	sp := &Speed{NEURONPaperMS: neuronPaperMS, NEURONHereMS: neuronHereLo, NEURONHereHi: neuronHereHi}
 	sc := e.sur.Scaling
 	st := surrogate.Stimulus{AmpNA: e.set.PopAmp, IThr: (sc.IThr.Min + sc.IThr.Max) / 2, SThr: (sc.SThr.Min + sc.SThr.Max) / 2}
+	for _, name := range e.sur.Embedding.ExtraFeatures() {
+		r, _ := sc.Features.Get(name)
+		st.Features.Set(name, (r.Min+r.Max)/2)
+	}
 	e.logf("speed: batch 1 × %d, then %d traces", e.set.SpeedReps, e.set.SpeedBatch)
 	one := []surrogate.Stimulus{st}
 	if _, err := e.sur.Synthesize(ctx, one, 1, nil); err != nil { // warm-up: workspaces

@@ -45,6 +45,13 @@
 //     the slope over SlopePoints (5) amplitudes in [I_thr, I_thr +
 //     SlopeWidth] (0.02 nA).
 //
+// AHP_depth (Result.AHPDepth, mV): eFEL's AHP_depth (package features:
+// the minimum between consecutive spikes minus voltage_base, per spike)
+// averaged over the spikes of the strongest step of the fit window whose
+// trace has one, i.e. at least two spikes (Result.AHPAmp; normally the top
+// of the window, Rheobase + FitWidth = 0.13 nA above the rheobase). It is
+// the third feature of NOBLE's embedding ablation ("both + AHP depth").
+//
 // Result.Intercept is the fitted line's zero crossing under either method.
 // An embedding costs 1 (Lo) + about 1–3 (bracket) + 9 (bisection) + the fit
 // amplitudes − 1: 17 simulations on the human cell.
@@ -95,6 +102,22 @@
 // Spearman ρ 0.87 and 0.75: the published scale, not a better order. It is
 // not applied here.
 //
+// # Why this AHP_depth
+//
+// NOBLE's reference code embeds whichever columns of its per-model features
+// file it is told to (e_features_to_embed, in the listed order, min-max
+// scaled like slope and intercept), but the published file has only slope
+// and intercept, and no code computing an AHP_depth per model is published,
+// so the reference's protocol cannot be determined. The definition here
+// follows I_thr and s_thr: it is read off the same F-I sweep, at a current
+// set relative to each model's own rheobase, so that models of different
+// excitability are compared at the same distance above threshold, and it
+// costs no simulation beyond the embedding's. The top of the fit window is
+// chosen over the lowest step firing twice because near threshold the
+// mouse cell fires one or two spikes and then jumps to twenty or more (see
+// below): a mean over many spikes is stable there, a single
+// inter-spike minimum at the jump is not.
+//
 // # Measured on the human PVALB cell (689331391)
 //
 // "noble fi" (defaults, exact simulator, the cell's 60 HoF models, 17
@@ -137,6 +160,15 @@
 // [886, 1306] Hz/nA (35 distinct values over 40 models; the ties come from
 // 2.5 Hz count quantisation), I_thr in [0.160, 0.210] nA, rheobase in
 // [0.181, 0.202] nA.
+//
+// AHP_depth, with the shipped model's embedding settings ("noble fi --cell
+// data/cells/mouse_pvalb_318331342 --method local --slope-width 0.1
+// --slope-points 6", which reproduce its I_thr and s_thr exactly): every
+// one of the 40 models has one, measured at rheobase + 0.1 nA (0.281–0.302
+// nA), in [9.40, 18.20] mV (mean 14.7, s.d. 2.5; 40 distinct values). It is
+// positive: the troughs between the spikes of a strong step lie above the
+// pre-stimulus voltage_base. Its Spearman ρ is −0.72 with I_thr and −0.18
+// with s_thr, so it is partly, not wholly, redundant with them.
 //
 // Every number above is a Settings field; Result records the settings used
 // and every simulated point, so a different rate or fit window can be

@@ -180,6 +180,10 @@ type Point struct {
 	Spikes        int     // eFEL peaks in the stimulus window
 	MeanFrequency float64 // eFEL mean_frequency, Hz (0 without spikes)
 	Rate          float64 // rate under the settings' definition, Hz
+	// AHPDepth is the mean over the trace's spikes of eFEL's AHP_depth,
+	// mV: NaN when it is undefined (fewer than two spikes). It is not
+	// stored in noble fi's points file.
+	AHPDepth float64
 }
 
 // Result is an F-I embedding.
@@ -188,6 +192,8 @@ type Result struct {
 	SThr      float64  // slope of the fitted F-I line, Hz/nA
 	Intercept float64  // amplitude where the fitted line crosses zero rate, nA
 	Rheobase  float64  // smallest amplitude found to fire (bisection), nA
+	AHPDepth  float64  // the model's AHP_depth (package doc), mV; NaN if no window point has one
+	AHPAmp    float64  // the amplitude AHPDepth was measured at, nA; NaN with AHPDepth
 	Points    []Point  // every simulated amplitude, ascending
 	Window    []Point  // the points the slope was fitted to, ascending (nil if the search failed)
 	Sims      int      // simulations run
@@ -250,6 +256,10 @@ func (p *Prober) Point(ctx context.Context, amp float64) (Point, error) {
 		pt.MeanFrequency = x
 	}
 	pt.Rate = p.s.rate(pt)
+	pt.AHPDepth = math.NaN()
+	if x, ok := f.Mean("AHP_depth"); ok {
+		pt.AHPDepth = x
+	}
 	p.pts[amp] = pt
 	return pt, nil
 }
@@ -305,7 +315,8 @@ func Embed(ctx context.Context, sim Simulator, s *Settings) (*Result, error) {
 // simulated are reused.
 func (p *Prober) Embed(ctx context.Context) (*Result, error) {
 	s := &p.s
-	res := &Result{IThr: math.NaN(), SThr: math.NaN(), Intercept: math.NaN(), Rheobase: math.NaN(), Settings: *s}
+	res := &Result{IThr: math.NaN(), SThr: math.NaN(), Intercept: math.NaN(), Rheobase: math.NaN(),
+		AHPDepth: math.NaN(), AHPAmp: math.NaN(), Settings: *s}
 	finish := func(err error) (*Result, error) {
 		res.Points, res.Sims = p.Points(), p.Sims()
 		return res, err
@@ -366,6 +377,7 @@ func (p *Prober) Embed(ctx context.Context) (*Result, error) {
 	}
 	res.SThr, res.Intercept = Fit(amps, rates)
 	res.IThr = res.Intercept
+	res.AHPDepth, res.AHPAmp = AHPDepth(res.Window)
 	if s.Method == MethodLocal {
 		res.IThr = hi
 	}
@@ -432,6 +444,18 @@ func (r *Result) Check() error {
 			ErrUnreliable, r.IThr, r.Rheobase-width, r.Rheobase+width, r.Rheobase, width)
 	}
 	return nil
+}
+
+// AHPDepth returns the AHP_depth of a model from its fit window (the
+// package doc's definition): the Point.AHPDepth of the window's strongest
+// step that has one, and that step's amplitude; NaN, NaN if none has.
+func AHPDepth(window []Point) (depth, amp float64) {
+	for i := len(window) - 1; i >= 0; i-- {
+		if pt := window[i]; !math.IsNaN(pt.AHPDepth) {
+			return pt.AHPDepth, pt.Amp
+		}
+	}
+	return math.NaN(), math.NaN()
 }
 
 // Fit returns the least-squares slope of y against x and the x where the

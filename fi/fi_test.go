@@ -313,3 +313,24 @@ func b2i(b bool) int {
 	}
 	return 0
 }
+
+func TestAHPDepthWindow(t *testing.T) {
+	t.Parallel()
+	nan := math.NaN()
+	for _, c := range []struct {
+		name      string
+		window    []Point
+		depth, at float64 // NaN: none
+	}{
+		{"top of the window", []Point{{Amp: 0.1, AHPDepth: nan}, {Amp: 0.15, AHPDepth: 3}, {Amp: 0.2, AHPDepth: 5}}, 5, 0.2},
+		{"strongest with one", []Point{{Amp: 0.1, AHPDepth: -2}, {Amp: 0.15, AHPDepth: nan}}, -2, 0.1},
+		{"none fires twice", []Point{{Amp: 0.1, AHPDepth: nan}}, nan, nan},
+		{"empty", nil, nan, nan},
+	} {
+		d, a := AHPDepth(c.window)
+		same := func(x, y float64) bool { return x == y || math.IsNaN(x) && math.IsNaN(y) }
+		if !same(d, c.depth) || !same(a, c.at) {
+			t.Errorf("%s: AHPDepth = %v mV at %v nA, want %v at %v", c.name, d, a, c.depth, c.at)
+		}
+	}
+}

@@ -154,7 +154,11 @@ func Open(path string, s *Settings) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	return New(m, meta, s)
+	srv, err := New(m, meta, s)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return srv, nil
 }
 
 // New returns a Server synthesising with m and its metadata (synth.New:
@@ -173,6 +177,10 @@ func New(m *fno.Model, meta fno.Metadata, s *Settings) (*Server, error) {
 	}
 	syn, err := synth.New(m, meta)
 	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrModel, err)
+	}
+	// The API takes a stimulus as (amplitude, I_thr, s_thr).
+	if err := syn.RequireFI("noble serve"); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrModel, err)
 	}
 	if set.AmpRange != nil {

@@ -54,11 +54,20 @@
 // "none" is the reference's type null; it carries no information about p.
 // To leave a quantity out, embed it with K = 0 (the amplitude) or do not
 // list it (a feature): K_amp = 0 and no features leaves the current
-// channel alone. The features are the columns of the cell's F-I table that
-// package dataset reads and stores per model: i_thr and s_thr. A model
-// file records its embedding (MetaEmbedding); a file without the record
-// has DefaultEmbedding, so model files from before embeddings were
-// configurable read, encode and predict as they did.
+// channel alone. The features are the columns of the cell's feature table
+// that package dataset reads and stores per model: i_thr and s_thr, and the
+// extra features (Features after those two: AHP_depth, the third feature of
+// NOBLE's ablation, as package fi defines it). An extra feature's value
+// travels in Stimulus.Features and its min-max range in Scaling.Features
+// (both Extras, comparable, left out of JSON when empty, so that a scaling
+// or a model record without extra features encodes as before). NOBLE's
+// ablation "both + AHP depth" is "amp=9,s_thr=1,i_thr=1,AHP_depth=1": 25
+// channels, AHP_depth's pair last (channels 23–24), after the 23 of
+// DefaultEmbedding, which it leaves bit for bit unchanged. An encoder for an
+// embedding of an extra feature needs its range in the scaling, and each
+// stimulus its value. A model file records its embedding (MetaEmbedding); a
+// file without the record has DefaultEmbedding, so model files from before
+// embeddings were configurable read, encode and predict as they did.
 //
 // # Numerics
 //

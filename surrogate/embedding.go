@@ -23,17 +23,43 @@ const (
 	EmbedNone = "none"
 )
 
-// Names of the embeddable features: the columns of a cell's F-I embedding
-// table (noble fi's i_thr_nA and s_thr_hz_per_nA, NOBLE's published
+// Names of the embeddable features: the columns of a cell's feature table
+// (noble fi's i_thr_nA, s_thr_hz_per_nA and AHP_depth; NOBLE's published
 // intercept and slope).
 const (
 	FeatureIThr = "i_thr" // threshold current I_thr, nA
 	FeatureSThr = "s_thr" // F-I slope s_thr, Hz/nA
+	// FeatureAHPDepth is eFEL's AHP_depth (mV) of the model, the third
+	// feature of NOBLE's embedding ablation ("both + AHP depth"), measured
+	// as package fi defines it. It is an extra feature: its value is in
+	// Stimulus.Features and its range in Scaling.Features.
+	FeatureAHPDepth = "AHP_depth"
 )
 
-// Features lists the feature names an Embedding may name, in the order of
-// Stimulus's fields.
-var Features = []string{FeatureIThr, FeatureSThr}
+// Features lists the feature names an Embedding may name: I_thr and s_thr,
+// which every model of a dataset has, then the extra features, which a
+// model has only when its feature table carries the column. Adding an eFEL
+// feature here is all it takes to embed another column of the table.
+var Features = []string{FeatureIThr, FeatureSThr, FeatureAHPDepth}
+
+// IsExtraFeature reports whether name is an embeddable feature other than
+// I_thr and s_thr: one whose value a Stimulus carries in Features and
+// whose range a Scaling carries in Features.
+func IsExtraFeature(name string) bool {
+	return name != FeatureIThr && name != FeatureSThr && slices.Contains(Features, name)
+}
+
+// ExtraFeatures returns the extra features e embeds (IsExtraFeature), in
+// channel order; nil if none.
+func (e Embedding) ExtraFeatures() []string {
+	var out []string
+	for _, f := range e.Features {
+		if IsExtraFeature(f.Name) {
+			out = append(out, f.Name)
+		}
+	}
+	return out
+}
 
 // MaxFrequencies bounds every K: the phase 2^(K−1)·π·p·2π must stay far
 // below 2^53 for its float64 sine to mean anything.
@@ -41,13 +67,13 @@ const MaxFrequencies = 24
 
 // FeatureEmbedding is the NeRF of one min-max scaled feature.
 type FeatureEmbedding struct {
-	Name        string `json:"name"`        // FeatureIThr or FeatureSThr
+	Name        string `json:"name"`        // one of Features
 	Frequencies int    `json:"frequencies"` // K ≥ 0; 0 gives no channels
 }
 
 // Embedding configures the channels of the encoding after the current
 // channel: the NeRF of the amplitude p = 10·A (A in nA), then the NeRF of
-// each feature in Features' order, min-max scaled by the Scaling. A model
+// each embedded feature in the order listed, min-max scaled by the Scaling. A model
 // is trained and used with one Embedding; the model file records it
 // (MetaEmbedding). The zero value is not the default: use DefaultEmbedding,
 // or nil where a *Embedding is taken.
@@ -157,8 +183,9 @@ func (e Embedding) PutMeta(extra map[string]string) {
 	extra[MetaEmbedding] = string(b)
 }
 
-// feature returns the value of the named feature of st and its scaled
-// value under s.
+// feature returns the scaled value under s of the named feature of st.
+// NewEncoderEmbedding has checked that s has a range for every extra
+// feature, and Encode that st has a finite value.
 func (st Stimulus) feature(name string, s Scaling) float64 {
 	switch name {
 	case FeatureIThr:
@@ -166,7 +193,9 @@ func (st Stimulus) feature(name string, s Scaling) float64 {
 	case FeatureSThr:
 		return s.ScaleSThr(st.SThr)
 	}
-	panic("surrogate: unknown feature " + name) // Validate refuses it
+	r, _ := s.Features.Get(name)
+	v, _ := st.Features.Get(name)
+	return s.scale(r, v)
 }
 
 // ParseEmbedding parses the command-line spelling of an Embedding: "default"

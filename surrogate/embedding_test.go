@@ -187,7 +187,7 @@ func TestEmbeddingValidate(t *testing.T) {
 		{"unknown feature type", Embedding{FeatureType: "x"}, `embedding.feature_type = "x"`},
 		{"negative K", Embedding{AmpFrequencies: -1}, "embedding.amp_frequencies = -1"},
 		{"huge K", Embedding{AmpFrequencies: 99}, "embedding.amp_frequencies = 99"},
-		{"unknown feature", Embedding{Features: []FeatureEmbedding{{FeatureSThr, 1}, {"AHP_depth", 1}}}, `embedding.features[1].name = "AHP_depth": not a column`},
+		{"unknown feature", Embedding{Features: []FeatureEmbedding{{FeatureSThr, 1}, {"AP1_width", 1}}}, `embedding.features[1].name = "AP1_width": not a column`},
 		{"feature twice", Embedding{Features: []FeatureEmbedding{{FeatureSThr, 1}, {FeatureSThr, 2}}}, `embedding.features[1].name = "s_thr": embedded twice`},
 		{"feature K < 0", Embedding{Features: []FeatureEmbedding{{FeatureIThr, -2}}}, "embedding.features[0].frequencies = -2"},
 	} {
@@ -244,7 +244,8 @@ func TestParseEmbedding(t *testing.T) {
 		{"amp", Embedding{}, `item "amp": want KEY=VALUE`},
 		{"amp=x", Embedding{}, "amp=x: K is not an integer"},
 		{"amp=1,amp=2", Embedding{}, "amp given twice"},
-		{"amp=9,AHP_depth=1", Embedding{}, `embedding.features[0].name = "AHP_depth"`},
+		{"amp=9,s_thr=1,i_thr=1,AHP_depth=1", Embedding{EmbedFreq, 9, EmbedFreq, fe(FeatureEmbedding{FeatureSThr, 1}, FeatureEmbedding{FeatureIThr, 1}, FeatureEmbedding{FeatureAHPDepth, 1})}, ""},
+		{"amp=9,AP1_width=1", Embedding{}, `embedding.features[0].name = "AP1_width"`},
 		{"amp=-1", Embedding{}, "embedding.amp_frequencies = -1"},
 		{"amp=1,amp_type=cos", Embedding{}, `embedding.amp_type = "cos"`},
 	} {

@@ -59,6 +59,14 @@ type HoF struct {
 	IThr  float64 `json:"i_thr"`           // threshold current, nA
 	SThr  float64 `json:"s_thr"`           // F-I slope, Hz/nA
 	Split string  `json:"split,omitempty"` // SplitTrain or SplitTest, "" if unknown
+	// Features holds the model's extra features by name (IsExtraFeature;
+	// e.g. AHP_depth, mV); empty if the cell's feature table has none.
+	Features ExtraValues `json:"features,omitzero"`
+}
+
+// Stimulus returns the stimulus of amplitude amp (nA) applied to h.
+func (h HoF) Stimulus(amp float64) Stimulus {
+	return Stimulus{AmpNA: amp, IThr: h.IThr, SThr: h.SThr, Features: h.Features}
 }
 
 // CellModel is one model of the cell a surrogate was trained on as noble
@@ -69,6 +77,15 @@ type CellModel struct {
 	IThr  float64 `json:"i_thr_nA"`        // threshold current I_thr, nA
 	SThr  float64 `json:"s_thr_hz_per_nA"` // F-I slope s_thr, Hz/nA
 	Split string  `json:"split"`           // SplitTrain, SplitTest or SplitExcluded
+	// Features holds the model's extra features by name (IsExtraFeature),
+	// left out when there are none, so that a model file of a cell without
+	// them records its models as it always has.
+	Features ExtraValues `json:"features,omitzero"`
+}
+
+// Stimulus returns the stimulus of amplitude amp (nA) applied to m.
+func (m CellModel) Stimulus(amp float64) Stimulus {
+	return Stimulus{AmpNA: amp, IThr: m.IThr, SThr: m.SThr, Features: m.Features}
 }
 
 // PutModels records models in a model file's extra metadata under
@@ -165,6 +182,11 @@ func ReadMeta(extra map[string]string, sc Scaling) (*Meta, error) {
 	for i, h := range m.HoF {
 		if !finite(h.IThr) || !finite(h.SThr) {
 			return nil, fmt.Errorf("%w: %q: model %d (%s): non-finite embedding", ErrMetadata, key, i, h.Name)
+		}
+		for _, name := range h.Features.Names() {
+			if v, _ := h.Features.Get(name); !finite(v) {
+				return nil, fmt.Errorf("%w: %q: model %d (%s): non-finite %s", ErrMetadata, key, i, h.Name, name)
+			}
 		}
 	}
 	for k, v := range extra {

@@ -80,13 +80,18 @@ type Range struct {
 	Max float64 `json:"max"`
 }
 
-// Scaling is the min-max scaling of the F-I embedding features, fitted over
+// Scaling is the min-max scaling of the embedding features, fitted over
 // all hall-of-fame models of a cell.
 type Scaling struct {
 	IThr Range   `json:"i_thr"` // threshold current I_thr, nA
 	SThr Range   `json:"s_thr"` // F-I slope s_thr, Hz/nA
 	Lo   float64 `json:"lo"`    // target of Min (0.5)
 	Hi   float64 `json:"hi"`    // target of Max (3.5)
+	// Features holds the range of each extra feature by name (e.g.
+	// FeatureAHPDepth, mV), in the feature's unit; empty when the cell's
+	// feature table has none. Left out of the JSON when empty, so the
+	// scaling of I_thr and s_thr alone encodes as it always has.
+	Features ExtraRanges `json:"features,omitzero"`
 }
 
 // Target range of the published min-max scaling.
@@ -123,12 +128,40 @@ func FitScaling(iThr, sThr []float64) (Scaling, error) {
 	return s, nil
 }
 
+// FitFeature sets the range of the extra feature name (IsExtraFeature) to
+// that of the per-model values v, which must be non-empty and finite.
+func (s *Scaling) FitFeature(name string, v []float64) error {
+	if !IsExtraFeature(name) {
+		return fmt.Errorf("%w: %q is not an extra feature (want one of %q)", ErrInput, name, Features[2:])
+	}
+	if len(v) == 0 {
+		return fmt.Errorf("%w: FitFeature %s: no values", ErrInput, name)
+	}
+	r := Range{Min: math.Inf(1), Max: math.Inf(-1)}
+	for i, x := range v {
+		if math.IsNaN(x) || math.IsInf(x, 0) {
+			return fmt.Errorf("%w: %s of model %d is %g", ErrInput, name, i, x)
+		}
+		r.Min, r.Max = min(r.Min, x), max(r.Max, x)
+	}
+	s.Features.Set(name, r)
+	return nil
+}
+
 // Validate reports a non-finite or inverted range, wrapping ErrInput.
 func (s Scaling) Validate() error {
-	for _, f := range []struct {
+	ranges := []struct {
 		name string
 		r    Range
-	}{{"i_thr", s.IThr}, {"s_thr", s.SThr}, {"target", Range{s.Lo, s.Hi}}} {
+	}{{"i_thr", s.IThr}, {"s_thr", s.SThr}, {"target", Range{s.Lo, s.Hi}}}
+	for _, name := range s.Features.Names() {
+		r, _ := s.Features.Get(name)
+		ranges = append(ranges, struct {
+			name string
+			r    Range
+		}{name, r})
+	}
+	for _, f := range ranges {
 		if math.IsNaN(f.r.Min) || math.IsInf(f.r.Min, 0) || math.IsNaN(f.r.Max) || math.IsInf(f.r.Max, 0) {
 			return fmt.Errorf("%w: scaling %s range [%g, %g] is not finite", ErrInput, f.name, f.r.Min, f.r.Max)
 		}
@@ -152,12 +185,26 @@ func (s Scaling) ScaleIThr(v float64) float64 { return s.scale(s.IThr, v) }
 // ScaleSThr returns the scaled F-I slope s_thr (Hz/nA).
 func (s Scaling) ScaleSThr(v float64) float64 { return s.scale(s.SThr, v) }
 
-// Stimulus is one operator input: a step amplitude and the F-I embedding of
-// the neuron model it is applied to.
+// ScaleFeature returns the scaled value of the extra feature name; ok is
+// false when s has no range for it.
+func (s Scaling) ScaleFeature(name string, v float64) (scaled float64, ok bool) {
+	r, ok := s.Features.Get(name)
+	if !ok {
+		return math.NaN(), false
+	}
+	return s.scale(r, v), true
+}
+
+// Stimulus is one operator input: a step amplitude and the embedding
+// features of the neuron model it is applied to.
 type Stimulus struct {
 	AmpNA float64 // step amplitude, nA (0 and negative allowed; see the package doc)
 	IThr  float64 // threshold current of the model, nA (unscaled)
 	SThr  float64 // F-I slope of the model, Hz/nA (unscaled)
+	// Features holds the model's extra features by name, unscaled (e.g.
+	// FeatureAHPDepth, mV). Only those the encoder embeds are read; empty
+	// is fine for an embedding of I_thr and s_thr alone.
+	Features ExtraValues
 }
 
 // Encoder builds operator inputs for one protocol, scaling and embedding.
@@ -173,6 +220,8 @@ func NewEncoder(p Protocol, s Scaling) (*Encoder, error) {
 }
 
 // NewEncoderEmbedding validates p, s and e; nil e means DefaultEmbedding.
+// s must have a range for every extra feature e embeds (an error wrapping
+// ErrInput names the first it lacks).
 func NewEncoderEmbedding(p Protocol, s Scaling, e *Embedding) (*Encoder, error) {
 	if err := p.Validate(); err != nil {
 		return nil, err
@@ -187,6 +236,11 @@ func NewEncoderEmbedding(p Protocol, s Scaling, e *Embedding) (*Encoder, error) 
 			return nil, err
 		}
 	}
+	for _, name := range emb.ExtraFeatures() {
+		if _, ok := s.Features.Get(name); !ok {
+			return nil, fmt.Errorf("%w: the embedding embeds %s, but the scaling has no range for it (the cell's feature table has no %s column)", ErrInput, name, name)
+		}
+	}
 	return &Encoder{Protocol: p, Scaling: s, Embedding: emb}, nil
 }
 
@@ -195,7 +249,8 @@ func (e *Encoder) Channels() int { return e.Embedding.Channels() }
 
 // Encode writes the [Channels(), L] encoding of st into dst and returns it;
 // dst nil allocates, a dst of another length panics. Non-finite stimulus
-// values are errors wrapping ErrInput.
+// values, and an extra feature the encoder embeds but st lacks, are errors
+// wrapping ErrInput.
 func (e *Encoder) Encode(dst []float32, st Stimulus) ([]float32, error) {
 	l, nc := e.Protocol.Length, e.Channels()
 	if dst == nil {
@@ -210,6 +265,15 @@ func (e *Encoder) Encode(dst []float32, st Stimulus) ([]float32, error) {
 	}{{"amplitude", st.AmpNA}, {"I_thr", st.IThr}, {"s_thr", st.SThr}} {
 		if math.IsNaN(f.v) || math.IsInf(f.v, 0) {
 			return nil, fmt.Errorf("%w: %s is %g", ErrInput, f.name, f.v)
+		}
+	}
+	for _, name := range e.Embedding.ExtraFeatures() {
+		v, ok := st.Features.Get(name)
+		if !ok {
+			return nil, fmt.Errorf("%w: the stimulus has no %s, which the model embeds", ErrInput, name)
+		}
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return nil, fmt.Errorf("%w: %s is %g", ErrInput, name, v)
 		}
 	}
 	p := CurrentScale * st.AmpNA

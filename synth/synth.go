@@ -79,6 +79,22 @@ func New(m *fno.Model, meta fno.Metadata) (*Surrogate, error) {
 	return s, nil
 }
 
+// RequireFI returns nil if the model's inputs are a step amplitude and an
+// (I_thr, s_thr) embedding, and otherwise an error wrapping ErrModel that
+// names the extra features the model embeds (AHP_depth) and use, the
+// command or part that cannot supply them. Grids, ensembles and hulls
+// (Grid, Hull, Neighbourhood) sample the (I_thr, s_thr) plane only, so
+// every use built on them refuses such a model up front rather than
+// failing at its first encoding.
+func (s *Surrogate) RequireFI(use string) error {
+	x := s.Embedding.ExtraFeatures()
+	if len(x) == 0 {
+		return nil
+	}
+	return fmt.Errorf("%w: the model embeds %s besides I_thr and s_thr (embedding %v); %s describes a model by (I_thr, s_thr) only: evaluate it with noble eval",
+		ErrModel, strings.Join(x, ", "), s.Embedding, use)
+}
+
 // Clone returns a surrogate computing with its own copy of the operator's
 // parameters and its own workspaces, sharing the read-only metadata: one
 // per goroutine that synthesises concurrently. The caller closes its

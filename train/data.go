@@ -129,6 +129,11 @@ func (d *DataInfo) validate() error {
 			if math.IsNaN(m.IThr) || math.IsInf(m.IThr, 0) || math.IsNaN(m.SThr) || math.IsInf(m.SThr, 0) {
 				return bad("model %d (%s): embedding (%g nA, %g Hz/nA) not finite", i, m.Name, m.IThr, m.SThr)
 			}
+			for _, f := range m.Features.Names() {
+				if x, _ := m.Features.Get(f); math.IsNaN(x) || math.IsInf(x, 0) {
+					return bad("model %d (%s): %s %g not finite", i, m.Name, f, x)
+				}
+			}
 		case ModelExcluded:
 		default:
 			return bad("model %d (%s): split %q", i, m.Name, m.Split)

@@ -83,8 +83,8 @@ func TestSettingsInvalid(t *testing.T) {
 		{"embedding K < 0", Settings{Embedding: &surrogate.Embedding{AmpFrequencies: -1}}, "embedding.amp_frequencies = -1"},
 		{"embedding feature K < 0", Settings{Embedding: &surrogate.Embedding{Features: []surrogate.FeatureEmbedding{{Name: "i_thr", Frequencies: -2}}}},
 			"embedding.features[0].frequencies = -2"},
-		{"embedding unknown column", Settings{Embedding: &surrogate.Embedding{Features: []surrogate.FeatureEmbedding{{Name: "AHP_depth", Frequencies: 1}}}},
-			`embedding.features[0].name = "AHP_depth": not a column of the feature table`},
+		{"embedding unknown column", Settings{Embedding: &surrogate.Embedding{Features: []surrogate.FeatureEmbedding{{Name: "AP1_width", Frequencies: 1}}}},
+			`embedding.features[0].name = "AP1_width": not a column of the feature table`},
 		{"embedding feature twice", Settings{Embedding: &surrogate.Embedding{Features: []surrogate.FeatureEmbedding{{Name: "s_thr", Frequencies: 1}, {Name: "s_thr", Frequencies: 1}}}},
 			`embedding.features[1].name = "s_thr": embedded twice`},
 	} {

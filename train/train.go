@@ -828,7 +828,7 @@ func (r *runner) fill(x, y []float32, split string, shard func(int) *Shard, item
 			if err != nil {
 				return fmt.Errorf("%w: %w", ErrData, err)
 			}
-			if _, err := enc.Encode(x[j*c:(j+1)*c], surrogate.Stimulus{AmpNA: sh.Amp[it.index], IThr: mi.IThr, SThr: mi.SThr}); err != nil {
+			if _, err := enc.Encode(x[j*c:(j+1)*c], surrogate.Stimulus{AmpNA: sh.Amp[it.index], IThr: mi.IThr, SThr: mi.SThr, Features: mi.Features}); err != nil {
 				return fmt.Errorf("%w: %s shard %d, trace %d: %w", ErrData, split, it.shard, it.index, err)
 			}
 			toVolts(y[j*w:(j+1)*w], sh.Voltage[it.index*sh.Samples+it.offset:][:w])

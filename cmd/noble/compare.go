@@ -125,6 +125,9 @@ one core) per HoF model simulated.`,
 				return err
 			}
 			defer sur.Model.Close()
+			if err := sur.RequireFI("noble compare"); err != nil {
+				return fmt.Errorf("%s: %w", *model, err)
+			}
 		}
 		if !*quiet {
 			set.Log = stderr

@@ -77,7 +77,7 @@ func datasetGenerate() *cli.Command {
 	window := fs.Float64("window", 515, "window length, ms")
 	margin := fs.Float64("margin", 30, "extra simulated time for random window starts, ms (-1: none)")
 	factor := fs.Int("decimate", 3, "decimation factor")
-	embFile := fs.String("embeddings", "", "F-I embeddings `FILE.csv`: 'noble fi''s output or NOBLE's published table (seed,hof,slope,intercept; model seed<S>_hof<HH>) (default: DIR/embeddings.csv, computed if absent)")
+	embFile := fs.String("embeddings", "", "F-I embeddings `FILE.csv`: 'noble fi''s output or NOBLE's published table (seed,hof,slope,intercept; model seed<S>_hof<HH>); an AHP_depth column (noble fi's) is recorded per model, for --embedding ...,AHP_depth=1 (default: DIR/embeddings.csv, computed if absent, without AHP_depth)")
 	embedOnly := fs.Bool("embed-only", false, "only compute (or check) DIR/embeddings.csv, then stop: the first step of a multi-job run")
 	return &cli.Command{
 		Name:      "generate",

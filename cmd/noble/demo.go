@@ -59,6 +59,9 @@ message as noble synth and noble serve, unless --extrapolate is given.`,
 			return err
 		}
 		defer s.Model.Close()
+		if err := s.RequireFI("noble demo"); err != nil {
+			return fmt.Errorf("%s: %w", *model, err)
+		}
 		res, err := eval.Demo(ctx, s, *model, *out, &eval.DemoSettings{Amp: *amp, Policy: synth.Policy{Extrapolate: *extrapolate}})
 		if err != nil {
 			return err

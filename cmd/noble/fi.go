@@ -29,7 +29,7 @@ func cmdFI() *cli.Command {
 	fs := flag.NewFlagSet("fi", flag.ContinueOnError)
 	cellDir := fs.String("cell", "", "cell `DIR` holding cell.json (required)")
 	params := fs.String("params", "", "comma-separated parameter files or names in the cell's parameter directory (default: all)")
-	out := fs.String("out", "", "output `FILE.csv`: parameters,i_thr_nA,s_thr_hz_per_nA,... (required); F-I points go to FILE-points.csv")
+	out := fs.String("out", "", "output `FILE.csv`: parameters,i_thr_nA,s_thr_hz_per_nA,...,AHP_depth,ahp_amp_nA (required); F-I points go to FILE-points.csv")
 	workers := fs.Int("workers", runtime.NumCPU(), "models simulated in parallel")
 	step := addStepFlags(fs, " (the models' authors used 1000)", " (the models' authors used 1000); each simulation runs to delay + dur + 100 ms")
 	rate := fs.String("rate", "count", "firing rate: count (spikes in the stimulus / --dur) or mean_frequency (eFEL)")
@@ -53,9 +53,14 @@ in the stimulus (bracketing from 0.05 nA, then bisection to --tol). With
 rheobase + --fit-width] is fitted with a line: s_thr is its slope and I_thr
 its zero-rate crossing (NOBLE's "slope" and "intercept"). With --method local
 I_thr is the rheobase and s_thr the slope over --slope-points amplitudes in
-[I_thr, I_thr + --slope-width]. It writes one row per model to --out
-(parameters,i_thr_nA,s_thr_hz_per_nA,intercept_nA,simulations,rheobase_nA;
-empty values for a model that fires at 0 nA or not up to 2 nA) and every
+[I_thr, I_thr + --slope-width]. AHP_depth (mV) is eFEL's AHP_depth averaged
+over the spikes of the strongest step of that fit window that fires at least
+twice (normally rheobase + --fit-width), measured at ahp_amp_nA, at no extra
+simulation: the third feature of NOBLE's embedding ablation ("noble train
+--embedding amp=9,s_thr=1,i_thr=1,AHP_depth=1"). It writes one row per model
+to --out (parameters,i_thr_nA,s_thr_hz_per_nA,intercept_nA,simulations,
+rheobase_nA,AHP_depth,ahp_amp_nA; empty values for a model that fires at 0
+nA or not up to 2 nA) and every
 simulated point, including the --amps ones, to FILE-points.csv
 (parameters,amp_nA,spikes,mean_frequency_hz,rate_hz), so that other rate
 definitions or fit windows can be evaluated offline. Both
@@ -255,10 +260,13 @@ func runFIModels(ctx context.Context, j fiJobs, ck *fiCheckpoint, st *cli.Status
 // to pointsPath(out), atomically, in the order of names.
 func writeFIResults(out string, names []string, results []*fi.Result) error {
 	err := atomicfile.Write(out, func(w io.Writer) error {
-		fmt.Fprintln(w, "parameters,i_thr_nA,s_thr_hz_per_nA,intercept_nA,simulations,rheobase_nA")
+		// AHP_depth is named as eFEL names it: package dataset reads every
+		// column named after an eFEL feature as a per-model feature.
+		fmt.Fprintln(w, "parameters,i_thr_nA,s_thr_hz_per_nA,intercept_nA,simulations,rheobase_nA,AHP_depth,ahp_amp_nA")
 		for i, res := range results {
-			fmt.Fprintf(w, "%s,%s,%s,%s,%d,%s\n", names[i],
-				num(res.IThr), num(res.SThr), num(res.Intercept), res.Sims, num(res.Rheobase))
+			fmt.Fprintf(w, "%s,%s,%s,%s,%d,%s,%s,%s\n", names[i],
+				num(res.IThr), num(res.SThr), num(res.Intercept), res.Sims, num(res.Rheobase),
+				num(res.AHPDepth), num(res.AHPAmp))
 		}
 		return nil
 	})
@@ -303,6 +311,11 @@ type fiDone struct {
 	Rheobase  string      `json:"rheobase_nA"`
 	Sims      int         `json:"simulations"`
 	Points    [][4]string `json:"points"` // amp_nA, spikes, mean_frequency_hz, rate_hz
+	// AHPDepth and AHPAmp are the model's AHP_depth (mV) and its
+	// amplitude (nA). A checkpoint written before they existed has no
+	// AHPDepth: its models are computed again.
+	AHPDepth *string `json:"ahp_depth_mV,omitempty"`
+	AHPAmp   string  `json:"ahp_amp_nA,omitempty"`
 }
 
 // fiCheckpoint is FILE.csv.partial: the run's settings and its finished
@@ -394,13 +407,18 @@ func (c *fiCheckpoint) result(name string) (*fi.Result, bool) {
 	if !ok {
 		return nil, false
 	}
+	if d.AHPDepth == nil {
+		return nil, false
+	}
 	r, err := d.result()
 	return r, err == nil
 }
 
 // add records a finished model and rewrites the checkpoint atomically.
 func (c *fiCheckpoint) add(name string, r *fi.Result) error {
-	d := fiDone{IThr: num(r.IThr), SThr: num(r.SThr), Intercept: num(r.Intercept), Rheobase: num(r.Rheobase), Sims: r.Sims}
+	ahp := num(r.AHPDepth)
+	d := fiDone{IThr: num(r.IThr), SThr: num(r.SThr), Intercept: num(r.Intercept), Rheobase: num(r.Rheobase), Sims: r.Sims,
+		AHPDepth: &ahp, AHPAmp: num(r.AHPAmp)}
 	for _, p := range r.Points {
 		d.Points = append(d.Points, [4]string{num(p.Amp), strconv.Itoa(p.Spikes), num(p.MeanFrequency), num(p.Rate)})
 	}
@@ -427,7 +445,11 @@ func (d fiDone) result() (*fi.Result, error) {
 		}
 		return x
 	}
-	r := &fi.Result{IThr: f(d.IThr), SThr: f(d.SThr), Intercept: f(d.Intercept), Rheobase: f(d.Rheobase), Sims: d.Sims}
+	r := &fi.Result{IThr: f(d.IThr), SThr: f(d.SThr), Intercept: f(d.Intercept), Rheobase: f(d.Rheobase), Sims: d.Sims,
+		AHPDepth: math.NaN(), AHPAmp: f(d.AHPAmp)}
+	if d.AHPDepth != nil {
+		r.AHPDepth = f(*d.AHPDepth)
+	}
 	for _, p := range d.Points {
 		n, e := strconv.Atoi(p[1])
 		if e != nil && err == nil {

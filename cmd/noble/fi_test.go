@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/noble-neuro/noble/features"
 	"github.com/noble-neuro/noble/fi"
 	"github.com/noble-neuro/noble/sim"
 )
@@ -172,4 +173,70 @@ func TestFIResume(t *testing.T) {
 	if _, err := os.Stat(out + ".partial"); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("checkpoint left after the run finished (%v)", err)
 	}
+}
+
+// TestFICommandAHPDepth checks the AHP_depth column against package
+// features' AHP_depth computed directly on the same simulated trace: the
+// mouse model's step at the column's ahp_amp_nA, the top of the fit window.
+func TestFICommandAHPDepth(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "emb.csv")
+	const delay, dur = 5.0, 100.0
+	err := run(context.Background(), []string{"fi", "--quiet", "--cell", mouseCell, "--params", "hof_param_318331342_1",
+		"--delay", "5", "--dur", "100", "--fit-width", "0.05", "--fit-points", "2", "--tol", "0.01", "--out", out}, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows := readCSV(t, out)
+	head := rows[0]
+	if len(rows) != 2 || head[len(head)-2] != "AHP_depth" || head[len(head)-1] != "ahp_amp_nA" {
+		t.Fatalf("rows %q: want one model and the columns AHP_depth, ahp_amp_nA last", rows)
+	}
+	ahp, err1 := strconv.ParseFloat(rows[1][len(head)-2], 64)
+	amp, err2 := strconv.ParseFloat(rows[1][len(head)-1], 64)
+	rheo, err3 := strconv.ParseFloat(rows[1][5], 64)
+	if err := errors.Join(err1, err2, err3); err != nil {
+		t.Fatalf("row %q: %v", rows[1], err)
+	}
+	// The top of the 0.05 nA window fires repeatedly on this model.
+	if math.Abs(amp-(rheo+0.05)) > 1e-12 {
+		t.Errorf("ahp_amp_nA = %v, want the top of the fit window, rheobase %v + 0.05", amp, rheo)
+	}
+
+	c, err := sim.LoadCell(mouseCell)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := c.Model(filepath.Join(mouseCell, "hof", "hof_param_318331342_1.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := m.Simulate(context.Background(), sim.Protocol{Delay: delay, Dur: dur, TStop: delay + dur + 100, Amp: amp}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := features.Compute(v, 0.02, &features.Settings{StimStart: delay, StimEnd: delay + dur})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := f["AHP_depth"]
+	if len(d) < 1 {
+		t.Fatalf("features: AHP_depth %v, want at least one value", d)
+	}
+	var want float64
+	for _, x := range d {
+		want += x
+	}
+	want /= float64(len(d))
+	// The same simulator and extractor on the same trace: equal up to the
+	// summation order of the mean.
+	if math.Abs(ahp-want) > 1e-9*math.Abs(want) {
+		t.Errorf("AHP_depth = %.17g mV, features on the same trace %.17g mV (%d spikes' AHPs %v)", ahp, want, len(d), d)
+	}
+	// The troughs between spikes of a depolarising step lie above the
+	// pre-stimulus voltage_base on this fast-spiking model (+14 mV), but
+	// within tens of mV of it.
+	if !(math.Abs(ahp) < 40) {
+		t.Errorf("AHP_depth = %v mV, want within 40 mV of voltage_base", ahp)
+	}
+	t.Logf("AHP_depth %.4g mV over %d AHPs at %.4g nA", ahp, len(d), amp)
 }

@@ -113,6 +113,9 @@ func runSynth(ctx context.Context, f *synthFlags, stdout, stderr io.Writer) erro
 		return err
 	}
 	defer s.Model.Close()
+	if err := s.RequireFI("noble synth"); err != nil {
+		return fmt.Errorf("%s: %w", f.model, err)
+	}
 
 	sts, err := synthStimuli(s, f, amps, comb)
 	if err != nil {

@@ -42,12 +42,13 @@ func cmdTrain() *cli.Command {
 	f.featureLoss = fs.String("feature-loss", "", "fine-tuning feature terms `NAME=λ[,...]`, NAME sag_amplitude, AP1_width, spike_count, spike_timing or spike_envelope (e.g. sag_amplitude=25,spike_count=1; none: off); needs --init; fixed for a run")
 	f.featureLossForm = fs.String("feature-loss-form", "", "`relative` or absolute feature loss; fixed for a run")
 	f.groupNorm = fs.Bool("group-norm", false, "two GroupNorm(1, width) per Fourier layer (neuraloperator's norm=\"group_norm\"; not in the published architecture); fixed for a run")
-	f.embedding = fs.String("embedding", "", "input embedding `SPEC`: amp=K[,FEATURE=K...][,amp_type=T][,feature_type=T], FEATURE i_thr or s_thr in channel order, T freq, amp or none (default: amp=9,s_thr=1,i_thr=1, NOBLE's 23 channels); overrides the file's; fixed for a run")
+	f.embedding = fs.String("embedding", "", "input embedding `SPEC`: amp=K[,FEATURE=K...][,amp_type=T][,feature_type=T], FEATURE i_thr, s_thr or AHP_depth in channel order, T freq, amp or none (default: amp=9,s_thr=1,i_thr=1, NOBLE's 23 channels); overrides the file's; fixed for a run")
 	f.ema = fs.Float64("ema", -1, "evaluate, select and save an exponential moving average of the parameters with decay `D` in [0, 1) (0: off; -1: the settings'); fixed for a run")
 	f.schedule = fs.String("schedule", "", "learning-rate schedule: `plateau` (ReduceLROnPlateau per epoch, the paper's) or cosine (per step from the lr to --lr-min, after --warmup-steps); fixed for a run")
 	f.lrMin = fs.Float64("lr-min", -1, "final learning `RATE` of --schedule cosine (-1: the settings'); fixed for a run")
 	f.warmupSteps = fs.Int("warmup-steps", -1, "linear warm-up of --schedule cosine, optimizer `STEPS` (-1: the settings'); fixed for a run")
 	f.decimate = fs.Int("decimate", -1, "train on every `K`th sample of the window, evaluate at full resolution (1: every sample; -1: the settings'); fixed for a run")
+	f.embeddings = fs.String("embeddings", "", "per-model feature table `FILE` as \"noble fi\" writes it, whose extra columns (AHP_depth) replace the dataset's: the dataset's own table plus columns, checked model by model; the traces are reused")
 	f.quiet = fs.Bool("quiet", false, "no progress or per-epoch lines on stderr")
 	c := &cli.Command{
 		Name:      "train",
@@ -91,8 +92,14 @@ norm="group_norm" (model files and config.json record it as group_norm).
 
 --embedding sets the operator's input channels (surrogate.Embedding): the
 NeRF of the step amplitude p = 10·A with K_amp frequencies, then that of each
-listed F-I feature (i_thr, s_thr: columns of the cell's embedding table,
-min-max scaled) with its own K, for 1 + 2·K_amp + 2·ΣK channels. Types: freq
+listed feature in the order listed (i_thr, s_thr, AHP_depth: columns of the
+cell's feature table, min-max scaled over its models) with its own K, for
+1 + 2·K_amp + 2·ΣK channels. NOBLE's ablation "both + AHP depth" is
+amp=9,s_thr=1,i_thr=1,AHP_depth=1 (25 channels). AHP_depth is in the dataset
+when the table it was made from (noble dataset --embeddings) has noble fi's
+AHP_depth column; for a dataset made without it, --embeddings FILE gives
+the table (the dataset's own I_thr and s_thr, checked model by model, plus
+the column) without simulating the traces again. Types: freq
 (sin(2^k·π·p·t), the published one), amp (p·sin(2^k·π·t)) and none
 (sin(2^k·π·t)), for the amplitude (amp_type) and the features (feature_type).
 "amp=9" embeds no feature; "amp=0" leaves the current channel alone. The model
@@ -186,7 +193,7 @@ same command to resume from the last checkpoint (docs/training-mpi.md).`,
 		if err != nil {
 			return err
 		}
-		return runTrain(ctx, *f.data, *f.out, &s, *f.quiet, os.Stdout, os.Stderr)
+		return runTrain(ctx, trainInput{dir: *f.data, embeddings: *f.embeddings}, *f.out, &s, *f.quiet, os.Stdout, os.Stderr)
 	}
 	return c
 }
@@ -218,6 +225,7 @@ type trainFlags struct {
 	lrMin           *float64
 	warmupSteps     *int
 	decimate        *int
+	embeddings      *string
 	quiet           *bool
 }
 
@@ -350,7 +358,11 @@ func parseLRAt(v string) (map[int]float64, error) {
 	return cuts, nil
 }
 
-func runTrain(ctx context.Context, dataDir, out string, s *train.Settings, quiet bool, stdout, stderr io.Writer) error {
+// trainInput is the data of a run: a dataset directory, and the table of
+// per-model features that replaces its extra features ("" for none).
+type trainInput struct{ dir, embeddings string }
+
+func runTrain(ctx context.Context, dataDir trainInput, out string, s *train.Settings, quiet bool, stdout, stderr io.Writer) error {
 	if mpi.Launched() {
 		return runTrainMPI(ctx, dataDir, out, s, quiet, stdout, stderr)
 	}
@@ -362,7 +374,7 @@ func runTrain(ctx context.Context, dataDir, out string, s *train.Settings, quiet
 // time per step and the share of it spent in the sums over ranks; the
 // other ranks are quiet. A rank that fails prints its error and aborts the
 // job (MPI_Abort), so that no rank waits for it in a sum.
-func runTrainMPI(ctx context.Context, dataDir, out string, s *train.Settings, quiet bool, stdout, stderr io.Writer) error {
+func runTrainMPI(ctx context.Context, dataDir trainInput, out string, s *train.Settings, quiet bool, stdout, stderr io.Writer) error {
 	c, err := mpi.Init()
 	if err != nil {
 		return fmt.Errorf("started by an MPI launcher: %w", err)
@@ -412,8 +424,8 @@ func (c *timedComm) SumFloat64(buf []float64) error {
 }
 
 // trainRanks trains in one process (comm nil) or as one rank of comm.
-func trainRanks(ctx context.Context, comm *timedComm, dataDir, out string, s *train.Settings, quiet bool, stdout, stderr io.Writer) error {
-	d, err := train.OpenDataset(dataDir)
+func trainRanks(ctx context.Context, comm *timedComm, dataDir trainInput, out string, s *train.Settings, quiet bool, stdout, stderr io.Writer) error {
+	d, err := train.OpenDatasetFeatures(dataDir.dir, dataDir.embeddings, s.InputEmbedding().ExtraFeatures())
 	if err != nil {
 		return err
 	}

@@ -310,7 +310,7 @@ func TestTrainProgress(t *testing.T) {
 		Model: train.ModelConfig{Width: 4, Layers: 2, Modes: 4, LiftingChannels: 4, ProjectionChannels: 4, MLPHidden: 2}}
 	var stdout bytes.Buffer
 	var stderr testutil.Terminal
-	if err := runTrain(context.Background(), data, filepath.Join(dir, "run"), s, false, &stdout, &stderr); err != nil {
+	if err := runTrain(context.Background(), trainInput{dir: data}, filepath.Join(dir, "run"), s, false, &stdout, &stderr); err != nil {
 		t.Fatal(err)
 	}
 	screen := testutil.Screen(stderr.String())
@@ -330,7 +330,7 @@ func TestTrainProgress(t *testing.T) {
 		}
 	}
 	var quiet testutil.Terminal
-	if err := runTrain(context.Background(), data, filepath.Join(dir, "quiet"), s, true, &stdout, &quiet); err != nil || quiet.Len() > 0 {
+	if err := runTrain(context.Background(), trainInput{dir: data}, filepath.Join(dir, "quiet"), s, true, &stdout, &quiet); err != nil || quiet.Len() > 0 {
 		t.Errorf("--quiet: stderr %q (%v)", quiet.String(), err)
 	}
 }
