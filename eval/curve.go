@@ -153,8 +153,10 @@ func writeCurveFigure(path string, runs []CurveRun) error {
 		if err := addSeries(p, ss); err != nil {
 			return err
 		}
-		if i > 0 {
-			p.Legend = plot.NewLegend() // one legend, on the first panel
+		if i < len(panels)-1 {
+			// One legend, on the voltage panel: every run has its L2,
+			// older runs lack the spike figures.
+			p.Legend = plot.NewLegend()
 		}
 		plots[i] = p
 	}
