@@ -92,17 +92,20 @@
 //   - spike_envelope is ours too, for the trains that thin out: the
 //     stimulus window is cut into segments of about 20 ms
 //     (Settings.EnvelopeWidth; Segments) and each segment's soft maximum
-//     m_j = Σ softmax(T·v)·v (T = 1/mV, Settings.EnvelopeTemp) is the height
-//     of its highest spike, whatever the spikes' times inside it. The loss
-//     is Σ_j (m̂_j − m_j)², a vector feature like spike_timing, whose
-//     relative form divides by Σ_b Σ_j (m_bj − r_b)², the distance of a
-//     prediction resting at the target's pre-stimulus voltage r_b. Where a
-//     surrogate's train has decayed into an oscillation 25–30 mV below
-//     −20 mV (what the mouse surrogates do after 150–250 ms), the sigmoid of
-//     spike_count and spike_timing has no gradient left (σ′(0.5·(−27)) ≈
-//     1e-6), while each segment's soft maximum still pulls its highest
-//     sample towards the target's spike height. The soft maxima lie within
-//     2.4 mV below the segments' maxima on the 66 NEURON reference traces.
+//     Σ softmax(T·v)·v and soft minimum Σ softmax(−T·v)·v (T = 1/mV,
+//     Settings.EnvelopeTemp) are the height of its highest spike and the
+//     depth of its deepest trough, whatever the spikes' times inside it
+//     (Workspace.Envelope). The loss is the squared distance of these
+//     envelopes, a vector feature like spike_timing, whose relative form
+//     divides by that of a prediction resting at the target's pre-stimulus
+//     voltage. Where a surrogate's train has decayed into an oscillation
+//     25–30 mV below −20 mV (what the mouse surrogates do after 150–250 ms),
+//     the sigmoid of spike_count and spike_timing has no gradient left
+//     (σ′(0.5·(−27)) ≈ 1e-6), while each segment's soft maximum still pulls
+//     its highest sample towards the target's spike height, and its soft
+//     minimum keeps the troughs at the target's depth. On the 66 NEURON
+//     reference traces the soft maxima lie within 2.4 mV below the
+//     segments' maxima and the soft minima within 2.8 mV above their minima.
 //
 // # Accuracy
 //

@@ -42,24 +42,26 @@ func TestSegments(t *testing.T) {
 	}
 }
 
-// TestEnvelopeValues checks the soft maximum by hand: on {0, 1} at
-// temperature 1 the weights are 1/(1+e) and e/(1+e), so m = e/(1+e).
+// TestEnvelopeValues checks the soft extremes by hand: on {0, 1} at
+// temperature 1 the maximum's weights are 1/(1+e) and e/(1+e), so M =
+// e/(1+e), the minimum's e/(1+e) and 1/(1+e), so m = 1/(1+e).
 func TestEnvelopeValues(t *testing.T) {
 	t.Parallel()
 	var ws Workspace
-	v := []float64{-70, 0, 1, -70, 5, 5}
+	v := []float64{-70, 0, 1, -70, 5, 6}
 	w := Window{Start: 1, End: 2, MinLo: 1, MinHi: 2, SteadyLo: 1, SteadyHi: 2}
 	got := ws.Envelope(nil, v, w, 1, 2, 1)
-	if want := math.E / (1 + math.E); len(got) != 1 || math.Abs(got[0]-want) > 1e-15 {
-		t.Errorf("Envelope = %v, want [%v]", got, want)
+	if want := []float64{math.E / (1 + math.E), 1 / (1 + math.E)}; len(got) != 2 ||
+		math.Abs(got[0]-want[0]) > 1e-15 || math.Abs(got[1]-want[1]) > 1e-15 {
+		t.Errorf("Envelope = %v, want %v", got, want)
 	}
 	// Two segments of one sample each: the samples themselves.
 	w = Window{Start: 4, End: 5, MinLo: 4, MinHi: 5, SteadyLo: 4, SteadyHi: 5}
-	if got := ws.Envelope(nil, v, w, 1, 1, 1); !slices.Equal(got, []float64{5, 5}) {
-		t.Errorf("Envelope = %v, want [5 5]", got)
+	if got := ws.Envelope(nil, v, w, 1, 1, 1); !slices.Equal(got, []float64{5, 5, 6, 6}) {
+		t.Errorf("Envelope = %v, want [5 5 6 6]", got)
 	}
-	if got := ws.EnvelopeDistance(nil, v, []float64{4, 8}, w, 1, 1, 1); got != 1+9 {
-		t.Errorf("EnvelopeDistance = %v, want 10", got)
+	if got := ws.EnvelopeDistance(nil, v, []float64{4, 5, 8, 6}, w, 1, 1, 1); got != 1+0+4+0 {
+		t.Errorf("EnvelopeDistance = %v, want 5", got)
 	}
 }
 
@@ -92,26 +94,30 @@ func TestEnvelopeGradient(t *testing.T) {
 	}
 }
 
-// TestEnvelopeMatchesMaxima compares the soft maxima with the segments'
-// maxima on the NEURON reference traces: on spiking segments the softmax
-// sits on the highest peak, on silent ones near the top of a smooth
-// voltage.
+// TestEnvelopeMatchesMaxima compares the soft extremes with the segments'
+// maxima and minima on the NEURON reference traces: on spiking segments the
+// softmax sits on the highest peak and the deepest trough, on silent ones
+// near the extremes of a smooth voltage.
 func TestEnvelopeMatchesMaxima(t *testing.T) {
 	var ws Workspace
-	var worst float64
+	var worstHi, worstLo float64
 	w := NewWindow(realStart, realEnd)
 	bounds := Segments(w, realDt, 20)
 	for _, tr := range realTraces(t) {
-		m := ws.Envelope(nil, tr.v, w, realDt, 20, 1)
-		for j, mj := range m {
-			hi := slices.Max(tr.v[bounds[j]:bounds[j+1]])
-			if mj > hi || hi-mj > envelopeTol {
-				t.Errorf("%s: segment %d: soft maximum %.4f mV, maximum %.4f", tr.name, j, mj, hi)
+		e := ws.Envelope(nil, tr.v, w, realDt, 20, 1)
+		for j := range len(bounds) - 1 {
+			seg := tr.v[bounds[j]:bounds[j+1]]
+			hi, lo := slices.Max(seg), slices.Min(seg)
+			if e[2*j] > hi || hi-e[2*j] > envelopeTol {
+				t.Errorf("%s: segment %d: soft maximum %.4f mV, maximum %.4f", tr.name, j, e[2*j], hi)
 			}
-			worst = max(worst, hi-mj)
+			if e[2*j+1] < lo || e[2*j+1]-lo > envelopeTol {
+				t.Errorf("%s: segment %d: soft minimum %.4f mV, minimum %.4f", tr.name, j, e[2*j+1], lo)
+			}
+			worstHi, worstLo = max(worstHi, hi-e[2*j]), max(worstLo, e[2*j+1]-lo)
 		}
 	}
-	t.Logf("soft maxima within %.3f mV below the segments' maxima", worst)
+	t.Logf("soft maxima within %.3f mV below the segments' maxima, soft minima within %.3f mV above their minima", worstHi, worstLo)
 }
 
 // TestEnvelopeBatchLoss checks the relative loss against its formula:

@@ -382,92 +382,108 @@ func newSegmentation(w Window, dt, width float64) segmentation {
 
 func (sg segmentation) bound(j int) int { return sg.start + j*sg.n/sg.count }
 
-// Envelope returns the soft maxima of v (mV) over the segments of window w
-// (Segments(w, dt, width)): per segment
+// Envelope returns the upper and lower envelopes of v (mV) over the
+// segments of window w (Segments(w, dt, width)): the soft maximum and the
+// soft minimum of each segment,
 //
-//	m_j = Σ_i p_i v_i,  p = softmax(temp·v) over the segment,
+//	M_j = Σ_i p_i v_i,  p = softmax(temp·v) over the segment,
+//	m_j = Σ_i q_i v_i,  q = softmax(−temp·v),
 //
-// which is within a fraction of a millivolt of the segment's maximum on a
-// spike train (the softmax concentrates on the few samples near the
-// highest peak) and, unlike the maximum, passes a gradient to every sample
-// near it: ∂m_j/∂v_i = p_i·(1 + temp·(v_i − m_j)). Whatever the timing of
-// the spikes inside a segment, m_j is the height of its highest one, so a
-// loss on the m_j asks for spikes in every segment where the target has
-// them without asking for their exact times, and reaches a prediction
-// whose train has thinned out into a subthreshold oscillation: its
-// gradient does not vanish however far below threshold the peaks are,
-// where a count's sigmoid does. It writes the maxima into dst (nil
-// allocates) and returns it. It panics when w does not fit v.
+// written to dst[2j] and dst[2j+1] (nil allocates 2·count values), which it
+// returns. On a spike train M_j is within a few millivolts below the
+// segment's highest peak and m_j above its deepest trough (the softmax
+// concentrates on the samples near them) and, unlike the maximum and
+// minimum, each passes a gradient to every sample near its extreme:
+// ∂M_j/∂v_i = p_i·(1 + temp·(v_i − M_j)), ∂m_j/∂v_i = q_i·(1 − temp·(v_i −
+// m_j)). Whatever the timing of the spikes inside a segment, M_j is the
+// height of its highest one and m_j the depth of its deepest
+// afterhyperpolarisation, so a loss on them asks for a full spike train in
+// every segment where the target has one without asking for the spikes'
+// exact times, and reaches a prediction whose train has thinned out into a
+// subthreshold oscillation: its gradient does not vanish however far below
+// threshold the peaks are, where a count's sigmoid does. The lower envelope
+// keeps the troughs down: the upper one alone (tried first) made trains of
+// the right count ride on a plateau 20–40 mV above the target's troughs.
+// It panics when w does not fit v.
 func (*Workspace) Envelope(dst, v []float64, w Window, dt, width, temp float64) []float64 {
 	w.check(len(v))
 	sg := newSegmentation(w, dt, width)
 	if dst == nil {
-		dst = make([]float64, sg.count)
+		dst = make([]float64, 2*sg.count)
 	}
 	for j := range sg.count {
-		dst[j] = softMax(v[sg.bound(j):sg.bound(j+1)], temp)
+		seg := v[sg.bound(j):sg.bound(j+1)]
+		dst[2*j], dst[2*j+1] = softExtreme(seg, temp), softExtreme(seg, -temp)
 	}
 	return dst
 }
 
-// EnvelopeDistance returns Σ_j (m̂_j − target_j)², the squared distance
-// between the segment maxima of v (Envelope) and the target's, and with
-// dst non-nil writes its gradient into dst. It panics when dst's length
-// differs from v's or target's from the number of segments. It does not
-// allocate once the workspace has been Reset.
+// EnvelopeDistance returns Σ_k (ê_k − target_k)², the squared distance
+// between the envelopes of v (Envelope: 2 values per segment) and the
+// target's, and with dst non-nil writes its gradient into dst. It panics
+// when dst's length differs from v's or target's from twice the number of
+// segments. It does not allocate once the workspace has been Reset.
 func (w *Workspace) EnvelopeDistance(dst, v, target []float64, win Window, dt, width, temp float64) float64 {
 	checkDst(dst, v)
 	win.check(len(v))
 	sg := newSegmentation(win, dt, width)
-	if len(target) != sg.count {
-		panic(fmt.Sprintf("featloss: %d target segments, %d in the window", len(target), sg.count))
+	if len(target) != 2*sg.count {
+		panic(fmt.Sprintf("featloss: %d target envelope values, %d in the window", len(target), 2*sg.count))
 	}
 	if cap(w.env) < len(target) {
 		w.env = make([]float64, len(target))
 	}
-	m := w.Envelope(w.env[:len(target)], v, win, dt, width, temp)
+	e := w.Envelope(w.env[:len(target)], v, win, dt, width, temp)
 	if dst != nil {
 		clear(dst)
 	}
 	var d float64
-	for j, mj := range m {
-		r := mj - target[j]
+	for k, ek := range e {
+		r := ek - target[k]
 		d += r * r
 		if dst == nil {
 			continue
 		}
+		j, t := k/2, temp
+		if k%2 == 1 {
+			t = -temp
+		}
 		lo := sg.bound(j)
 		seg := v[lo:sg.bound(j+1)]
-		vmax := seg[0]
-		for _, x := range seg {
-			vmax = max(vmax, x)
-		}
+		shift := extremeShift(seg, t)
 		var z float64
 		for _, x := range seg {
-			z += math.Exp(temp * (x - vmax))
+			z += math.Exp(t*x - shift)
 		}
 		for i, x := range seg {
-			p := math.Exp(temp*(x-vmax)) / z
-			dst[lo+i] = 2 * r * p * (1 + temp*(x-mj))
+			p := math.Exp(t*x-shift) / z
+			dst[lo+i] += 2 * r * p * (1 + t*(x-ek))
 		}
 	}
 	return d
 }
 
-// softMax returns Σ_i p_i x_i with p = softmax(temp·x), shifted by the
-// maximum so that no exponential overflows.
-func softMax(x []float64, temp float64) float64 {
-	xmax := x[0]
-	for _, v := range x {
-		xmax = max(xmax, v)
-	}
+// softExtreme returns Σ_i p_i x_i with p = softmax(t·x): a soft maximum for
+// t > 0, a soft minimum for t < 0.
+func softExtreme(x []float64, t float64) float64 {
+	shift := extremeShift(x, t)
 	var z, s float64
 	for _, v := range x {
-		e := math.Exp(temp * (v - xmax))
+		e := math.Exp(t*v - shift)
 		z += e
 		s += e * v
 	}
 	return s / z
+}
+
+// extremeShift returns max_i t·x_i, subtracted in the exponents so that
+// none overflows and the largest is exp(0).
+func extremeShift(x []float64, t float64) float64 {
+	m := t * x[0]
+	for _, v := range x {
+		m = max(m, t*v)
+	}
+	return m
 }
 
 // restingVoltage returns the mean of v before the stimulus window (v[0]

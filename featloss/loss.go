@@ -140,7 +140,7 @@ type Targets struct {
 	thr     []float64
 	spikes  [][]int
 	norm    []float64   // (dt/τ)·Σ f_i² of each target spike train
-	env     [][]float64 // SpikeEnvelope: the target's segment maxima, mV
+	env     [][]float64 // SpikeEnvelope: the target's envelopes (Workspace.Envelope), mV
 	envNorm []float64   // Σ_j (env_j − resting)² of each target
 	den     [numFeatures]float64
 }
@@ -166,7 +166,7 @@ type Targets struct {
 //     the maximum is always the second term, so the width stays 0);
 //   - spike_count: eFEL's Spikecount (features, default settings);
 //   - spike_timing: the samples of Spikes(target, CountThreshold);
-//   - spike_envelope: the soft maxima of the target's segments
+//   - spike_envelope: the soft maxima and minima of the target's segments
 //     (Workspace.Envelope).
 func (l *Loss) Prepare(ctx context.Context, target [][]float64, windows []Window) (*Targets, error) {
 	if len(target) != len(windows) {
@@ -357,23 +357,24 @@ func (t *Targets) Len() int { return len(t.value) }
 
 // Target returns trace b's target value of feature f (for SpikeTiming, the
 // number of target spikes; for SpikeEnvelope, the mean of the target's
-// segment maxima, mV).
+// upper envelope, mV).
 func (t *Targets) Target(b int, f Feature) float64 {
 	switch f {
 	case SpikeTiming:
 		return float64(len(t.spikes[b]))
 	case SpikeEnvelope:
 		var s float64
-		for _, m := range t.env[b] {
-			s += m
+		for j := 0; j < len(t.env[b]); j += 2 {
+			s += t.env[b][j]
 		}
-		return s / float64(max(len(t.env[b]), 1))
+		return s / float64(max(len(t.env[b])/2, 1))
 	}
 	return t.value[b][f]
 }
 
-// Envelope returns trace b's target segment maxima (nil when the spec has
-// no spike_envelope term). The slice must not be modified.
+// Envelope returns trace b's target envelope, Workspace.Envelope's layout
+// (nil when the spec has no spike_envelope term). The slice must not be
+// modified.
 func (t *Targets) Envelope(b int) []float64 { return t.env[b] }
 
 // Threshold returns trace b's AP1 width threshold, mV (0 when the spec has
@@ -386,9 +387,9 @@ func (t *Targets) Spikes(b int) []int { return t.spikes[b] }
 
 // Denominator returns feature f's denominator: Σ_b f_b² + 1e-8 for the
 // relative loss (Σ_b of the van Rossum distance of an empty train to the
-// target for SpikeTiming; for SpikeEnvelope Σ_b Σ_j (m_bj − r_b)², the
-// distance of a prediction resting at the target's pre-stimulus voltage
-// r_b), 1 for the absolute one.
+// target for SpikeTiming; for SpikeEnvelope Σ_b Σ_k (e_bk − r_b)² over both
+// envelopes, the distance of a prediction resting at the target's
+// pre-stimulus voltage r_b), 1 for the absolute one.
 func (t *Targets) Denominator(f Feature) float64 { return t.den[f] }
 
 // Window returns trace b's window.
@@ -414,7 +415,7 @@ func trainNorm(spikes []int, n int, dt, tau float64) float64 {
 // Trace returns trace b's combined loss Σ_terms λ·L_b, where per feature
 //
 //	L_b = (f̂_b − f_b)² / D   (D = Denominator(f); spike_timing: L_b = vR_b / D;
-//	                          spike_envelope: L_b = Σ_j (m̂_bj − m_bj)² / D)
+//	                          spike_envelope: L_b = Σ_k (ê_bk − e_bk)² / D)
 //
 // so that Σ_b L_b is the reference's batch loss, and writes its gradient
 // ∂/∂v into dst. v is the predicted trace (mV), dst nil computes the loss

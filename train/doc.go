@@ -60,9 +60,9 @@
 //	spike_count    spikes: soft number of upward crossings of −20 mV; target: eFEL's Spikecount
 //	spike_timing   van Rossum distance (τ = 5 ms) of the soft spike train to the target's spikes;
 //	               its relative form divides by that of an empty prediction
-//	spike_envelope mV²: Σ over 20 ms segments of the step of the squared difference of the soft
-//	               maxima (the highest spike of each segment, whatever its time); its relative form
-//	               divides by that of a prediction at rest
+//	spike_envelope mV²: Σ over 20 ms segments of the step of the squared differences of the soft
+//	               maxima and minima (each segment's highest spike and deepest trough, whatever
+//	               their times); its relative form divides by that of a prediction at rest
 //
 // The gradient of each term (per volt of the operator's output) is added
 // to the data loss's gradient of its trace before the backward pass.

@@ -153,8 +153,9 @@ the target trace f, in the stimulus window the current channel shows:
   AP1_width      ms, width of the first spike (the reference's, commit 298bba3)
   spike_count    number of upward crossings of −20 mV (soft)
   spike_timing   van Rossum distance (τ 5 ms) to the target's spikes
-  spike_envelope the highest spike of each 20 ms segment of the step
-                 (soft maxima) against the target's
+  spike_envelope the highest spike and deepest trough of each 20 ms
+                 segment of the step (soft maxima, minima) against the
+                 target's
 Their gradients join the data loss's; metrics.jsonl adds train_feature_loss
 (Σ λ·term per trace, beside train_loss, the data loss) and
 train_feature_terms, and the plateau scheduler on "train" watches data plus
