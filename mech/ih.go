@@ -64,13 +64,31 @@ func (c *ih) Current(s *State, i, g []float64) {
 // the gate update (gate).
 func (c *ih) Advance(s *State, dt float64) {
 	n := len(c.nodes)
-	nodes, m, e1, e2 := c.nodes[:n], c.m[:n], c.tmp[:n], c.tmp[n:2*n]
+	w := vecWidth()
+	if w == 0 {
+		c.advance(s, dt, 0, n)
+		return
+	}
+	k := [8]float64{1 / 11.9, 1 / 33.1, 0.001 * 6.43, 0.001 * 193, dt, 154.9, 11.9, 1e-6}
+	for lo := 0; lo < n; lo += w {
+		lo = ihVec(c.nodes, s.V, c.m, lo, &k)
+		c.advance(s, dt, lo, min(lo+w, n))
+	}
+}
+
+// advance is Advance's Go loops over the instances lo … hi−1 (the vector
+// kernel of vec_body.h does the same operations on 4 or 8 instances at a
+// time).
+func (c *ih) advance(s *State, dt float64, lo, hi int) {
+	n := len(c.nodes)
+	nodes, m, e1, e2 := c.nodes[lo:hi], c.m[lo:hi], c.tmp[lo:hi], c.tmp[n+lo:n+hi]
 	v := s.V
 	for k, nd := range nodes {
 		e1[k] = (v[nd] + 154.9) * (1 / 11.9)
 		e2[k] = v[nd] * (1 / 33.1)
 	}
-	expInPlace(c.tmp[:2*n])
+	expInPlace(e1)
+	expInPlace(e2)
 	for k, nd := range nodes {
 		x := v[nd] + 154.9
 		var vt float64 // vtrap(x, 11.9)

@@ -69,13 +69,31 @@ func (c *kv31) Current(s *State, i, g []float64) {
 // (within an ulp of the division).
 func (c *kv31) Advance(s *State, dt float64) {
 	n := len(c.nodes)
-	m, e1, e2 := c.m[:n], c.tmp[:n], c.tmp[n:2*n]
+	w := vecWidth()
+	if w == 0 {
+		c.advance(s, dt, 0, n)
+		return
+	}
+	k := [5]float64{18.700 + kv31Vshift, 1 / -9.700, -46.560 + kv31Vshift, 1 / -44.140, dt}
+	for lo := 0; lo < n; lo += w {
+		lo = kv31Vec(c.nodes, s.V, c.m, lo, &k)
+		c.advance(s, dt, lo, min(lo+w, n))
+	}
+}
+
+// advance is Advance's Go loops over the instances lo … hi−1 (the vector
+// kernel of vec_body.h does the same operations on 4 or 8 instances at a
+// time).
+func (c *kv31) advance(s *State, dt float64, lo, hi int) {
+	n := len(c.nodes)
+	nodes, m, e1, e2 := c.nodes[lo:hi], c.m[lo:hi], c.tmp[lo:hi], c.tmp[n+lo:n+hi]
 	v := s.V
-	for k, nd := range c.nodes {
+	for k, nd := range nodes {
 		e1[k] = (v[nd] - (18.700 + kv31Vshift)) * (1 / -9.700)
 		e2[k] = (v[nd] - (-46.560 + kv31Vshift)) * (1 / -44.140)
 	}
-	expInPlace(c.tmp[:2*n])
+	expInPlace(e1)
+	expInPlace(e2)
 	for k := range m {
 		e1[k] = 1 / (1 + e1[k])                // m∞
 		e2[k] = dt * -((1 + e2[k]) * (1 / 4.)) // dt·(−1/τm), τm = 0.2·20/(1 + e₂)

@@ -100,8 +100,25 @@ func (c *naTs2t) Current(s *State, i, g []float64) {
 // singularities, where both forms lose digits to 1 − e as NEURON does).
 func (c *naTs2t) Advance(s *State, dt float64) {
 	n := len(c.nodes)
-	nodes, m, h := c.nodes[:n], c.m[:n], c.h[:n]
-	e1, e2, e3, e4 := c.tmp[:n], c.tmp[n:2*n], c.tmp[2*n:3*n], c.tmp[3*n:4*n]
+	w := vecWidth()
+	if w == 0 {
+		c.advance(s, dt, 0, n)
+		return
+	}
+	k := [6]float64{-1. / 6, 0.182, 0.124, naTs2tK, kPstQt * dt, 0.015}
+	for lo := 0; lo < n; lo += w {
+		lo = naTs2tVec(c.nodes, s.V, c.m, c.h, lo, &k)
+		c.advance(s, dt, lo, min(lo+w, n))
+	}
+}
+
+// advance is Advance's Go loops over the instances lo … hi−1 (the vector
+// kernel of vec_body.h does the same operations on 4 or 8 instances at a
+// time).
+func (c *naTs2t) advance(s *State, dt float64, lo, hi int) {
+	n := len(c.nodes)
+	nodes, m, h := c.nodes[lo:hi], c.m[lo:hi], c.h[lo:hi]
+	e1, e2, e3, e4 := c.tmp[lo:hi], c.tmp[n+lo:n+hi], c.tmp[2*n+lo:2*n+hi], c.tmp[3*n+lo:3*n+hi]
 	v := s.V
 	for k, nd := range nodes {
 		e1[k] = (v[nd] - -32) * (-1. / 6)
