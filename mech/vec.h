@@ -8,6 +8,9 @@
 // noble_mech_tab holds expTab: for j = 0 … 63 the bits of T_j at 2j and
 // those of t_j at 2j + 1.
 extern long long noble_mech_tab[128];
+// noble_mech_hi and noble_mech_lo hold the same as two tables of 64
+// (the AVX-512 kernels look them up by permutations, not gathers).
+extern double noble_mech_hi[64], noble_mech_lo[64];
 // noble_mech_k holds expK (max, invL, round, l1, l2, c5, c4, c3, c2, one),
 // then expSmallK (max, one, c2 … c8).
 extern double noble_mech_k[19];

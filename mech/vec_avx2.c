@@ -45,7 +45,24 @@ static inline VI isub(VI a, VI b) { return _mm256_sub_epi64(a, b); }
 static inline VI iand(VI a, VI b) { return _mm256_and_si256(a, b); }
 #define islli(a, n) _mm256_slli_epi64(a, n)
 #define isrli(a, n) _mm256_srli_epi64(a, n)
-static inline V gather(const void *base, VI idx) { return _mm256_i64gather_pd((const double *)base, idx, 8); }
-static inline VI gatherbits(const void *base, VI idx) { return _mm256_i64gather_epi64((const long long *)base, idx, 8); }
+
+// gatherv returns v[idx[0]], …, v[idx[3]]: one load where the indices are
+// consecutive (the usual case: a mechanism's nodes run along its
+// sections), else a gather.
+static inline V gatherv(const double *v, const long *idx) {
+	VI i = _mm256_loadu_si256((const __m256i *)idx);
+	VI want = _mm256_add_epi64(_mm256_set1_epi64x(idx[0]), _mm256_set_epi64x(3, 2, 1, 0));
+	if (_mm256_movemask_pd(_mm256_castsi256_pd(_mm256_cmpeq_epi64(i, want))) == 0xf)
+		return _mm256_loadu_pd(v + idx[0]);
+	return _mm256_i64gather_pd(v, i, 8);
+}
+
+// lookup sets T_j's bits and t_j for the indices j (0 … 63), by gathers
+// from the interleaved table.
+static inline void lookup(VI j, VI *hi, V *lo) {
+	VI j2 = _mm256_slli_epi64(j, 1);
+	*hi = _mm256_i64gather_epi64(noble_mech_tab, j2, 8);
+	*lo = _mm256_i64gather_pd((const double *)noble_mech_tab + 1, j2, 8);
+}
 
 #include "vec_body.h"

@@ -22,7 +22,7 @@
 
 // vexp is expInPlace's table method on W lanes; lanes that it cannot take
 // (|x| > 700, NaN) are added to *bad.
-static inline V vexp(V x, M *bad) {
+static inline __attribute__((always_inline)) V vexp(V x, M *bad) {
 	*bad = m_or(*bad, m_not(le(vabs(x), K(0))));
 	V rnd = K(2);
 	V t = add(mul(x, K(1)), rnd);
@@ -31,9 +31,9 @@ static inline V vexp(V x, M *bad) {
 	VI k = isub(asint(t), asint(rnd));
 	V r = sub(sub(x, mul(kf, K(3))), mul(kf, K(4)));
 	V p = mul(r, add(K(9), mul(r, add(K(8), mul(r, add(K(7), mul(r, add(K(6), mul(r, K(5))))))))));
-	VI j2 = islli(iand(k, iset1(63)), 1);
-	VI hi = gatherbits(noble_mech_tab, j2);
-	V lo = gather(noble_mech_tab + 1, j2);
+	VI hi;
+	V lo;
+	lookup(iand(k, iset1(63)), &hi, &lo);
 	// (k >> 6) << 52 keeps bits 6 … 17 of k: logical and arithmetic
 	// shifts agree there.
 	V s = asdouble(iadd(hi, islli(isrli(k, 6), 52)));
@@ -42,7 +42,7 @@ static inline V vexp(V x, M *bad) {
 
 // vexpsmall is expSmallInPlace on W lanes: the degree-8 series where
 // |x| ≤ 1/32, vexp elsewhere.
-static inline V vexpsmall(V x, M *bad) {
+static inline __attribute__((always_inline)) V vexpsmall(V x, M *bad) {
 	M small = le(vabs(x), K(10));
 	V one = K(11);
 	V y = add(one, mul(x, add(one, mul(x, add(K(12), mul(x, add(K(13), mul(x, add(K(14),
@@ -125,8 +125,8 @@ long FN(expsmall)(double *x, long lo, long n) {
 
 // NaTs2_t (naTs2t.advance): c = {−1/6, 0.182, 0.124, exp(28/6), qt·dt,
 // 0.015}.
-static inline int FN(nats2t_block)(const long *idx, const double *v, double *mp, double *hp, const double *c) {
-	V vk = gather(v, iload(idx));
+static inline __attribute__((always_inline)) int FN(nats2t_block)(const long *idx, const double *v, double *mp, double *hp, const double *c) {
+	V vk = gatherv(v, idx);
 	M bad = m_or(eq(vk, set1(-32)), eq(vk, set1(-60)));
 	V x = sub(vk, set1(-32)), y = sub(vk, set1(-60));
 	V e = vexp(mul(x, set1(c[0])), &bad);
@@ -152,8 +152,8 @@ long FN(nats2t)(const long *nodes, const double *v, double *m, double *h, long l
 
 // Ih (ih.advance): c = {1/11.9, 1/33.1, 0.001·6.43, 0.001·193, dt, 154.9,
 // 11.9, 1e-6}.
-static inline int FN(ih_block)(const long *idx, const double *v, double *mp, const double *c) {
-	V vk = gather(v, iload(idx));
+static inline __attribute__((always_inline)) int FN(ih_block)(const long *idx, const double *v, double *mp, const double *c) {
+	V vk = gatherv(v, idx);
 	M bad = m_none();
 	V x = add(vk, set1(c[5]));
 	V u = mul(x, set1(c[0]));
@@ -178,8 +178,8 @@ long FN(ih)(const long *nodes, const double *v, double *m, long lo, long n, cons
 }
 
 // Im (im.advance): c = {2.5·0.04, −dt·qt·3.3e-3}.
-static inline int FN(im_block)(const long *idx, const double *v, double *mp, const double *c) {
-	V vk = gather(v, iload(idx));
+static inline __attribute__((always_inline)) int FN(im_block)(const long *idx, const double *v, double *mp, const double *c) {
+	V vk = gatherv(v, idx);
 	M bad = m_none();
 	V u = vexp(mul(set1(c[0]), sub(vk, set1(-35))), &bad);
 	V uu = mul(u, u);
@@ -199,8 +199,8 @@ long FN(im)(const long *nodes, const double *v, double *m, long lo, long n, cons
 }
 
 // Kv3_1 (kv31.advance): c = {18.7, 1/−9.7, −46.56, 1/−44.14, dt}.
-static inline int FN(kv31_block)(const long *idx, const double *v, double *mp, const double *c) {
-	V vk = gather(v, iload(idx));
+static inline __attribute__((always_inline)) int FN(kv31_block)(const long *idx, const double *v, double *mp, const double *c) {
+	V vk = gatherv(v, idx);
 	M bad = m_none();
 	V e1 = vexp(mul(sub(vk, set1(c[0])), set1(c[1])), &bad);
 	V e2 = vexp(mul(sub(vk, set1(c[2])), set1(c[3])), &bad);
