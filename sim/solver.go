@@ -259,7 +259,12 @@ func (w *Workspace) Step() error {
 	// (each result within an ulp of the division). This takes the division
 	// off bksub's dependency chain from the root outwards, where its latency
 	// (not its throughput) set the pace.
-	for i := n - 1; i >= 1; i-- {
+	//
+	// The nodes go in the order of m.elim (see schedule), which gives the
+	// same results as descending node order with the independent nodes
+	// of a level next to each other, so that their chains overlap.
+	for _, i32 := range m.elim {
+		i := int(i32)
 		p := par[i]
 		ai, bi := a[i], b[i]
 		dv := v[p] - v[i]
@@ -276,7 +281,8 @@ func (w *Workspace) Step() error {
 	}
 	dinv[0] = 1 / d[0]
 	rhs[0] *= dinv[0]
-	for i := 1; i < n; i++ {
+	for _, i32 := range m.back {
+		i := int(i32)
 		rhs[i] = (rhs[i] - b[i]*rhs[par[i]]) * dinv[i]
 	}
 	sum := 0.0
