@@ -52,6 +52,16 @@ type Model struct {
 	// elim is the order in which Step eliminates the nodes but the root,
 	// and back the order of its back-substitution (see schedule).
 	elim, back []int32
+	// The mechanisms and the ionic state see the membrane nodes only
+	// (those where a mechanism is inserted), numbered 0 … len(mem)−1 in
+	// node order, so that a mechanism inserted in every compartment has
+	// consecutive indices: mem lists them, cpos[i] is node i's index, or
+	// len(mem) for a node without membrane; somaC, caNernstC and caInitC
+	// are soma, caNernst and caInit so numbered.
+	mem                []int
+	cpos               []int32
+	somaC              int
+	caNernstC, caInitC []int
 
 	pool sync.Pool // of *Workspace, for Simulate
 }
@@ -60,6 +70,7 @@ type Model struct {
 type mechSpec struct {
 	kind   *mech.Kind
 	nodes  []int
+	cnodes []int       // nodes as the mechanism sees them (Model.mem)
 	params [][]float64 // per kind.Params[j], one value per node
 }
 
@@ -136,6 +147,7 @@ func newModel(tree *cable.Tree, p *Params) (*Model, error) {
 	if err := m.insertMechanisms(nodeType); err != nil {
 		return nil, err
 	}
+	m.compact()
 	return m, nil
 }
 
@@ -425,4 +437,40 @@ func schedule(parent []int) (elim, back []int32) {
 		}
 	}
 	return elim, back
+}
+
+// compact numbers the membrane nodes for the mechanisms (Model.mem).
+func (m *Model) compact() {
+	in := make([]bool, m.n)
+	in[m.soma] = true
+	for _, s := range m.mechs {
+		for _, nd := range s.nodes {
+			in[nd] = true
+		}
+	}
+	m.mem = m.mem[:0]
+	m.cpos = make([]int32, m.n)
+	for i, ok := range in {
+		m.cpos[i] = int32(len(m.mem))
+		if ok {
+			m.mem = append(m.mem, i)
+		}
+	}
+	for i, ok := range in {
+		if !ok {
+			m.cpos[i] = int32(len(m.mem))
+		}
+	}
+	conv := func(nodes []int) []int {
+		c := make([]int, len(nodes))
+		for q, nd := range nodes {
+			c[q] = int(m.cpos[nd])
+		}
+		return c
+	}
+	for j := range m.mechs {
+		m.mechs[j].cnodes = conv(m.mechs[j].nodes)
+	}
+	m.somaC = int(m.cpos[m.soma])
+	m.caNernstC, m.caInitC = conv(m.caNernst), conv(m.caInit)
 }
