@@ -23,7 +23,7 @@ var ihKind = &Kind{
 	Params: []Param{{Name: "gbar", Default: 0.00001, Unit: "S/cm2"}},
 	New: func(nodes []int) Mechanism {
 		n := len(nodes)
-		return &ih{base: base{nodes}, gbar: filled(n, 0.00001), m: make([]float64, n), tmp: make([]float64, 2*n)}
+		return &ih{base: base{nodes: nodes}, gbar: filled(n, 0.00001), m: make([]float64, n), tmp: make([]float64, 2*n)}
 	},
 }
 
@@ -50,6 +50,11 @@ func (c *ih) Init(s *State) {
 }
 
 func (c *ih) Current(s *State, i, g []float64) {
+	if vecWidth() > 0 { // the same operations, vectorised (vec_body.h)
+		c.checkVec([][]float64{i, g, s.V}, c.gbar, c.m)
+		currentVec(c.nodes, s.V, nil, false, ihEhcn, c.gbar, c.m, 1, nil, i, g)
+		return
+	}
 	gbar, m, v := c.gbar[:len(c.nodes)], c.m[:len(c.nodes)], s.V
 	for k, n := range c.nodes {
 		gk := gbar[k] * m[k]
@@ -69,6 +74,7 @@ func (c *ih) Advance(s *State, dt float64) {
 		c.advance(s, dt, 0, n)
 		return
 	}
+	c.checkVec([][]float64{s.V}, c.m)
 	k := [8]float64{1 / 11.9, 1 / 33.1, 0.001 * 6.43, 0.001 * 193, dt, 154.9, 11.9, 1e-6}
 	for lo := 0; lo < n; lo += w {
 		lo = ihVec(c.nodes, s.V, c.m, lo, &k)

@@ -24,7 +24,7 @@ var imKind = &Kind{
 	Ions:   K,
 	New: func(nodes []int) Mechanism {
 		n := len(nodes)
-		return &im{base: base{nodes}, gbar: filled(n, 0.00001), m: make([]float64, n), qt: 1, tmp: make([]float64, 2*n)}
+		return &im{base: base{nodes: nodes}, gbar: filled(n, 0.00001), m: make([]float64, n), qt: 1, tmp: make([]float64, 2*n)}
 	},
 }
 
@@ -53,6 +53,11 @@ func (c *im) Init(s *State) {
 }
 
 func (c *im) Current(s *State, i, g []float64) {
+	if vecWidth() > 0 { // the same operations, vectorised (vec_body.h)
+		c.checkVec([][]float64{i, g, s.V, s.Ek}, c.gbar, c.m)
+		currentVec(c.nodes, s.V, s.Ek, true, 0, c.gbar, c.m, 1, nil, i, g)
+		return
+	}
 	// The slices are read once: stores through i and g could alias
 	// s's fields, so the compiler would reload them every iteration.
 	gbar, m, v, ek := c.gbar[:len(c.nodes)], c.m[:len(c.nodes)], s.V, s.Ek
@@ -78,6 +83,7 @@ func (c *im) Advance(s *State, dt float64) {
 		c.advance(s, dt, 0, n)
 		return
 	}
+	c.checkVec([][]float64{s.V}, c.m)
 	k := [2]float64{2.5 * 0.04, -dt * c.qt * 3.3e-3}
 	for lo := 0; lo < n; lo += w {
 		lo = imVec(c.nodes, s.V, c.m, lo, &k)

@@ -25,7 +25,7 @@ var kv31Kind = &Kind{
 	Ions:   K,
 	New: func(nodes []int) Mechanism {
 		n := len(nodes)
-		return &kv31{base: base{nodes}, gbar: filled(n, 0.00001), m: make([]float64, n), tmp: make([]float64, 2*n)}
+		return &kv31{base: base{nodes: nodes}, gbar: filled(n, 0.00001), m: make([]float64, n), tmp: make([]float64, 2*n)}
 	},
 }
 
@@ -52,6 +52,11 @@ func (c *kv31) Init(s *State) {
 }
 
 func (c *kv31) Current(s *State, i, g []float64) {
+	if vecWidth() > 0 { // the same operations, vectorised (vec_body.h)
+		c.checkVec([][]float64{i, g, s.V, s.Ek}, c.gbar, c.m)
+		currentVec(c.nodes, s.V, s.Ek, true, 0, c.gbar, c.m, 1, nil, i, g)
+		return
+	}
 	// The slices are read once: stores through i and g could alias
 	// s's fields, so the compiler would reload them every iteration.
 	gbar, m, v, ek := c.gbar[:len(c.nodes)], c.m[:len(c.nodes)], s.V, s.Ek
@@ -74,6 +79,7 @@ func (c *kv31) Advance(s *State, dt float64) {
 		c.advance(s, dt, 0, n)
 		return
 	}
+	c.checkVec([][]float64{s.V}, c.m)
 	k := [5]float64{18.700 + kv31Vshift, 1 / -9.700, -46.560 + kv31Vshift, 1 / -44.140, dt}
 	for lo := 0; lo < n; lo += w {
 		lo = kv31Vec(c.nodes, s.V, c.m, lo, &k)

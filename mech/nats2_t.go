@@ -28,7 +28,7 @@ var naTs2tKind = &Kind{
 	Ions:   Na,
 	New: func(nodes []int) Mechanism {
 		n := len(nodes)
-		return &naTs2t{base: base{nodes}, gbar: filled(n, 0.00001), m: make([]float64, n), h: make([]float64, n),
+		return &naTs2t{base: base{nodes: nodes}, gbar: filled(n, 0.00001), m: make([]float64, n), h: make([]float64, n),
 			tmp: make([]float64, 4*n)}
 	},
 }
@@ -70,6 +70,11 @@ func (c *naTs2t) Init(s *State) {
 }
 
 func (c *naTs2t) Current(s *State, i, g []float64) {
+	if vecWidth() > 0 { // the same operations, vectorised (vec_body.h)
+		c.checkVec([][]float64{i, g, s.V, s.Ena}, c.gbar, c.m, c.h)
+		currentVec(c.nodes, s.V, s.Ena, true, 0, c.gbar, c.m, 3, c.h, i, g)
+		return
+	}
 	// The slices are read once: stores through i and g could alias
 	// s's fields, so the compiler would reload them every iteration.
 	nn := len(c.nodes)
@@ -105,6 +110,7 @@ func (c *naTs2t) Advance(s *State, dt float64) {
 		c.advance(s, dt, 0, n)
 		return
 	}
+	c.checkVec([][]float64{s.V}, c.m, c.h)
 	k := [6]float64{-1. / 6, 0.182, 0.124, naTs2tK, kPstQt * dt, 0.015}
 	for lo := 0; lo < n; lo += w {
 		lo = naTs2tVec(c.nodes, s.V, c.m, c.h, lo, &k)

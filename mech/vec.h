@@ -27,7 +27,10 @@ void noble_mech_setup(const long long *tab, const double *k);
 	long noble_mech_im_##S(const long *nodes, const double *v, double *m, long lo, long n,             \
 	                       const double *c);                                                           \
 	long noble_mech_kv31_##S(const long *nodes, const double *v, double *m, long lo, long n,           \
-	                         const double *c);
+	                         const double *c);                                                         \
+	void noble_mech_current_##S(const long *nodes, long n, const double *v, const double *e, int eNode, \
+	                            double ec, const double *gbar, const double *m, int mpow,              \
+	                            const double *h, double *i, double *g);
 
 DECL(avx512)
 DECL(avx2)

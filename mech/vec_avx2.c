@@ -57,6 +57,12 @@ static inline V gatherv(const double *v, const long *idx) {
 	return _mm256_i64gather_pd(v, i, 8);
 }
 
+// consecutive reports whether idx[0 … 3] are consecutive.
+static inline int consecutive(const long *idx) {
+	VI want = _mm256_add_epi64(_mm256_set1_epi64x(idx[0]), _mm256_set_epi64x(3, 2, 1, 0));
+	return _mm256_movemask_pd(_mm256_castsi256_pd(_mm256_cmpeq_epi64(iload(idx), want))) == 0xf;
+}
+
 // lookup sets T_j's bits and t_j for the indices j (0 … 63), by gathers
 // from the interleaved table.
 static inline void lookup(VI j, VI *hi, V *lo) {

@@ -80,6 +80,14 @@ static inline D gather8(const double *v, const long *idx) {
 
 static inline V gatherv(const double *v, const long *idx) { return (V){gather8(v, idx), gather8(v, idx + 8)}; }
 
+// consecutive reports whether idx[0 … 15] are consecutive.
+static inline int consecutive(const long *idx) {
+	DI first = _mm512_set1_epi64(idx[0]);
+	DI a = _mm512_add_epi64(first, _mm512_set_epi64(7, 6, 5, 4, 3, 2, 1, 0));
+	DI b = _mm512_add_epi64(first, _mm512_set_epi64(15, 14, 13, 12, 11, 10, 9, 8));
+	return (_mm512_cmpeq_epi64_mask(_mm512_loadu_si512(idx), a) & _mm512_cmpeq_epi64_mask(_mm512_loadu_si512(idx + 8), b)) == 0xff;
+}
+
 // look16 looks j's low 4 bits up in the 16 values at t.
 static inline D look16(const double *t, DI j) {
 	return _mm512_permutex2var_pd(_mm512_load_pd(t), j, _mm512_load_pd(t + 8));

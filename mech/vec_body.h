@@ -217,3 +217,51 @@ long FN(kv31)(const long *nodes, const double *v, double *m, long lo, long n, co
 	BLOCKS(B)
 #undef B
 }
+
+// current is the Current loop of pas, Ih, Im, Kv3_1 and NaTs2_t: per
+// instance k at node n = nodes[k], with the conductance gk = gbar[k]
+// (mpow 0, pas), gbar[k]·m[k] (mpow 1) or gbar[k]·m[k]·m[k]·m[k]·h[k]
+// (mpow 3, in this order), and the reversal potential e[n] (eNode),
+// e[k] or the constant ec (e null), i[n] += gk·(v[n] − e) and g[n] += gk.
+// Blocks of consecutive nodes add in place; the others through buffers.
+void FN(current)(const long *nodes, long n, const double *v, const double *e, int eNode, double ec,
+                 const double *gbar, const double *m, int mpow, const double *h, double *i, double *g) {
+	long k = 0;
+	for (; k + W <= n; k += W) {
+		const long *idx = nodes + k;
+		V gk = load(gbar + k);
+		if (mpow == 1) {
+			gk = mul(gk, load(m + k));
+		} else if (mpow == 3) {
+			V mk = load(m + k);
+			gk = mul(mul(mul(mul(gk, mk), mk), mk), load(h + k));
+		}
+		V ek = e == 0 ? set1(ec) : eNode ? gatherv(e, idx) : load(e + k);
+		V ci = mul(gk, sub(gatherv(v, idx), ek));
+		long n0 = idx[0];
+		if (idx[W - 1] - n0 == W - 1 && consecutive(idx)) {
+			store(i + n0, add(load(i + n0), ci));
+			store(g + n0, add(load(g + n0), gk));
+		} else {
+			double bc[W], bg[W];
+			store(bc, ci);
+			store(bg, gk);
+			for (long l = 0; l < W; l++) {
+				i[idx[l]] += bc[l];
+				g[idx[l]] += bg[l];
+			}
+		}
+	}
+	for (; k < n; k++) {
+		long nd = nodes[k];
+		double gk = gbar[k];
+		if (mpow == 1) {
+			gk = gk * m[k];
+		} else if (mpow == 3) {
+			gk = gk * m[k] * m[k] * m[k] * h[k];
+		}
+		double ek = e == 0 ? ec : eNode ? e[nd] : e[k];
+		i[nd] += gk * (v[nd] - ek);
+		g[nd] += gk;
+	}
+}

@@ -5,6 +5,10 @@ package mech
 /*
 #cgo CFLAGS: -O2
 #cgo noescape noble_mech_setup
+#cgo noescape noble_mech_current_avx512
+#cgo nocallback noble_mech_current_avx512
+#cgo noescape noble_mech_current_avx2
+#cgo nocallback noble_mech_current_avx2
 #cgo nocallback noble_mech_setup
 #cgo noescape noble_mech_exp_avx512
 #cgo nocallback noble_mech_exp_avx512
@@ -144,4 +148,25 @@ func kv31Vec(nodes []int, v, m []float64, lo int, c *[5]float64) int {
 		return int(C.noble_mech_kv31_avx2(ip(nodes), fp(v), fp(m), C.long(lo), C.long(len(nodes)), (*C.double)(&c[0])))
 	}
 	return lo
+}
+
+// currentVec is the Current loop of pas (mpow 0), Ih, Im, Kv3_1 (mpow 1)
+// and NaTs2_t (mpow 3, with h): i[n] += gk·(v[n] − e) and g[n] += gk for
+// the instances' nodes n, e from e by node (eNode), by instance, or ec
+// where e is nil; with the generic instruction set it does nothing. The
+// caller checks the slices' lengths (base.checkVec).
+func currentVec(nodes []int, v, e []float64, eNode bool, ec float64, gbar, m []float64, mpow int, h, i, g []float64) {
+	if len(nodes) == 0 {
+		return
+	}
+	en := C.int(0)
+	if eNode {
+		en = 1
+	}
+	switch isa {
+	case isaAVX512:
+		C.noble_mech_current_avx512(ip(nodes), C.long(len(nodes)), fp(v), fp(e), en, C.double(ec), fp(gbar), fp(m), C.int(mpow), fp(h), fp(i), fp(g))
+	case isaAVX2:
+		C.noble_mech_current_avx2(ip(nodes), C.long(len(nodes)), fp(v), fp(e), en, C.double(ec), fp(gbar), fp(m), C.int(mpow), fp(h), fp(i), fp(g))
+	}
 }

@@ -15,3 +15,6 @@ func naTs2tVec(nodes []int, v, m, h []float64, lo int, c *[6]float64) int { retu
 func ihVec(nodes []int, v, m []float64, lo int, c *[8]float64) int        { return lo }
 func imVec(nodes []int, v, m []float64, lo int, c *[2]float64) int        { return lo }
 func kv31Vec(nodes []int, v, m []float64, lo int, c *[5]float64) int      { return lo }
+
+func currentVec(nodes []int, v, e []float64, eNode bool, ec float64, gbar, m []float64, mpow int, h, i, g []float64) {
+}
