@@ -68,23 +68,33 @@ func (c *ih) Current(s *State, i, g []float64) {
 // and dt·(−1/τm) = −dt·(mα + mβ), their exponential in a second pass, and
 // the gate update (gate).
 func (c *ih) Advance(s *State, dt float64) {
-	n := len(c.nodes)
-	w := vecWidth()
-	if w == 0 {
-		c.advance(s, dt, 0, n)
+	if vecWidth() == 0 {
+		c.advance(s, dt, 0, len(c.nodes))
 		return
 	}
+	k := c.vecConst(dt)
 	c.checkVec([][]float64{s.V}, c.m)
-	k := [8]float64{1 / 11.9, 1 / 33.1, 0.001 * 6.43, 0.001 * 193, dt, 154.9, 11.9, 1e-6}
-	for lo := 0; lo < n; lo += w {
-		lo = ihVec(c.nodes, s.V, c.m, lo, &k)
+	c.finish(s, dt, ihVec(c.nodes, s.V, c.m, 0, &k), &k)
+}
+
+// vecConst returns the vector kernel's constants (vec_body.h).
+func (c *ih) vecConst(dt float64) [8]float64 {
+	return [8]float64{1 / 11.9, 1 / 33.1, 0.001 * 6.43, 0.001 * 193, dt, 154.9, 11.9, 1e-6}
+}
+
+// finish completes a vector Advance that stopped at instance lo: the Go
+// loops take the block there, the kernel those after it, until the end.
+func (c *ih) finish(s *State, dt float64, lo int, k *[8]float64) {
+	n, w := len(c.nodes), vecWidth()
+	for lo < n {
 		c.advance(s, dt, lo, min(lo+w, n))
+		lo = ihVec(c.nodes, s.V, c.m, lo+w, k)
 	}
 }
 
 // advance is Advance's Go loops over the instances lo … hi−1 (the vector
-// kernel of vec_body.h does the same operations on 4 or 8 instances at a
-// time).
+// kernel of vec_body.h does the same operations on vecWidth instances at
+// a time).
 func (c *ih) advance(s *State, dt float64, lo, hi int) {
 	n := len(c.nodes)
 	nodes, m, e1, e2 := c.nodes[lo:hi], c.m[lo:hi], c.tmp[lo:hi], c.tmp[n+lo:n+hi]

@@ -77,23 +77,33 @@ func (c *im) Current(s *State, i, g []float64) {
 // one exponential and two divisions per instance instead of two and four;
 // the results agree with the file's expressions to a few ulp.
 func (c *im) Advance(s *State, dt float64) {
-	n := len(c.nodes)
-	w := vecWidth()
-	if w == 0 {
-		c.advance(s, dt, 0, n)
+	if vecWidth() == 0 {
+		c.advance(s, dt, 0, len(c.nodes))
 		return
 	}
+	k := c.vecConst(dt)
 	c.checkVec([][]float64{s.V}, c.m)
-	k := [2]float64{2.5 * 0.04, -dt * c.qt * 3.3e-3}
-	for lo := 0; lo < n; lo += w {
-		lo = imVec(c.nodes, s.V, c.m, lo, &k)
+	c.finish(s, dt, imVec(c.nodes, s.V, c.m, 0, &k), &k)
+}
+
+// vecConst returns the vector kernel's constants (vec_body.h).
+func (c *im) vecConst(dt float64) [2]float64 {
+	return [2]float64{2.5 * 0.04, -dt * c.qt * 3.3e-3}
+}
+
+// finish completes a vector Advance that stopped at instance lo: the Go
+// loops take the block there, the kernel those after it, until the end.
+func (c *im) finish(s *State, dt float64, lo int, k *[2]float64) {
+	n, w := len(c.nodes), vecWidth()
+	for lo < n {
 		c.advance(s, dt, lo, min(lo+w, n))
+		lo = imVec(c.nodes, s.V, c.m, lo+w, k)
 	}
 }
 
 // advance is Advance's Go loops over the instances lo … hi−1 (the vector
-// kernel of vec_body.h does the same operations on 4 or 8 instances at a
-// time).
+// kernel of vec_body.h does the same operations on vecWidth instances at
+// a time).
 func (c *im) advance(s *State, dt float64, lo, hi int) {
 	n := len(c.nodes)
 	nodes, m, e1, e2 := c.nodes[lo:hi], c.m[lo:hi], c.tmp[lo:hi], c.tmp[n+lo:n+hi]

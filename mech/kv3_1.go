@@ -73,23 +73,33 @@ func (c *kv31) Current(s *State, i, g []float64) {
 // (gate). Divisions by constants are multiplications by their reciprocals
 // (within an ulp of the division).
 func (c *kv31) Advance(s *State, dt float64) {
-	n := len(c.nodes)
-	w := vecWidth()
-	if w == 0 {
-		c.advance(s, dt, 0, n)
+	if vecWidth() == 0 {
+		c.advance(s, dt, 0, len(c.nodes))
 		return
 	}
+	k := c.vecConst(dt)
 	c.checkVec([][]float64{s.V}, c.m)
-	k := [5]float64{18.700 + kv31Vshift, 1 / -9.700, -46.560 + kv31Vshift, 1 / -44.140, dt}
-	for lo := 0; lo < n; lo += w {
-		lo = kv31Vec(c.nodes, s.V, c.m, lo, &k)
+	c.finish(s, dt, kv31Vec(c.nodes, s.V, c.m, 0, &k), &k)
+}
+
+// vecConst returns the vector kernel's constants (vec_body.h).
+func (c *kv31) vecConst(dt float64) [5]float64 {
+	return [5]float64{18.700 + kv31Vshift, 1 / -9.700, -46.560 + kv31Vshift, 1 / -44.140, dt}
+}
+
+// finish completes a vector Advance that stopped at instance lo: the Go
+// loops take the block there, the kernel those after it, until the end.
+func (c *kv31) finish(s *State, dt float64, lo int, k *[5]float64) {
+	n, w := len(c.nodes), vecWidth()
+	for lo < n {
 		c.advance(s, dt, lo, min(lo+w, n))
+		lo = kv31Vec(c.nodes, s.V, c.m, lo+w, k)
 	}
 }
 
 // advance is Advance's Go loops over the instances lo … hi−1 (the vector
-// kernel of vec_body.h does the same operations on 4 or 8 instances at a
-// time).
+// kernel of vec_body.h does the same operations on vecWidth instances at
+// a time).
 func (c *kv31) advance(s *State, dt float64, lo, hi int) {
 	n := len(c.nodes)
 	nodes, m, e1, e2 := c.nodes[lo:hi], c.m[lo:hi], c.tmp[lo:hi], c.tmp[n+lo:n+hi]

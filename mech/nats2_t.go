@@ -104,23 +104,33 @@ func (c *naTs2t) Current(s *State, i, g []float64) {
 // (TestNaTs2tBatched: 1e-13 absolute on the gates, also near the
 // singularities, where both forms lose digits to 1 − e as NEURON does).
 func (c *naTs2t) Advance(s *State, dt float64) {
-	n := len(c.nodes)
-	w := vecWidth()
-	if w == 0 {
-		c.advance(s, dt, 0, n)
+	if vecWidth() == 0 {
+		c.advance(s, dt, 0, len(c.nodes))
 		return
 	}
+	k := c.vecConst(dt)
 	c.checkVec([][]float64{s.V}, c.m, c.h)
-	k := [6]float64{-1. / 6, 0.182, 0.124, naTs2tK, kPstQt * dt, 0.015}
-	for lo := 0; lo < n; lo += w {
-		lo = naTs2tVec(c.nodes, s.V, c.m, c.h, lo, &k)
+	c.finish(s, dt, naTs2tVec(c.nodes, s.V, c.m, c.h, 0, &k), &k)
+}
+
+// vecConst returns the vector kernel's constants (vec_body.h).
+func (c *naTs2t) vecConst(dt float64) [6]float64 {
+	return [6]float64{-1. / 6, 0.182, 0.124, naTs2tK, kPstQt * dt, 0.015}
+}
+
+// finish completes a vector Advance that stopped at instance lo: the Go
+// loops take the block there, the kernel those after it, until the end.
+func (c *naTs2t) finish(s *State, dt float64, lo int, k *[6]float64) {
+	n, w := len(c.nodes), vecWidth()
+	for lo < n {
 		c.advance(s, dt, lo, min(lo+w, n))
+		lo = naTs2tVec(c.nodes, s.V, c.m, c.h, lo+w, k)
 	}
 }
 
 // advance is Advance's Go loops over the instances lo … hi−1 (the vector
-// kernel of vec_body.h does the same operations on 4 or 8 instances at a
-// time).
+// kernel of vec_body.h does the same operations on vecWidth instances at
+// a time).
 func (c *naTs2t) advance(s *State, dt float64, lo, hi int) {
 	n := len(c.nodes)
 	nodes, m, h := c.nodes[lo:hi], c.m[lo:hi], c.h[lo:hi]

@@ -30,7 +30,12 @@ void noble_mech_setup(const long long *tab, const double *k);
 	                         const double *c);                                                         \
 	void noble_mech_current_##S(const long *nodes, long n, const double *v, const double *e, int eNode, \
 	                            double ec, const double *gbar, const double *m, int mpow,              \
-	                            const double *h, double *i, double *g);
+	                            const double *h, double *i, double *g);                                 \
+	void noble_mech_advance4_##S(const double *v, long *stop, const long *nn, double *nm, double *nh,  \
+	                             long n0, const double *nc, const long *hn, double *hm, long n1,        \
+	                             const double *hc, const long *mn, double *mm, long n2,                 \
+	                             const double *mc, const long *kn, double *km, long n3,                 \
+	                             const double *kc);
 
 DECL(avx512)
 DECL(avx2)

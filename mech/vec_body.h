@@ -265,3 +265,17 @@ void FN(current)(const long *nodes, long n, const double *v, const double *e, in
 		g[nd] += gk;
 	}
 }
+
+// advance4 runs the Advance kernels of NaTs2_t, Ih, Im and Kv3_1 (those
+// with n > 0) in one call, each from instance 0, and sets stop[0 … 3] to
+// where each stopped.
+void FN(advance4)(const double *v, long *stop,
+                  const long *nn, double *nm, double *nh, long n0, const double *nc,
+                  const long *hn, double *hm, long n1, const double *hc,
+                  const long *mn, double *mm, long n2, const double *mc,
+                  const long *kn, double *km, long n3, const double *kc) {
+	stop[0] = n0 > 0 ? FN(nats2t)(nn, v, nm, nh, 0, n0, nc) : 0;
+	stop[1] = n1 > 0 ? FN(ih)(hn, v, hm, 0, n1, hc) : 0;
+	stop[2] = n2 > 0 ? FN(im)(mn, v, mm, 0, n2, mc) : 0;
+	stop[3] = n3 > 0 ? FN(kv31)(kn, v, km, 0, n3, kc) : 0;
+}

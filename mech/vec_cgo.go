@@ -5,6 +5,10 @@ package mech
 /*
 #cgo CFLAGS: -O2
 #cgo noescape noble_mech_setup
+#cgo noescape noble_mech_advance4_avx512
+#cgo nocallback noble_mech_advance4_avx512
+#cgo noescape noble_mech_advance4_avx2
+#cgo nocallback noble_mech_advance4_avx2
 #cgo noescape noble_mech_current_avx512
 #cgo nocallback noble_mech_current_avx512
 #cgo noescape noble_mech_current_avx2
@@ -168,5 +172,37 @@ func currentVec(nodes []int, v, e []float64, eNode bool, ec float64, gbar, m []f
 		C.noble_mech_current_avx512(ip(nodes), C.long(len(nodes)), fp(v), fp(e), en, C.double(ec), fp(gbar), fp(m), C.int(mpow), fp(h), fp(i), fp(g))
 	case isaAVX2:
 		C.noble_mech_current_avx2(ip(nodes), C.long(len(nodes)), fp(v), fp(e), en, C.double(ec), fp(gbar), fp(m), C.int(mpow), fp(h), fp(i), fp(g))
+	}
+}
+
+// advance4Vec runs the Advance kernels of the batch's mechanisms in one
+// call (advanceBatch.run), setting stop to where each stopped.
+func advance4Vec(v []float64, stop *[4]int, b *advanceBatch) {
+	var nn, hn, mn, kn *C.long
+	var nm, nh, hm, mm, km *C.double
+	var n0, n1, n2, n3 int
+	if c := b.na; c != nil {
+		nn, nm, nh, n0 = ip(c.nodes), fp(c.m), fp(c.h), len(c.nodes)
+	}
+	if c := b.ih; c != nil {
+		hn, hm, n1 = ip(c.nodes), fp(c.m), len(c.nodes)
+	}
+	if c := b.im; c != nil {
+		mn, mm, n2 = ip(c.nodes), fp(c.m), len(c.nodes)
+	}
+	if c := b.kv; c != nil {
+		kn, km, n3 = ip(c.nodes), fp(c.m), len(c.nodes)
+	}
+	var st [4]C.long
+	switch isa {
+	case isaAVX512:
+		C.noble_mech_advance4_avx512(fp(v), &st[0], nn, nm, nh, C.long(n0), (*C.double)(&b.kna[0]), hn, hm, C.long(n1), (*C.double)(&b.kih[0]),
+			mn, mm, C.long(n2), (*C.double)(&b.kim[0]), kn, km, C.long(n3), (*C.double)(&b.kkv[0]))
+	case isaAVX2:
+		C.noble_mech_advance4_avx2(fp(v), &st[0], nn, nm, nh, C.long(n0), (*C.double)(&b.kna[0]), hn, hm, C.long(n1), (*C.double)(&b.kih[0]),
+			mn, mm, C.long(n2), (*C.double)(&b.kim[0]), kn, km, C.long(n3), (*C.double)(&b.kkv[0]))
+	}
+	for j := range st {
+		stop[j] = int(st[j])
 	}
 }

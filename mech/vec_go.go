@@ -18,3 +18,5 @@ func kv31Vec(nodes []int, v, m []float64, lo int, c *[5]float64) int      { retu
 
 func currentVec(nodes []int, v, e []float64, eNode bool, ec float64, gbar, m []float64, mpow int, h, i, g []float64) {
 }
+
+func advance4Vec(v []float64, stop *[4]int, b *advanceBatch) {}

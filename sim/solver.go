@@ -306,9 +306,7 @@ func (w *Workspace) Step() error {
 	if math.IsNaN(sum) || math.IsInf(sum, 0) {
 		return w.diverged()
 	}
-	for _, mk := range w.mechs {
-		mk.Advance(&w.st, w.dt)
-	}
+	mech.AdvanceAll(w.mechs, &w.st, w.dt)
 	return nil
 }
 
