@@ -274,21 +274,22 @@ func (w *Workspace) Step() error {
 	// The nodes go in the order of m.elim (see schedule), which gives the
 	// same results as descending node order with the independent nodes
 	// of a level next to each other, so that their chains overlap.
+	// Each parent term is read and written once: d[p] − a, then − pp·b;
+	// rhs[p] + a·dv, then − pp·ri, as two statements would, with no store
+	// and reload between.
 	for _, i32 := range m.elim {
 		i := int(i32)
 		p := par[i]
 		ai, bi := a[i], b[i]
 		dv := v[p] - v[i]
 		ri := rhs[i] - bi*dv
-		rhs[p] += ai * dv
 		di := d[i] - bi
-		d[p] -= ai
 		id := 1 / di
-		dinv[i] = id
 		pp := ai * id
-		d[p] -= pp * bi
-		rhs[p] -= pp * ri
+		dinv[i] = id
 		rhs[i] = ri
+		d[p] = d[p] - ai - pp*bi
+		rhs[p] = rhs[p] + ai*dv - pp*ri
 	}
 	dinv[0] = 1 / d[0]
 	rhs[0] *= dinv[0]
