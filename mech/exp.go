@@ -101,7 +101,7 @@ var expK = expConst{max: expMax, invL: expInvL, round: expRound,
 
 // expInPlace replaces every x[i] by exp(x[i]), within 1 ulp. With a
 // vector instruction set (isa.go) the kernel of vec_body.h, the same
-// operations on 4 or 8 values at once, takes the slice and leaves the
+// operations on 4 or 16 values at once, takes the slice and leaves the
 // blocks holding an argument outside [−700, 700] to expGo.
 func expInPlace(x []float64) {
 	w := vecWidth()

@@ -6,7 +6,7 @@ import (
 )
 
 // The instruction sets of the vector kernels (vec_body.h, with cgo on
-// amd64): generic (the Go loops), avx2 (4 lanes) and avx512 (8 lanes).
+// amd64): generic (the Go loops), avx2 (4 lanes) and avx512 (2 × 8 lanes).
 // Every one gives the same bits. NOBLE_MECH_ISA names one at or below the
 // CPU's best, for tests and benchmarks; an unusable value is reported on
 // stderr and ignored.
@@ -50,7 +50,7 @@ func setISA(name string) error {
 func vecWidth() int {
 	switch isa {
 	case isaAVX512:
-		return 8
+		return 16 // W of vec_avx512.c
 	case isaAVX2:
 		return 4
 	}
