@@ -20,7 +20,7 @@ var caLVAKind = &Kind{
 	Ions:   Ca,
 	New: func(nodes []int) Mechanism {
 		n := len(nodes)
-		return &caLVA{base: base{nodes}, gbar: filled(n, 0.00001), m: make([]float64, n), h: make([]float64, n), qt: 1}
+		return &caLVA{base: base{nodes: nodes}, gbar: filled(n, 0.00001), m: make([]float64, n), h: make([]float64, n), qt: 1}
 	},
 }
 

@@ -41,7 +41,7 @@ var caDynamicsKind = &Kind{
 	WritesCai: true,
 	New: func(nodes []int) Mechanism {
 		n := len(nodes)
-		return &caDynamics{base: base{nodes},
+		return &caDynamics{base: base{nodes: nodes},
 			gamma: filled(n, 0.05), decay: filled(n, 80), depth: filled(n, 0.1), minCai: filled(n, 1e-4)}
 	},
 }

@@ -7,9 +7,41 @@ import "math"
 // refer to the Kind itself, an initialization cycle.)
 type base struct {
 	nodes []int
+	top   int // 1 + the largest node, 0 until top is called
 }
 
 func (b *base) Nodes() []int { return b.nodes }
+
+// topNode returns the largest node (−1 for none), computed once; it panics
+// on a negative node. The vector kernels, which do not check their
+// indices, call it so that slices too short for the nodes panic in Go.
+func (b *base) topNode() int {
+	if b.top == 0 {
+		t := -1
+		for _, n := range b.nodes {
+			if n < 0 {
+				panic("mech: negative node index")
+			}
+			t = max(t, n)
+		}
+		b.top = t + 1
+	}
+	return b.top - 1
+}
+
+// checkVec panics unless every slice in node is long enough for the
+// nodes and every slice in inst holds one value per instance, before a
+// vector kernel (which does not check) reads or writes them.
+func (b *base) checkVec(node [][]float64, inst ...[]float64) {
+	if t := b.topNode(); t >= 0 {
+		for _, s := range node {
+			_ = s[t]
+		}
+	}
+	for _, s := range inst {
+		_ = s[:len(b.nodes)]
+	}
+}
 
 // filled returns a slice of n copies of x.
 func filled(n int, x float64) []float64 {

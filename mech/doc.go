@@ -62,6 +62,23 @@
 //     specialised, and the totals are renormalised every 4th step.
 //   - Current loops read the State slices once (the compiler cannot prove
 //     that stores through i and g leave them unchanged).
+//   - Vector kernels (vec_body.h, C with AVX-512 or AVX2 intrinsics through
+//     cgo on amd64, chosen at run time; NOBLE_MECH_ISA=generic|avx2|avx512
+//     selects one for tests and benchmarks, isa.go): the Advance and
+//     Current of NaTs2_t, Ih, Im and Kv3_1, the Current of pas, and
+//     expInPlace and expSmallInPlace on slices of 16 values or more. They
+//     perform each instance's floating-point operations of the Go loops in
+//     the same order, the exponential's table method included (its table
+//     looked up by permutations on AVX-512, a gather being slower on these
+//     cores), compiled without fused multiply-add, so they return the same
+//     bits (TestExpVec, TestMechVec, TestCurrentVec, TestAdvanceAll compare
+//     every instruction set with the Go loops bit for bit). A block where
+//     an exponential's argument leaves the table's range or NaTs2_t's
+//     voltage is singular is left to the Go loops. AVX-512 takes 16
+//     instances per step, two 8-lane chains interleaved, which the cores
+//     overlap better than one. AdvanceAll runs the four kinds' kernels in
+//     one cgo call (about 100 ns each on these machines). Without cgo
+//     (CGO_ENABLED=0, the purego tag) or outside amd64 the Go loops run.
 //
 // These change results by rounding only: TestNeuronReplay still agrees with
 // NEURON's states to 2e-14 relative, TestBatchedGates, TestNaTs2tBatched and
@@ -88,7 +105,7 @@
 // solver recomputes eca from cai at the start of every step where
 // CaDynamics is inserted, and uses Eca0 where no mechanism writes cai.
 //
-// Current and Advance do not allocate. A Mechanism is not safe for
+// Current, Advance and AdvanceAll do not allocate. A Mechanism is not safe for
 // concurrent use (NaV caches dt-scaled rates, and the batched mechanisms
 // keep scratch); Kinds are read-only.
 package mech

@@ -24,7 +24,7 @@ var imKind = &Kind{
 	Ions:   K,
 	New: func(nodes []int) Mechanism {
 		n := len(nodes)
-		return &im{base: base{nodes}, gbar: filled(n, 0.00001), m: make([]float64, n), qt: 1, tmp: make([]float64, 2*n)}
+		return &im{base: base{nodes: nodes}, gbar: filled(n, 0.00001), m: make([]float64, n), qt: 1, tmp: make([]float64, 2*n)}
 	},
 }
 
@@ -53,6 +53,11 @@ func (c *im) Init(s *State) {
 }
 
 func (c *im) Current(s *State, i, g []float64) {
+	if vecWidth() > 0 { // the same operations, vectorised (vec_body.h)
+		c.checkVec([][]float64{i, g, s.V, s.Ek}, c.gbar, c.m)
+		currentVec(c.nodes, s.V, s.Ek, true, 0, c.gbar, c.m, 1, nil, i, g)
+		return
+	}
 	// The slices are read once: stores through i and g could alias
 	// s's fields, so the compiler would reload them every iteration.
 	gbar, m, v, ek := c.gbar[:len(c.nodes)], c.m[:len(c.nodes)], s.V, s.Ek
@@ -72,10 +77,38 @@ func (c *im) Current(s *State, i, g []float64) {
 // one exponential and two divisions per instance instead of two and four;
 // the results agree with the file's expressions to a few ulp.
 func (c *im) Advance(s *State, dt float64) {
+	if vecWidth() == 0 {
+		c.advance(s, dt, 0, len(c.nodes))
+		return
+	}
+	k := c.vecConst(dt)
+	c.checkVec([][]float64{s.V}, c.m)
+	c.finish(s, dt, imVec(c.nodes, s.V, c.m, 0, &k), &k)
+}
+
+// vecConst returns the vector kernel's constants (vec_body.h).
+func (c *im) vecConst(dt float64) [2]float64 {
+	return [2]float64{2.5 * 0.04, -dt * c.qt * 3.3e-3}
+}
+
+// finish completes a vector Advance that stopped at instance lo: the Go
+// loops take the block there, the kernel those after it, until the end.
+func (c *im) finish(s *State, dt float64, lo int, k *[2]float64) {
+	n, w := len(c.nodes), vecWidth()
+	for lo < n {
+		c.advance(s, dt, lo, min(lo+w, n))
+		lo = imVec(c.nodes, s.V, c.m, lo+w, k)
+	}
+}
+
+// advance is Advance's Go loops over the instances lo … hi−1 (the vector
+// kernel of vec_body.h does the same operations on vecWidth instances at
+// a time).
+func (c *im) advance(s *State, dt float64, lo, hi int) {
 	n := len(c.nodes)
-	m, e1, e2 := c.m[:n], c.tmp[:n], c.tmp[n:2*n]
+	nodes, m, e1, e2 := c.nodes[lo:hi], c.m[lo:hi], c.tmp[lo:hi], c.tmp[n+lo:n+hi]
 	v := s.V
-	for k, nd := range c.nodes {
+	for k, nd := range nodes {
 		e1[k] = (2.5 * 0.04) * (v[nd] - -35)
 	}
 	expInPlace(e1)

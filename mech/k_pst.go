@@ -26,7 +26,7 @@ var kPstKind = &Kind{
 	Ions:   K,
 	New: func(nodes []int) Mechanism {
 		n := len(nodes)
-		return &kPst{base: base{nodes}, gbar: filled(n, 0.00001), m: make([]float64, n), h: make([]float64, n)}
+		return &kPst{base: base{nodes: nodes}, gbar: filled(n, 0.00001), m: make([]float64, n), h: make([]float64, n)}
 	},
 }
 

@@ -19,7 +19,7 @@ var kTstKind = &Kind{
 	Ions:   K,
 	New: func(nodes []int) Mechanism {
 		n := len(nodes)
-		return &kTst{base: base{nodes}, gbar: filled(n, 0.00001), m: make([]float64, n), h: make([]float64, n)}
+		return &kTst{base: base{nodes: nodes}, gbar: filled(n, 0.00001), m: make([]float64, n), h: make([]float64, n)}
 	},
 }
 

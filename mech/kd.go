@@ -20,7 +20,7 @@ var kdKind = &Kind{
 	Ions:   K,
 	New: func(nodes []int) Mechanism {
 		n := len(nodes)
-		return &kd{base: base{nodes}, gbar: filled(n, 0.00001), m: make([]float64, n), h: make([]float64, n)}
+		return &kd{base: base{nodes: nodes}, gbar: filled(n, 0.00001), m: make([]float64, n), h: make([]float64, n)}
 	},
 }
 

@@ -21,7 +21,7 @@ var kv2likeKind = &Kind{
 	Ions:   K,
 	New: func(nodes []int) Mechanism {
 		n := len(nodes)
-		return &kv2like{base: base{nodes}, gbar: filled(n, 0.00001),
+		return &kv2like{base: base{nodes: nodes}, gbar: filled(n, 0.00001),
 			m: make([]float64, n), h1: make([]float64, n), h2: make([]float64, n), qt: 1}
 	},
 }

@@ -25,7 +25,7 @@ var kv31Kind = &Kind{
 	Ions:   K,
 	New: func(nodes []int) Mechanism {
 		n := len(nodes)
-		return &kv31{base: base{nodes}, gbar: filled(n, 0.00001), m: make([]float64, n), tmp: make([]float64, 2*n)}
+		return &kv31{base: base{nodes: nodes}, gbar: filled(n, 0.00001), m: make([]float64, n), tmp: make([]float64, 2*n)}
 	},
 }
 
@@ -52,6 +52,11 @@ func (c *kv31) Init(s *State) {
 }
 
 func (c *kv31) Current(s *State, i, g []float64) {
+	if vecWidth() > 0 { // the same operations, vectorised (vec_body.h)
+		c.checkVec([][]float64{i, g, s.V, s.Ek}, c.gbar, c.m)
+		currentVec(c.nodes, s.V, s.Ek, true, 0, c.gbar, c.m, 1, nil, i, g)
+		return
+	}
 	// The slices are read once: stores through i and g could alias
 	// s's fields, so the compiler would reload them every iteration.
 	gbar, m, v, ek := c.gbar[:len(c.nodes)], c.m[:len(c.nodes)], s.V, s.Ek
@@ -68,14 +73,43 @@ func (c *kv31) Current(s *State, i, g []float64) {
 // (gate). Divisions by constants are multiplications by their reciprocals
 // (within an ulp of the division).
 func (c *kv31) Advance(s *State, dt float64) {
+	if vecWidth() == 0 {
+		c.advance(s, dt, 0, len(c.nodes))
+		return
+	}
+	k := c.vecConst(dt)
+	c.checkVec([][]float64{s.V}, c.m)
+	c.finish(s, dt, kv31Vec(c.nodes, s.V, c.m, 0, &k), &k)
+}
+
+// vecConst returns the vector kernel's constants (vec_body.h).
+func (c *kv31) vecConst(dt float64) [5]float64 {
+	return [5]float64{18.700 + kv31Vshift, 1 / -9.700, -46.560 + kv31Vshift, 1 / -44.140, dt}
+}
+
+// finish completes a vector Advance that stopped at instance lo: the Go
+// loops take the block there, the kernel those after it, until the end.
+func (c *kv31) finish(s *State, dt float64, lo int, k *[5]float64) {
+	n, w := len(c.nodes), vecWidth()
+	for lo < n {
+		c.advance(s, dt, lo, min(lo+w, n))
+		lo = kv31Vec(c.nodes, s.V, c.m, lo+w, k)
+	}
+}
+
+// advance is Advance's Go loops over the instances lo … hi−1 (the vector
+// kernel of vec_body.h does the same operations on vecWidth instances at
+// a time).
+func (c *kv31) advance(s *State, dt float64, lo, hi int) {
 	n := len(c.nodes)
-	m, e1, e2 := c.m[:n], c.tmp[:n], c.tmp[n:2*n]
+	nodes, m, e1, e2 := c.nodes[lo:hi], c.m[lo:hi], c.tmp[lo:hi], c.tmp[n+lo:n+hi]
 	v := s.V
-	for k, nd := range c.nodes {
+	for k, nd := range nodes {
 		e1[k] = (v[nd] - (18.700 + kv31Vshift)) * (1 / -9.700)
 		e2[k] = (v[nd] - (-46.560 + kv31Vshift)) * (1 / -44.140)
 	}
-	expInPlace(c.tmp[:2*n])
+	expInPlace(e1)
+	expInPlace(e2)
 	for k := range m {
 		e1[k] = 1 / (1 + e1[k])                // m∞
 		e2[k] = dt * -((1 + e2[k]) * (1 / 4.)) // dt·(−1/τm), τm = 0.2·20/(1 + e₂)

@@ -29,7 +29,7 @@ var napEt2Kind = &Kind{
 	Ions:   Na,
 	New: func(nodes []int) Mechanism {
 		n := len(nodes)
-		return &napEt2{base: base{nodes}, gbar: filled(n, 0.00001), m: make([]float64, n), h: make([]float64, n)}
+		return &napEt2{base: base{nodes: nodes}, gbar: filled(n, 0.00001), m: make([]float64, n), h: make([]float64, n)}
 	},
 }
 

@@ -28,7 +28,7 @@ var naTs2tKind = &Kind{
 	Ions:   Na,
 	New: func(nodes []int) Mechanism {
 		n := len(nodes)
-		return &naTs2t{base: base{nodes}, gbar: filled(n, 0.00001), m: make([]float64, n), h: make([]float64, n),
+		return &naTs2t{base: base{nodes: nodes}, gbar: filled(n, 0.00001), m: make([]float64, n), h: make([]float64, n),
 			tmp: make([]float64, 4*n)}
 	},
 }
@@ -70,6 +70,11 @@ func (c *naTs2t) Init(s *State) {
 }
 
 func (c *naTs2t) Current(s *State, i, g []float64) {
+	if vecWidth() > 0 { // the same operations, vectorised (vec_body.h)
+		c.checkVec([][]float64{i, g, s.V, s.Ena}, c.gbar, c.m, c.h)
+		currentVec(c.nodes, s.V, s.Ena, true, 0, c.gbar, c.m, 3, c.h, i, g)
+		return
+	}
 	// The slices are read once: stores through i and g could alias
 	// s's fields, so the compiler would reload them every iteration.
 	nn := len(c.nodes)
@@ -99,9 +104,37 @@ func (c *naTs2t) Current(s *State, i, g []float64) {
 // (TestNaTs2tBatched: 1e-13 absolute on the gates, also near the
 // singularities, where both forms lose digits to 1 − e as NEURON does).
 func (c *naTs2t) Advance(s *State, dt float64) {
+	if vecWidth() == 0 {
+		c.advance(s, dt, 0, len(c.nodes))
+		return
+	}
+	k := c.vecConst(dt)
+	c.checkVec([][]float64{s.V}, c.m, c.h)
+	c.finish(s, dt, naTs2tVec(c.nodes, s.V, c.m, c.h, 0, &k), &k)
+}
+
+// vecConst returns the vector kernel's constants (vec_body.h).
+func (c *naTs2t) vecConst(dt float64) [6]float64 {
+	return [6]float64{-1. / 6, 0.182, 0.124, naTs2tK, kPstQt * dt, 0.015}
+}
+
+// finish completes a vector Advance that stopped at instance lo: the Go
+// loops take the block there, the kernel those after it, until the end.
+func (c *naTs2t) finish(s *State, dt float64, lo int, k *[6]float64) {
+	n, w := len(c.nodes), vecWidth()
+	for lo < n {
+		c.advance(s, dt, lo, min(lo+w, n))
+		lo = naTs2tVec(c.nodes, s.V, c.m, c.h, lo+w, k)
+	}
+}
+
+// advance is Advance's Go loops over the instances lo … hi−1 (the vector
+// kernel of vec_body.h does the same operations on vecWidth instances at
+// a time).
+func (c *naTs2t) advance(s *State, dt float64, lo, hi int) {
 	n := len(c.nodes)
-	nodes, m, h := c.nodes[:n], c.m[:n], c.h[:n]
-	e1, e2, e3, e4 := c.tmp[:n], c.tmp[n:2*n], c.tmp[2*n:3*n], c.tmp[3*n:4*n]
+	nodes, m, h := c.nodes[lo:hi], c.m[lo:hi], c.h[lo:hi]
+	e1, e2, e3, e4 := c.tmp[lo:hi], c.tmp[n+lo:n+hi], c.tmp[2*n+lo:2*n+hi], c.tmp[3*n+lo:3*n+hi]
 	v := s.V
 	for k, nd := range nodes {
 		e1[k] = (v[nd] - -32) * (-1. / 6)

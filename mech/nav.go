@@ -378,7 +378,7 @@ var naVKind = &Kind{
 	Ions:   Na,
 	New: func(nodes []int) Mechanism {
 		n := len(nodes)
-		return &naV{base: base{nodes}, gbar: filled(n, naGbar), y: make([]naBlock, (n+naChunk-1)/naChunk),
+		return &naV{base: base{nodes: nodes}, gbar: filled(n, naGbar), y: make([]naBlock, (n+naChunk-1)/naChunk),
 			qt: 1, r: newNaConst(1)}
 	},
 }

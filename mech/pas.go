@@ -20,7 +20,7 @@ var pasKind = &Kind{
 }
 
 func newPas(nodes []int) Mechanism {
-	return &pas{base: base{nodes},
+	return &pas{base: base{nodes: nodes},
 		g: filled(len(nodes), 0.001),
 		e: filled(len(nodes), -70)}
 }
@@ -41,6 +41,11 @@ func (m *pas) Param(name string) []float64 {
 func (m *pas) Init(s *State) {}
 
 func (m *pas) Current(s *State, i, g []float64) {
+	if vecWidth() > 0 { // the same operations, vectorised (vec_body.h)
+		m.checkVec([][]float64{i, g, s.V}, m.g, m.e)
+		currentVec(m.nodes, s.V, m.e, false, 0, m.g, nil, 0, nil, i, g)
+		return
+	}
 	gg, e, v := m.g[:len(m.nodes)], m.e[:len(m.nodes)], s.V
 	for k, n := range m.nodes {
 		i[n] += gg[k] * (v[n] - e[k])

@@ -24,7 +24,7 @@ var skKind = &Kind{
 	Ions:   K | Ca,
 	New: func(nodes []int) Mechanism {
 		n := len(nodes)
-		return &sk{base: base{nodes}, gbar: filled(n, 0.000001), z: make([]float64, n)}
+		return &sk{base: base{nodes: nodes}, gbar: filled(n, 0.000001), z: make([]float64, n)}
 	},
 }
 

@@ -44,9 +44,20 @@
 //     the node order (parents before children); v += Δv; t += dt/2. Step 3
 //     is done inside triang's pass and 1/d is taken once per node (see
 //     Workspace.Step): the same terms as NEURON's, summed in another order.
+//     The nodes are taken level by level rather than in node order (see
+//     schedule): the same operations on the same values, each parent
+//     receiving its children's terms in node order, so the same results,
+//     with independent nodes next to each other for the processor.
 //  5. Every mechanism advances its states with the new v (exponential Euler
 //     gates, implicit Euler kinetic schemes, cnexp calcium), in NEURON's
-//     order, so that CaDynamics updates cai before SK reads it.
+//     order, so that CaDynamics updates cai before SK reads it
+//     (mech.AdvanceAll, which runs the kinds whose Advance reads v alone
+//     in one call of the vector kernels).
+//
+// The mechanisms and the ionic state (Workspace.State) see only the nodes
+// with membrane, numbered consecutively in node order, so that a
+// mechanism inserted in every compartment has consecutive indices and its
+// vector kernels load and store whole vectors.
 //
 // Initialisation is finitialize(v_init): t = 0, every v = v_init, cai =
 // 5e-5 mM, eca by Nernst, each mechanism's INITIAL block in order, eca again

@@ -60,11 +60,12 @@ func (e *DivergenceError) Unwrap() error { return ErrDiverged }
 type Workspace struct {
 	m     *Model
 	v     []float64 // membrane potential, mV
+	vm    []float64 // v of the membrane nodes (Model.mem), then a spare slot
 	rhs   []float64 // right-hand side, then Δv
 	d     []float64 // matrix diagonal
 	dinv  []float64 // 1/d after triangularisation
-	cur   []float64 // outward membrane current density, mA/cm²
-	g     []float64 // its conductance dI/dV, S/cm²
+	cur   []float64 // outward membrane current density, mA/cm², per membrane node, then a zero
+	g     []float64 // its conductance dI/dV, S/cm², the same
 	cmf   []float64 // 0.001·cm/dt, S/cm²
 	st    mech.State
 	mechs []mech.Mechanism
@@ -96,24 +97,25 @@ func grow(s []float64, n int) []float64 {
 // Reset binds w to m, reusing w's buffers when large enough. The
 // mechanisms are created anew when m differs from the current model.
 func (w *Workspace) Reset(m *Model) {
-	n := m.n
+	n, nc := m.n, len(m.mem)
 	w.v = grow(w.v, n)
+	w.vm = grow(w.vm, nc+1)
 	w.rhs = grow(w.rhs, n)
 	w.d = grow(w.d, n)
 	w.dinv = grow(w.dinv, n)
-	w.cur = grow(w.cur, n)
-	w.g = grow(w.g, n)
+	w.cur = grow(w.cur, nc+1)
+	w.g = grow(w.g, nc+1)
 	w.cmf = grow(w.cmf, n)
-	w.st.V = w.v
-	w.st.Cai = grow(w.st.Cai, n)
-	w.st.Ica = grow(w.st.Ica, n)
-	w.st.Eca = grow(w.st.Eca, n)
-	w.st.Ena = grow(w.st.Ena, n)
-	w.st.Ek = grow(w.st.Ek, n)
+	w.st.V = w.vm[:nc]
+	w.st.Cai = grow(w.st.Cai, nc)
+	w.st.Ica = grow(w.st.Ica, nc)
+	w.st.Eca = grow(w.st.Eca, nc)
+	w.st.Ena = grow(w.st.Ena, nc)
+	w.st.Ek = grow(w.st.Ek, nc)
 	if w.m != m {
 		w.mechs = w.mechs[:0]
 		for _, s := range m.mechs {
-			w.mechs = append(w.mechs, s.kind.New(s.nodes))
+			w.mechs = append(w.mechs, s.kind.New(s.cnodes))
 		}
 	}
 	w.m = m
@@ -129,7 +131,9 @@ func (w *Workspace) T() float64 { return w.t }
 // read it, do not keep it across calls.
 func (w *Workspace) V() []float64 { return w.v }
 
-// State returns the ionic state shared with the mechanisms (read only).
+// State returns the ionic state shared with the mechanisms (read only). Its
+// slices are indexed by membrane node: the nodes where a mechanism is
+// inserted, numbered in node order from 0.
 func (w *Workspace) State() *mech.State { return &w.st }
 
 // Init prepares a simulation of protocol p as NEURON's finitialize(v_init)
@@ -160,18 +164,21 @@ func (w *Workspace) Init(p Protocol) error {
 	defEca := 12.5 * math.Log(defCao/defCai)
 	for i := range w.v {
 		w.v[i] = m.VInit
-		w.st.Cai[i] = defCai
-		w.st.Ica[i] = 0
-		w.st.Eca[i] = defEca
 	}
-	copy(w.st.Ena, m.ena)
-	copy(w.st.Ek, m.ek)
+	for c, nd := range m.mem {
+		w.vm[c] = m.VInit
+		w.st.Cai[c] = defCai
+		w.st.Ica[c] = 0
+		w.st.Eca[c] = defEca
+		w.st.Ena[c] = m.ena[nd]
+		w.st.Ek[c] = m.ek[nd]
+	}
 	// ion_init: eca from the initial concentrations where the ion's
 	// concentration is used.
-	for _, nd := range m.caNernst {
+	for _, nd := range m.caNernstC {
 		w.st.Eca[nd] = nernst(w.caCoef, w.st.Cai[nd])
 	}
-	for _, nd := range m.caInit {
+	for _, nd := range m.caInitC {
 		w.st.Eca[nd] = nernst(w.caCoef, w.st.Cai[nd])
 	}
 	for j, mk := range w.mechs {
@@ -189,7 +196,7 @@ func (w *Workspace) Init(p Protocol) error {
 	}
 	// CaDynamics wrote cai: NEURON recomputes eca (nrn_wrote_conc, then
 	// ion_cur in the setup_tree_matrix that ends finitialize).
-	for _, nd := range m.caNernst {
+	for _, nd := range m.caNernstC {
 		w.st.Eca[nd] = nernst(w.caCoef, w.st.Cai[nd])
 	}
 	return nil
@@ -205,8 +212,10 @@ func (w *Workspace) Init(p Protocol) error {
 func (w *Workspace) Step() error {
 	m := w.m
 	n := m.n
-	v, rhs, d, cur, g, cmf, dinv := w.v[:n], w.rhs[:n], w.d[:n], w.cur[:n], w.g[:n], w.cmf[:n], w.dinv[:n]
-	a, b, par := m.a[:n], m.b[:n], m.parent[:n]
+	nc := len(m.mem)
+	v, rhs, d, cmf, dinv := w.v[:n], w.rhs[:n], w.d[:n], w.cmf[:n], w.dinv[:n]
+	cur, g, vm := w.cur[:nc+1], w.g[:nc+1], w.vm[:nc+1]
+	a, b, par, cpos := m.a[:n], m.b[:n], m.parent[:n], m.cpos[:n]
 
 	w.t += .5 * w.dt
 	w.step++
@@ -214,18 +223,19 @@ func (w *Workspace) Step() error {
 
 	// ion_cur: eca from cai (Nernst) where cai evolves; ica zeroed.
 	cai, eca, ica := w.st.Cai, w.st.Eca, w.st.Ica
-	for _, nd := range m.caNernst {
+	for _, nd := range m.caNernstC {
 		eca[nd] = nernst(w.caCoef, cai[nd])
 		ica[nd] = 0
 	}
-	for _, nd := range m.caInit {
+	for _, nd := range m.caInitC {
 		ica[nd] = 0
 	}
 
 	// Membrane currents in NEURON's mechanism order: pas, then IClamp
 	// (registered right after pas), then the others. cur holds the
 	// negated right-hand side, which sums identically (IEEE rounding is
-	// sign-symmetric).
+	// sign-symmetric). The mechanisms see the membrane nodes only
+	// (Model.mem); cur and g end with a zero for the other nodes.
 	clear(cur)
 	clear(g)
 	w.mechs[0].Current(&w.st, cur, g)
@@ -233,17 +243,18 @@ func (w *Workspace) Step() error {
 		// A zero current adds nothing, as the step's off phase: so a
 		// waveform holding a step gives the step's trace bit for bit.
 		if a := w.wave.current(w.step-1, t, &w.waveLast); a != 0 {
-			cur[m.soma] -= a * w.stimScale
+			cur[m.somaC] -= a * w.stimScale
 		}
 	} else if t < w.stimOf && t >= w.stimOn {
-		cur[m.soma] -= w.amp * w.stimScale
+		cur[m.somaC] -= w.amp * w.stimScale
 	}
 	for _, mk := range w.mechs[1:] {
 		mk.Current(&w.st, cur, g)
 	}
 	for i := range rhs {
-		rhs[i] = -cur[i]
-		d[i] = g[i] + cmf[i]
+		c := cpos[i]
+		rhs[i] = -cur[c]
+		d[i] = g[c] + cmf[i]
 	}
 	// Axial currents and coupling (NODEA, NODEB are negative), fused with
 	// Hines' triangularisation from the leaves: nodes are numbered parents
@@ -259,38 +270,44 @@ func (w *Workspace) Step() error {
 	// (each result within an ulp of the division). This takes the division
 	// off bksub's dependency chain from the root outwards, where its latency
 	// (not its throughput) set the pace.
-	for i := n - 1; i >= 1; i-- {
+	//
+	// The nodes go in the order of m.elim (see schedule), which gives the
+	// same results as descending node order with the independent nodes
+	// of a level next to each other, so that their chains overlap.
+	// Each parent term is read and written once: d[p] − a, then − pp·b;
+	// rhs[p] + a·dv, then − pp·ri, as two statements would, with no store
+	// and reload between.
+	for _, i32 := range m.elim {
+		i := int(i32)
 		p := par[i]
 		ai, bi := a[i], b[i]
 		dv := v[p] - v[i]
 		ri := rhs[i] - bi*dv
-		rhs[p] += ai * dv
 		di := d[i] - bi
-		d[p] -= ai
 		id := 1 / di
-		dinv[i] = id
 		pp := ai * id
-		d[p] -= pp * bi
-		rhs[p] -= pp * ri
+		dinv[i] = id
 		rhs[i] = ri
+		d[p] = d[p] - ai - pp*bi
+		rhs[p] = rhs[p] + ai*dv - pp*ri
 	}
 	dinv[0] = 1 / d[0]
 	rhs[0] *= dinv[0]
-	for i := 1; i < n; i++ {
+	for _, i32 := range m.back {
+		i := int(i32)
 		rhs[i] = (rhs[i] - b[i]*rhs[par[i]]) * dinv[i]
 	}
 	sum := 0.0
 	for i := range v {
 		v[i] += rhs[i]
 		sum += v[i]
+		vm[cpos[i]] = v[i]
 	}
 	w.t += .5 * w.dt
 	if math.IsNaN(sum) || math.IsInf(sum, 0) {
 		return w.diverged()
 	}
-	for _, mk := range w.mechs {
-		mk.Advance(&w.st, w.dt)
-	}
+	mech.AdvanceAll(w.mechs, &w.st, w.dt)
 	return nil
 }
 
@@ -300,12 +317,12 @@ func (w *Workspace) Step() error {
 func (w *Workspace) diverged() error {
 	e := &DivergenceError{Model: w.m.Name, Node: -1, Step: w.step, T: w.t}
 	bad := func(x float64) bool { return math.IsNaN(x) || math.IsInf(x, 0) }
-	for i := range w.cur {
-		if bad(w.cur[i]) {
+	for c, i := range w.m.mem {
+		if bad(w.cur[c]) {
 			e.Node, e.What = i, "membrane current"
 			break
 		}
-		if bad(w.g[i]) {
+		if bad(w.g[c]) {
 			e.Node, e.What = i, "conductance"
 			break
 		}
