@@ -145,7 +145,8 @@ func testPointBack[T float](t *testing.T, batch, l int, last, useZ, usePre bool,
 
 // BenchmarkPointBack compares the backward pass of one layer's pointwise
 // part (gate, channel MLP, skip, GELUs), 8 traces at L = 8583, unfused
-// (full-length passes) and fused (pointBack, in blocks).
+// (full-length passes) and fused (pointBack, in blocks); each iteration
+// also copies back the inputs the unfused pass overwrites.
 func BenchmarkPointBack(b *testing.B) {
 	pc := newPointCase[float32](8, benchLength, 1)
 	nt, ws := pc.nt, pc.ws
