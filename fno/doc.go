@@ -116,7 +116,9 @@
 // alternating runs), the forward pass at batch 64 within the noise
 // (docs/benchmarks.md). The GroupNorm forward pass keeps the
 // unfused passes (its norms need whole-trace statistics), as does a lone
-// trace with a helper, whose products and GELUs are split in two.
+// trace with a helper, whose products and GELUs are split in two; the
+// backward pass is fused in every case (the norms' passes stay apart), and
+// with a helper its pointwise part runs on the worker alone.
 //
 // # Parallelism and determinism
 //

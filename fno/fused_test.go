@@ -248,7 +248,8 @@ func testPointForward[T float](t *testing.T, batch, l int, last, keep bool, tol 
 
 // BenchmarkPointForward compares the forward pass of one layer's pointwise
 // part, 8 traces at L = 8583, inference (z in xout, mh in blocks when
-// fused), unfused and fused (pointForward).
+// fused), unfused and fused (pointForward); each iteration also copies
+// back h1.
 func BenchmarkPointForward(b *testing.B) {
 	pc := newPointCase[float32](8, benchLength, 1)
 	nt, ws := pc.nt, pc.ws
