@@ -34,6 +34,10 @@ type workspace[T float] struct {
 	xh1  [][]T     // x̂ of each layer's first norm [Width][n] (training)
 	rstd []float64 // 1/σ per layer slot, norm and sample [slots][2][batch]
 	nacc []float64 // backward accumulators of dγ, dβ [2·Width] (training)
+
+	// The fused passes of the pointwise parts (pointForward, pointBack).
+	fb  []T       // blocks [3·(Hidden+Width)][min(fuseBlock, n)]
+	acc []float64 // pointBack's reductions [3·Width+Hidden] (training)
 }
 
 // reset sizes the workspace for (batch, l), keeping buffers when possible.
@@ -70,7 +74,9 @@ func (ws *workspace[T]) reset(cfg Config, batch, l int, train bool) {
 		ws.g = grow(ws.g, cfg.MLPHidden*n)
 		ws.d1 = grow(ws.d1, w*n)
 		ws.d2 = grow(ws.d2, w*n)
+		ws.acc = grow(ws.acc, 3*w+cfg.MLPHidden)
 	}
+	ws.fb = grow(ws.fb, 3*(cfg.MLPHidden+w)*min(fuseBlock, n))
 	if cfg.OutChannels > 1 {
 		ws.out = grow(ws.out, cfg.OutChannels*n)
 	}
@@ -137,14 +143,14 @@ func (ws *workspace[T]) bytes() int {
 	var z T
 	sz := int(unsafeSizeof(z))
 	n := len(ws.grid) + len(ws.a0) + len(ws.h0) + len(ws.big) + len(ws.p) + len(ws.ys) + len(ws.dxs) +
-		len(ws.wre) + len(ws.wim) + len(ws.a1) + len(ws.g) + len(ws.d1) + len(ws.d2) + len(ws.out) +
+		len(ws.wre) + len(ws.wim) + len(ws.a1) + len(ws.g) + len(ws.d1) + len(ws.d2) + len(ws.out) + len(ws.fb) +
 		len(ws.dft.e) + len(ws.dft.o)
 	for _, bs := range [][][]T{ws.xs, ws.spec, ws.h1, ws.mh, ws.z, ws.xh1} {
 		for _, b := range bs {
 			n += len(b)
 		}
 	}
-	return n*sz + 8*(len(ws.rstd)+len(ws.nacc))
+	return n*sz + 8*(len(ws.rstd)+len(ws.nacc)+len(ws.acc))
 }
 
 // forward runs the network on x ([batch][In][L]) into dst ([batch][Out][L]).
@@ -193,6 +199,21 @@ func (nt *net[T]) forward(ws *workspace[T], dst, x []T, batch, l int, train bool
 				xh = ws.xh1[k]
 			}
 			ly.norm[0].forward(h1, xh, h1, ws.rstdOf(k, 0), batch, l)
+		}
+		if !gn && ws.help == nil {
+			// Skip, GELU, channel MLP, soft gating, GELU: fused, in
+			// blocks (the unfused passes below split their products
+			// and GELUs with a helper, and take the norms).
+			var mhk []T
+			zz := xout
+			if train {
+				mhk = mh
+				if !last {
+					zz = ws.z[k]
+				}
+			}
+			nt.pointForward(ws, ly, h1, mhk, zz, xout, xin, last)
+			continue
 		}
 		// + linear skip, GELU.
 		ly.skip.apply(ws.help, h1, xin, n, true)
@@ -294,62 +315,41 @@ func (nt *net[T]) backward(ws *workspace[T], dy []T) {
 	for li := nl - 1; li >= 0; li-- {
 		ly := &nt.layers[li]
 		last := li == nl-1
-		// z → (GroupNorm →) GELU.
+		// z → (GroupNorm →) GELU: without the norm, GELU' is applied in
+		// the fused pass (zg).
 		dz := dout
+		var zg []T
 		if gn {
 			if !last {
 				geluBack(ws.help, dz, ws.xs[2]) // γ·x̂ + β of this layer, from the previous iteration
 			}
 			ly.norm[1].backward(dz, ws.z[li], ws.rstdOf(li, 1), ws.nacc, batch, l)
 		} else if !last {
-			geluBack(ws.help, dz, ws.z[li])
+			zg = ws.z[li]
 		}
-		xin := ws.xs[0]
+		// The layer input: GELU(z) of the previous layer, recomputed per
+		// block in the fused pass instead of kept; with GroupNorm
+		// GELU(γ·x̂ + β), bit for bit as the forward pass computed it,
+		// keeping γ·x̂ + β in xs[2] for the next iteration's GELU'.
+		var pre []T
 		if li > 0 {
-			// Recompute the layer input GELU(z) of the previous layer
-			// instead of keeping it (xs[1] and xs[2] are free once the
-			// projection is done); with GroupNorm GELU(γ·x̂ + β), bit for
-			// bit as the forward pass computed it, keeping γ·x̂ + β in
-			// xs[2] for the next iteration's GELU'.
-			xin = ws.xs[1]
-			pre := ws.z[li-1]
+			pre = ws.z[li-1]
 			if gn {
 				pre = ws.xs[2]
 				nt.layers[li-1].norm[1].affine(pre, ws.z[li-1], batch, l)
 			}
-			gelu(ws.help, xin, pre)
 		}
-		// Soft gating: z = gate ⊙ x + MLP(a1).
-		for c := range w {
-			dzr, xr, dxr := dz[c*n:(c+1)*n], xin[c*n:(c+1)*n], dxin[c*n:(c+1)*n]
-			ly.dgate[c] += T(dot64(dzr, xr))
-			axpb(dxr, dzr, ly.gate[c], 0)
-		}
-		// Channel MLP. The saved pre-activations mh and h1 are replaced
-		// by their GELU derivatives (geluBoth): this pass is their last use.
-		g := ws.g
-		geluBoth(g, ws.mh[li])
-		ly.mlp1.backward(ws.help, g, g, dz, n, false)
-		mul(g, ws.mh[li])
-		a1 := ws.a1
-		if last {
-			copy(a1, ws.h1[li])
-		} else {
-			geluBoth(a1, ws.h1[li])
-		}
-		ly.mlp0.backward(ws.help, a1, a1, g, n, false)
-		dh1 := a1
-		if !last {
-			mul(dh1, ws.h1[li])
-		}
-		// Linear skip, GroupNorm, spectral bias: the bias's gradient is
-		// that of the norm's input.
-		ly.skip.backward(ws.help, dxin, xin, dh1, n, true)
+		// Soft gating, channel MLP, linear skip (fused, in blocks): dxin
+		// through the gate and the skip, dh1 at the skip's output.
+		dh1 := ws.a1
+		nt.pointBack(ws, ly, li, dz, dxin, dh1, zg, pre, ws.xs[0], last, !gn)
 		if gn {
+			// GroupNorm, spectral bias: the bias's gradient is that of
+			// the norm's input.
 			ly.norm[0].backward(dh1, ws.xh1[li], ws.rstdOf(li, 0), ws.nacc, batch, l)
-		}
-		for o := range w {
-			ly.dsbias[o] += T(sum64(dh1[o*n : (o+1)*n]))
+			for o := range w {
+				ly.dsbias[o] += T(sum64(dh1[o*n : (o+1)*n]))
+			}
 		}
 		// Spectral convolution: adjoint of synthesis, mixing, adjoint of analysis.
 		deinterleave(ws.wre, ws.wim, ly.spec, w, m, cfg.Modes)

@@ -22,6 +22,12 @@ void noble_mix(float *ys, const float *xs, const float *wre, const float *wim, l
 void noble_mixback(float *dxs, float *dw, const float *dys, const float *xs, const float *wre, const float *wim, long width, long batch, long m, long modes);
 double noble_sum64(const float *x, long n);
 double noble_dot64(const float *a, const float *b, long n);
+void noble_gate_back(float *dz, float *dx, float *x, const float *z, const float *pre, const float *gate, double *dot, double *sum, long rows, long cols, long ld, long ldx, long next);
+void noble_gelu_both2(float *g, float *d, const float *x, long rows, long cols, long ldg, long ldx, long next);
+void noble_mul_sum(float *d, const float *x, double *sum, long rows, long cols, long ldd, long ldx, long next);
+void noble_gelu_rows(float *dst, const float *x, long rows, long cols, long ldd, long ldx, long next);
+void noble_gelu_bias_rows(float *dst, float *x, const float *b, long rows, long cols, long ldd, long ldx, long next);
+void noble_axpb_rows(float *y, const float *x, const float *a, const float *b, long rows, long cols, long ld, long next);
 */
 import "C"
 
@@ -199,4 +205,93 @@ func cflag(b bool) C.int {
 		return 1
 	}
 	return 0
+}
+
+// GateBack is the first step of fno's fused backward pass over a block of
+// rows rows of cols values (row r of dz, dx, z and pre at r·ld, of x at
+// r·ldx): with a non-nil z it sets dz *= GELU'(z); with a non-nil pre it
+// sets x = GELU(pre) (otherwise x is read); then it adds Σ dz·x to dot[r]
+// and Σ dz to sum[r] (Dot64, Sum64 of the row) and sets dx = gate[r]·dz.
+// With next > 0 it may prefetch the next block, the next values after the
+// block's columns of each row of dz, dx, z and pre (or x), into the cache. It
+// panics if a slice is too short.
+func GateBack(dz, dx, x, z, pre, gate []float32, dot, sum []float64, rows, cols, ld, ldx, next int) {
+	if rows == 0 || cols == 0 {
+		return
+	}
+	checkBlock(rows, cols, ld, dz, dx, z, pre)
+	checkBlock(rows, cols, ldx, x)
+	_, _, _ = gate[rows-1], dot[rows-1], sum[rows-1]
+	C.noble_gate_back(ptr(dz), ptr(dx), ptr(x), ptr(z), ptr(pre), ptr(gate), (*C.double)(&dot[0]), (*C.double)(&sum[0]),
+		C.long(rows), C.long(cols), C.long(ld), C.long(ldx), C.long(next))
+}
+
+// GeluBoth2 sets g = GELU(x) and d = GELU'(x) from one evaluation over
+// rows rows of cols values (row r of g and d at r·ldg, of x at r·ldx),
+// leaving x unchanged; with next > 0 it may prefetch the next values after
+// each row of x. It panics if a slice is too short.
+func GeluBoth2(g, d, x []float32, rows, cols, ldg, ldx, next int) {
+	if rows == 0 || cols == 0 {
+		return
+	}
+	checkBlock(rows, cols, ldg, g, d)
+	checkBlock(rows, cols, ldx, x)
+	C.noble_gelu_both2(ptr(g), ptr(d), ptr(x), C.long(rows), C.long(cols), C.long(ldg), C.long(ldx), C.long(next))
+}
+
+// MulSum sets d *= x (unless x is nil) and then, with a non-nil sum, adds
+// Σ d of row r to sum[r] (Sum64 of the row), over rows rows of cols values
+// (row r of d at r·ldd, of x at r·ldx); with next > 0 it may prefetch the
+// next values after each row of d. It panics if a slice is too short.
+func MulSum(d, x []float32, sum []float64, rows, cols, ldd, ldx, next int) {
+	if rows == 0 || cols == 0 {
+		return
+	}
+	checkBlock(rows, cols, ldd, d)
+	checkBlock(rows, cols, ldx, x)
+	var sp *C.double
+	if sum != nil {
+		_ = sum[rows-1]
+		sp = (*C.double)(&sum[0])
+	}
+	C.noble_mul_sum(ptr(d), ptr(x), sp, C.long(rows), C.long(cols), C.long(ldd), C.long(ldx), C.long(next))
+}
+
+// GeluRows sets dst = GELU(x) over rows rows of cols values (row r of dst
+// at r·ldd, of x at r·ldx); dst may be x itself (then ldd = ldx). With
+// next > 0 it may prefetch the next block (see GateBack). It panics if a
+// slice is too short.
+func GeluRows(dst, x []float32, rows, cols, ldd, ldx, next int) {
+	if rows == 0 || cols == 0 {
+		return
+	}
+	checkBlock(rows, cols, ldd, dst)
+	checkBlock(rows, cols, ldx, x)
+	C.noble_gelu_rows(ptr(dst), ptr(x), C.long(rows), C.long(cols), C.long(ldd), C.long(ldx), C.long(next))
+}
+
+// GeluBiasRows adds b[r] to row r of x in place and sets dst = GELU(x),
+// over rows rows of cols values (row r of dst at r·ldd, of x at r·ldx);
+// dst must not overlap x. With next > 0 it may prefetch the next block. It
+// panics if a slice is too short.
+func GeluBiasRows(dst, x, b []float32, rows, cols, ldd, ldx, next int) {
+	if rows == 0 || cols == 0 {
+		return
+	}
+	checkBlock(rows, cols, ldd, dst)
+	checkBlock(rows, cols, ldx, x)
+	_ = b[rows-1]
+	C.noble_gelu_bias_rows(ptr(dst), ptr(x), ptr(b), C.long(rows), C.long(cols), C.long(ldd), C.long(ldx), C.long(next))
+}
+
+// AxpbRows sets y = a[r]·x + b[r] over rows rows of cols values (row r of
+// x and y at r·ld); y may be x. With next > 0 it may prefetch the next
+// block. It panics if a slice is too short.
+func AxpbRows(y, x, a, b []float32, rows, cols, ld, next int) {
+	if rows == 0 || cols == 0 {
+		return
+	}
+	checkBlock(rows, cols, ld, y, x)
+	_, _ = a[rows-1], b[rows-1]
+	C.noble_axpb_rows(ptr(y), ptr(x), ptr(a), ptr(b), C.long(rows), C.long(cols), C.long(ld), C.long(next))
 }

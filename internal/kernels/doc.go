@@ -13,6 +13,17 @@
 // With cgo the loops are C compiled with GCC function multi-versioning
 // (AVX-512, AVX2+FMA, baseline), so that they vectorize on any x86-64 CPU.
 //
+// The block kernels (GateBack, GeluBoth2, MulSum, GeluRows, GeluBiasRows,
+// AxpbRows; fused.c) serve package fno's fused pointwise passes: each takes
+// a block of rows × cols values with row strides, so that fno can walk the
+// channel-major activations a few hundred positions at a time, and makes
+// one cgo call per block and step. Their GELU loops run in chunks of four
+// cache lines and prefetch the same columns of the next row (after the
+// last row, the first row of the next block), because a block's rows are
+// hundreds of KB apart; their reductions are the one-row Sum64 and Dot64.
+// Without cgo they are compositions of the one-row loops below (without
+// prefetching).
+//
 // # Without cgo
 //
 // Built with CGO_ENABLED=0 or the tag purego, the same formulas run in Go
