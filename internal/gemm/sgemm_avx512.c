@@ -125,6 +125,66 @@ static void nn(float *ap, long m, long n, long k, float alpha, const float *a, l
 	}
 }
 
+// pack_fold is noble_pack_fold for MR = 8 with the interior of each whole
+// block of rows in vectors: per 8 values of k, the 8 rows' values at both
+// ends (the far end reversed), their sums or differences, and an 8 × 8
+// transpose into the panel's order, 8 stores instead of 64.
+static void pack_fold(float *restrict dst, long m, long p0, long kc, const float *x, long l, int odd) {
+	const __m256i rev = _mm256_set_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+	long lo = odd ? 0 : 1, hi = (l - 1) / 2 + (odd ? 0 : 1), s = odd; // x[P+s] ± x[l−P−s]
+	long a = lo > p0 ? lo - p0 : 0, b = hi - p0 < kc ? hi - p0 : kc;
+	long mw = m / MR * MR;
+	for (long i0 = 0; i0 < mw; i0 += MR) {
+		for (long q = i0 + MR; q < i0 + 2 * MR && q < m; q++) {
+			const char *f = (const char *)(x + q * l + p0), *g = (const char *)(x + q * l + l - p0 - kc);
+			for (long off = 0; off < (kc + 1) * 4; off += 64) {
+				__builtin_prefetch(f + off);
+				__builtin_prefetch(g + off);
+			}
+		}
+		const float *xr = x + i0 * l;
+		long p = 0;
+		for (; p < a && p < kc; p++)
+			for (int q = 0; q < MR; q++) dst[p * MR + q] = noble_fold_at(xr + q * l, l, odd, p0 + p);
+		for (; p + 8 <= b; p += 8) {
+			long t = p0 + p + s;
+			__m256 v[MR];
+			#pragma GCC unroll 8
+			for (int q = 0; q < MR; q++) {
+				const float *r = xr + q * l;
+				__m256 f = _mm256_loadu_ps(r + t);
+				__m256 g = _mm256_permutevar8x32_ps(_mm256_loadu_ps(r + l - t - 7), rev);
+				v[q] = odd ? _mm256_sub_ps(f, g) : _mm256_add_ps(f, g);
+			}
+			__m256 t0 = _mm256_unpacklo_ps(v[0], v[1]), t1 = _mm256_unpackhi_ps(v[0], v[1]);
+			__m256 t2 = _mm256_unpacklo_ps(v[2], v[3]), t3 = _mm256_unpackhi_ps(v[2], v[3]);
+			__m256 t4 = _mm256_unpacklo_ps(v[4], v[5]), t5 = _mm256_unpackhi_ps(v[4], v[5]);
+			__m256 t6 = _mm256_unpacklo_ps(v[6], v[7]), t7 = _mm256_unpackhi_ps(v[6], v[7]);
+			__m256 u0 = _mm256_shuffle_ps(t0, t2, _MM_SHUFFLE(1, 0, 1, 0));
+			__m256 u1 = _mm256_shuffle_ps(t0, t2, _MM_SHUFFLE(3, 2, 3, 2));
+			__m256 u2 = _mm256_shuffle_ps(t1, t3, _MM_SHUFFLE(1, 0, 1, 0));
+			__m256 u3 = _mm256_shuffle_ps(t1, t3, _MM_SHUFFLE(3, 2, 3, 2));
+			__m256 u4 = _mm256_shuffle_ps(t4, t6, _MM_SHUFFLE(1, 0, 1, 0));
+			__m256 u5 = _mm256_shuffle_ps(t4, t6, _MM_SHUFFLE(3, 2, 3, 2));
+			__m256 u6 = _mm256_shuffle_ps(t5, t7, _MM_SHUFFLE(1, 0, 1, 0));
+			__m256 u7 = _mm256_shuffle_ps(t5, t7, _MM_SHUFFLE(3, 2, 3, 2));
+			float *d = dst + p * MR;
+			_mm256_storeu_ps(d + 0 * MR, _mm256_permute2f128_ps(u0, u4, 0x20));
+			_mm256_storeu_ps(d + 1 * MR, _mm256_permute2f128_ps(u1, u5, 0x20));
+			_mm256_storeu_ps(d + 2 * MR, _mm256_permute2f128_ps(u2, u6, 0x20));
+			_mm256_storeu_ps(d + 3 * MR, _mm256_permute2f128_ps(u3, u7, 0x20));
+			_mm256_storeu_ps(d + 4 * MR, _mm256_permute2f128_ps(u0, u4, 0x31));
+			_mm256_storeu_ps(d + 5 * MR, _mm256_permute2f128_ps(u1, u5, 0x31));
+			_mm256_storeu_ps(d + 6 * MR, _mm256_permute2f128_ps(u2, u6, 0x31));
+			_mm256_storeu_ps(d + 7 * MR, _mm256_permute2f128_ps(u3, u7, 0x31));
+		}
+		for (; p < kc; p++)
+			for (int q = 0; q < MR; q++) dst[p * MR + q] = noble_fold_at(xr + q * l, l, odd, p0 + p);
+		dst += kc * MR;
+	}
+	if (mw < m) noble_pack_fold(dst, MR, m - mw, p0, kc, x + mw * l, l, odd);
+}
+
 // fold2 is the fold product: the passes over k of the even and odd
 // products alternate, so that the odd pack reads the rows of x the even
 // one has just brought into the cache (each pass as in nn: the sums are
@@ -136,12 +196,12 @@ static void fold2(float *ap, long m, long n, long l, float alpha, const float *x
 	for (long pe = 0, po = 0; pe < ne || po < h; pe += kce, po += kco) {
 		if (pe < ne) {
 			long kc = ne - pe < kce ? ne - pe : kce;
-			noble_pack_fold(ap, MR, m, pe, kc, x, l, 0);
+			pack_fold(ap, m, pe, kc, x, l, 0);
 			panel(ap, m, n, kc, alpha, be + pe * ldbe, ldbe, 0, ce, ldc, pe == 0);
 		}
 		if (po < h) {
 			long kc = h - po < kco ? h - po : kco;
-			noble_pack_fold(aq, MR, m, po, kc, x, l, 1);
+			pack_fold(aq, m, po, kc, x, l, 1);
 			panel(aq, m, n, kc, alpha, bo + po * ldbo, ldbo, 0, co, ldc, po == 0);
 		}
 	}
