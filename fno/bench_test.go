@@ -7,6 +7,7 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/noble-neuro/noble/internal/gemm"
 	"gonum.org/v1/gonum/dsp/fourier"
 )
 
@@ -112,24 +113,37 @@ func benchTrainStep(b *testing.B, cfg Config) {
 // BenchmarkSpectral compares the two ways of computing the spectral
 // layer's transforms for 24 channels × 8 traces at L = 8583 (129 modes):
 // the folded truncated DFT as matrix products (float32, analysis then
-// synthesis) and gonum's mixed-radix FFT (float64; 8583 = 3 × 2861 with
+// synthesis; with the fold and unfold in the products' packing and
+// stores, and, in the default build, "separate" in passes of their own)
+// and gonum's mixed-radix FFT (float64; 8583 = 3 × 2861 with
 // 2861 prime, so fftpack falls back to its O(p²) generic radix) doing a
 // full rfft and irfft per row.
 func BenchmarkSpectral(b *testing.B) {
 	const rows = 24 * 8
 	l := benchLength
-	b.Run("truncatedDFT", func(b *testing.B) {
-		var d dft[float32]
-		d.reset(l, 129, rows)
-		x := benchInput(rows, l, 1)
-		spec := make([]float32, rows*2*d.m)
-		y := make([]float32, rows*l)
-		for b.Loop() {
-			d.analysis(spec, x, rows, d.c, d.s, 1/float32(l))
-			d.synthesis(y, spec, rows, d.ca, d.sa, 1, false, nil, 1)
+	for _, sep := range []bool{false, true} {
+		name := "truncatedDFT"
+		if sep {
+			if !gemm.Fused {
+				continue
+			}
+			name += "/separate"
 		}
-		b.ReportMetric(b.Elapsed().Seconds()*1e3/float64(b.N), "ms/op")
-	})
+		b.Run(name, func(b *testing.B) {
+			separatePasses = sep
+			defer func() { separatePasses = false }()
+			var d dft[float32]
+			d.reset(l, 129, rows)
+			x := benchInput(rows, l, 1)
+			spec := make([]float32, rows*2*d.m)
+			y := make([]float32, rows*l)
+			for b.Loop() {
+				d.analysis(spec, x, rows, d.c, d.s, 1/float32(l))
+				d.synthesis(y, spec, rows, d.ca, d.sa, 1, false, nil, 1)
+			}
+			b.ReportMetric(b.Elapsed().Seconds()*1e3/float64(b.N), "ms/op")
+		})
+	}
 	b.Run("gonumFFT", func(b *testing.B) {
 		fft := fourier.NewFFT(l)
 		x := make([]float64, l)
@@ -149,6 +163,50 @@ func BenchmarkSpectral(b *testing.B) {
 		}
 		b.ReportMetric(b.Elapsed().Seconds()*1e3/float64(b.N), "ms/op")
 	})
+}
+
+// BenchmarkDFT is one spectral layer's transforms for 24 channels × 8
+// traces (a worker's chunk in training) at L = 8583, 129 modes: forward
+// (analysis, then synthesis with the spectral bias) and backward (the
+// adjoint analysis, then the adjoint synthesis added to the input
+// gradient), with the fold and unfold in the products' packing and stores
+// and, in the default build, "separate" in passes of their own. It
+// reports CPU time per call, steadier than wall time on a shared machine.
+func BenchmarkDFT(b *testing.B) {
+	const rows = 24 * 8
+	l := benchLength
+	for _, dir := range []string{"forward", "backward"} {
+		for _, sep := range []bool{false, true} {
+			name := dir
+			if sep {
+				if !gemm.Fused {
+					continue
+				}
+				name += "/separate"
+			}
+			b.Run(name, func(b *testing.B) {
+				separatePasses = sep
+				defer func() { separatePasses = false }()
+				var d dft[float32]
+				d.reset(l, 129, rows)
+				x := benchInput(rows, l, 1)
+				spec := make([]float32, rows*2*d.m)
+				y := make([]float32, rows*l)
+				bias := make([]float32, rows/8)
+				c0 := cpuSeconds()
+				for b.Loop() {
+					if dir == "forward" {
+						d.analysis(spec, x, rows, d.c, d.s, 1/float32(l))
+						d.synthesis(y, spec, rows, d.ca, d.sa, 1, false, bias, 8)
+					} else {
+						d.analysis(spec, x, rows, d.ca, d.sa, 1)
+						d.synthesis(y, spec, rows, d.c, d.s, 1/float32(l), true, nil, 1)
+					}
+				}
+				b.ReportMetric((cpuSeconds()-c0)*1e3/float64(b.N), "cpu-ms/op")
+			})
+		}
+	}
 }
 
 // BenchmarkSerial is the part of a training step that runs on one core at

@@ -27,10 +27,39 @@ type gemmArgs struct {
 	alpha, beta   float32
 	a, b, c       []float32
 	lda, ldb, ldc int
+
+	// fold makes the product gemm.SgemmFold of the rows of a (stride
+	// lda = L) with b and b2 (stride ldb2) into c and c2; unfold makes it
+	// gemm.SgemmUnfold of the columns [t0, t1), see mmUnfold.
+	fold   bool
+	b2, c2 []float32
+	ldb2   int
+	unfold *unfoldArgs
+	t0, t1 int
+}
+
+// unfoldArgs are the operands of gemm.SgemmUnfold other than the column
+// range: the spectrum a, the tables bc and bs, the output y.
+type unfoldArgs struct {
+	l, k            int
+	alpha           float32
+	a, bc, bs, y    []float32
+	lda, ldbc, ldbs int
+	add             bool
+	bias            []float32
+	per             int
 }
 
 func (g *gemmArgs) run() {
-	gemm.Sgemm(g.tA, g.tB, g.m, g.n, g.k, g.alpha, g.a, g.lda, g.b, g.ldb, g.beta, g.c, g.ldc)
+	switch {
+	case g.unfold != nil:
+		u := g.unfold
+		gemm.SgemmUnfold(g.m, u.l, g.t0, g.t1, u.k, u.alpha, u.a, u.lda, u.bc, u.ldbc, u.bs, u.ldbs, u.y, u.add, u.bias, u.per)
+	case g.fold:
+		gemm.SgemmFold(g.m, g.n, g.lda, g.alpha, g.a, g.b, g.ldb, g.b2, g.ldb2, g.c, g.c2, g.ldc)
+	default:
+		gemm.Sgemm(g.tA, g.tB, g.m, g.n, g.k, g.alpha, g.a, g.lda, g.b, g.ldb, g.beta, g.c, g.ldc)
+	}
 }
 
 func (h *helper) loop() {
@@ -57,38 +86,80 @@ const minSplitFlops = 1 << 19
 func mm[T float](h *helper, tA, tB bool, m, n, k int, alpha T, a []T, lda int, b []T, ldb int, beta T, c []T, ldc int) {
 	var z T
 	if unsafe.Sizeof(z) == 4 {
-		g := gemmArgs{tA, tB, m, n, k, float32(alpha), float32(beta), f32s(a), f32s(b), f32s(c), lda, ldb, ldc}
-		if h == nil || m*n*k < minSplitFlops || (m < 2 && n < 2) {
-			g.run()
-			return
-		}
-		g2 := g
-		if n >= m || n >= 64 {
-			n1 := n / 2
-			g.n, g2.n = n1, n-n1
-			if tB {
-				g2.b = g2.b[n1*ldb:]
-			} else {
-				g2.b = g2.b[n1:]
-			}
-			g2.c = g2.c[n1:]
-		} else {
-			m1 := m / 2
-			g.m, g2.m = m1, m-m1
-			if tA {
-				g2.a = g2.a[m1:]
-			} else {
-				g2.a = g2.a[m1*lda:]
-			}
-			g2.c = g2.c[m1*ldc:]
-		}
-		h.op, h.g = 0, g2
-		h.req <- struct{}{}
-		g.run()
-		<-h.done
+		g := gemmArgs{tA: tA, tB: tB, m: m, n: n, k: k, alpha: float32(alpha), beta: float32(beta),
+			a: f32s(a), b: f32s(b), c: f32s(c), lda: lda, ldb: ldb, ldc: ldc}
+		runSplit(h, &g)
 		return
 	}
 	gemm.Dgemm(tA, tB, m, n, k, float64(alpha), f64s(a), lda, f64s(b), ldb, float64(beta), f64s(c), ldc)
+}
+
+// mmFold sets ce = alpha·E·be and co = alpha·O·bo with E and O the even
+// and odd folds of the rows of x ([m][l]), through gemm.SgemmFold
+// (float32, gemm.Fused): the fold is done while the product packs x, not
+// in a pass of its own.
+func mmFold(h *helper, m, n, l int, alpha float32, x, be []float32, ldbe int, bo []float32, ldbo int, ce, co []float32, ldc int) {
+	g := gemmArgs{m: m, n: n, k: l, alpha: alpha, a: x, lda: l, b: be, ldb: ldbe, c: ce, ldc: ldc,
+		fold: true, b2: bo, ldb2: ldbo, c2: co}
+	runSplit(h, &g)
+}
+
+// mmUnfold runs gemm.SgemmUnfold on all columns t < L/2+1, split in two
+// column ranges with a helper (the ranges write disjoint elements of y).
+func mmUnfold(h *helper, m int, u *unfoldArgs) {
+	ne := gemm.FoldLen(false, u.l)
+	g := gemmArgs{m: m, n: ne, k: u.k, unfold: u, t0: 0, t1: ne}
+	if h == nil || m*ne*u.k < minSplitFlops {
+		g.run()
+		return
+	}
+	g2 := g
+	g.t1 = ne / 2
+	g2.t0 = g.t1
+	h.op, h.g = 0, g2
+	h.req <- struct{}{}
+	g.run()
+	<-h.done
+}
+
+// runSplit runs a float32 product, with a helper in two halves of the
+// output.
+func runSplit(h *helper, g *gemmArgs) {
+	m, n, k := g.m, g.n, g.k
+	if h == nil || m*n*k < minSplitFlops || (m < 2 && n < 2) {
+		g.run()
+		return
+	}
+	g2 := *g
+	if n >= m || n >= 64 {
+		n1 := n / 2
+		g.n, g2.n = n1, n-n1
+		if g.tB {
+			g2.b = g2.b[n1*g.ldb:]
+		} else {
+			g2.b = g2.b[n1:]
+		}
+		g2.c = g2.c[n1:]
+		if g.fold {
+			g2.b2, g2.c2 = g2.b2[n1:], g2.c2[n1:]
+		}
+	} else {
+		m1 := m / 2
+		g.m, g2.m = m1, m-m1
+		if g.tA {
+			g2.a = g2.a[m1:]
+		} else {
+			g2.a = g2.a[m1*g.lda:]
+		}
+		g2.c = g2.c[m1*g.ldc:]
+		if g.fold {
+			g2.c2 = g2.c2[m1*g.ldc:]
+		}
+	}
+	h.op, h.g = 0, g2
+	h.req <- struct{}{}
+	g.run()
+	<-h.done
 }
 
 func f32s[T float](s []T) []float32 {

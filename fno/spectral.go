@@ -5,6 +5,7 @@ import (
 	"sync"
 	"unsafe"
 
+	"github.com/noble-neuro/noble/internal/gemm"
 	"github.com/noble-neuro/noble/internal/kernels"
 )
 
@@ -31,7 +32,20 @@ type dft[T float] struct {
 	c, s, ca, sa *table[T]
 	e, o         []T // fold scratch, [rows][ne], [rows][h]
 	help         *helper
+	u            unfoldArgs // operands of the fused synthesis (kept here: no allocation)
 }
+
+// fused reports whether the products fold and unfold in the kernels'
+// packing and stores (gemm.SgemmFold, gemm.SgemmUnfold): float32 in the
+// default build. Elsewhere Fold and Unfold are passes of their own.
+func (d *dft[T]) fused() bool {
+	var z T
+	return gemm.Fused && unsafe.Sizeof(z) == 4 && !separatePasses
+}
+
+// separatePasses forces Fold and Unfold as passes of their own, for the
+// tests and benchmarks that compare the two.
+var separatePasses = false
 
 // table is one DFT matrix t[j][k] (j < n, k < m) in two row-major
 // layouts, padded with zeros to rows of a multiple of 16 values (64 bytes):
@@ -152,6 +166,9 @@ func (d *dft[T]) reset(l, modes, rows int) {
 		t := dftTablesFor[T](l, m)
 		d.c, d.s, d.ca, d.sa = t.c, t.s, t.ca, t.sa
 	}
+	if d.fused() {
+		return // no fold scratch
+	}
 	d.e = grow(d.e, rows*ne)
 	d.o = grow(d.o, rows*h)
 }
@@ -170,6 +187,11 @@ func grow[T any](s []T, n int) []T {
 // synthesis.
 func (d *dft[T]) analysis(spec, x []T, rows int, c, s *table[T], alpha T) {
 	l, h, ne, m := d.l, d.h, d.ne, d.m
+	if d.fused() {
+		s32 := f32s(spec)
+		mmFold(d.help, rows, m, l, float32(alpha), f32s(x), f32s(c.rows), c.mp, f32s(s.rows), s.mp, s32, s32[m:], 2*m)
+		return
+	}
 	var z T
 	goRows := rows
 	if unsafe.Sizeof(z) == 4 {
@@ -203,6 +225,13 @@ func (d *dft[T]) analysis(spec, x []T, rows int, c, s *table[T], alpha T) {
 // is the adjoint of analysis.
 func (d *dft[T]) synthesis(y, spec []T, rows int, c, s *table[T], alpha T, add bool, bias []T, per int) {
 	l, h, ne, m := d.l, d.h, d.ne, d.m
+	if d.fused() {
+		d.u = unfoldArgs{l: l, k: m, alpha: float32(alpha), a: f32s(spec), lda: 2 * m,
+			bc: f32s(c.cols), ldbc: c.np, bs: f32s(s.cols), ldbs: s.np, y: f32s(y), add: add, bias: f32s(bias), per: per}
+		mmUnfold(d.help, rows, &d.u)
+		d.u = unfoldArgs{} // drop the references to the caller's slices
+		return
+	}
 	mm(d.help, false, false, rows, ne, m, alpha, spec, 2*m, c.cols, c.np, 0, d.e, ne)
 	mm(d.help, false, false, rows, h, m, alpha, spec[m:], 2*m, s.cols, s.np, 0, d.o, h)
 	var z T

@@ -26,6 +26,39 @@ func check(transA, transB bool, m, n, k, la, lda, lb, ldb, lc, ldc int) {
 	}
 }
 
+// FoldLen returns the number of columns of the even (l/2+1) or odd
+// ((l−1)/2) fold of a row of length l.
+func FoldLen(odd bool, l int) int {
+	if odd {
+		return (l - 1) / 2
+	}
+	return l/2 + 1
+}
+
+// checkFold panics unless x holds m rows of length l ≥ 1.
+func checkFold(m, l, lx int) {
+	if m < 0 || l < 1 || lx < m*l {
+		panic(fmt.Sprintf("gemm: bad fold: m=%d l=%d len(x)=%d", m, l, lx))
+	}
+}
+
+// checkUnfold panics unless the operands of SgemmUnfold are large enough.
+func checkUnfold(m, l, t0, t1, k, la, lda, lbc, ldbc, lbs, ldbs, ly, lbias, per int) {
+	h, ne := FoldLen(true, l), FoldLen(false, l)
+	switch {
+	case m < 0 || l < 1 || k < 1 || t0 < 0 || t1 > ne:
+		panic(fmt.Sprintf("gemm: bad unfold: m=%d l=%d k=%d t=[%d,%d)", m, l, k, t0, t1))
+	case lda < 2*k || la < (m-1)*lda+2*k:
+		panic(fmt.Sprintf("gemm: unfold: a too short: %d (lda %d)", la, lda))
+	case ldbc < ne || lbc < (k-1)*ldbc+ne || ldbs < h || lbs < (k-1)*ldbs+h:
+		panic(fmt.Sprintf("gemm: unfold: tables too short: %d, %d (ld %d, %d)", lbc, lbs, ldbc, ldbs))
+	case ly < m*l:
+		panic(fmt.Sprintf("gemm: unfold: y too short: %d < %d", ly, m*l))
+	case lbias > 0 && (per < 1 || lbias < (m-1)/per+1):
+		panic(fmt.Sprintf("gemm: unfold: bias too short: %d (per %d)", lbias, per))
+	}
+}
+
 func scaleS(m, n int, beta float32, c []float32, ldc int) {
 	for i := range m {
 		row := c[i*ldc : i*ldc+n]

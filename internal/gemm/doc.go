@@ -54,6 +54,29 @@
 // on the instruction set (other tiles sum in another order), so a
 // bit-for-bit resume of training needs the same CPU features.
 //
+// # The folded DFT
+//
+// Package fno's spectral layers multiply by DFT tables halved by the
+// symmetry t ↔ L−t: the analysis reads the even and odd folds x[t] ±
+// x[L−t] of each signal row, the synthesis writes y[t] = e + o and
+// y[L−t] = e − o from its even and odd sums. SgemmFold and SgemmUnfold
+// (the default build only: Fused) do this inside the broadcast kernel
+// instead of in passes over memory of their own. SgemmFold packs the
+// folds straight from x into the kernel's panels (the fold is one add
+// per value the packing copies anyway) and alternates the passes over k
+// of the even and odd products, so that the odd pack finds the rows of x
+// in the cache where the even one left them: x is read from memory once
+// and E, O never exist. SgemmUnfold computes, per 48 (AVX2: 16) columns t,
+// the even tiles of all rows into a strip and then the odd tiles, whose
+// table it reads one column to the left so that both hold the same t,
+// and unfolds each odd tile with its strip rows into y (with the bias, or
+// added): each product keeps its own panel of B in the level-1 cache, and
+// the even and odd sums are never stored. Both follow the plain
+// products' passes over k, so their results equal the separate fold,
+// products and unfold bit for bit (the later passes over k add with an
+// explicit FMA, which makes a tile's result independent of how the
+// compiler contracts it where it is inlined).
+//
 // Measured single-threaded (BenchmarkSgemm, GFLOP per CPU-second, the
 // shapes at batch 8, beside OpenBLAS 0.3.21 in the same session): DFT
 // analysis 143 (OpenBLAS 95), synthesis 200 (102), convolution 136 (64),

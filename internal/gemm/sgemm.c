@@ -107,3 +107,74 @@ void noble_sgemm(int ta, int tb, long m, long n, long k, float alpha, const floa
 		tt_generic(m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
 	}
 }
+
+// fold1 is the fold product of noble_nn_generic: the same sums in the
+// same order, the fold computed where A is read.
+static void fold1(int odd, long m, long n, long l, float alpha, const float *x, const float *b, long ldb, float *c,
+		  long ldc) {
+	long k = odd ? (l - 1) / 2 : l / 2 + 1;
+	for (long i = 0; i < m; i++) {
+		float *restrict ci = c + i * ldc;
+		const float *xr = x + i * l;
+		for (long j = 0; j < n; j++) ci[j] = 0;
+		for (long p = 0; p < k; p++) {
+			float s = alpha * noble_fold_at(xr, l, odd, p);
+			const float *restrict bp = b + p * ldb;
+			for (long j = 0; j < n; j++) ci[j] += s * bp[j];
+		}
+	}
+}
+
+void noble_fold_generic(long m, long n, long l, float alpha, const float *x, const float *be, long ldbe,
+			const float *bo, long ldbo, float *ce, float *co, long ldc) {
+	fold1(0, m, n, l, alpha, x, be, ldbe, ce, ldc);
+	fold1(1, m, n, l, alpha, x, bo, ldbo, co, ldc);
+}
+
+// noble_unfold_generic is the unfolding synthesis on the sums of
+// noble_nn_generic, one row at a time in scratch.
+void noble_unfold_generic(long m, long l, long t0, long t1, long k, float alpha, const float *a, long lda,
+			  const float *bc, long ldbc, const float *bs, long ldbs, float *y, int add, const float *bias,
+			  long per) {
+	long h = (l - 1) / 2, w = t1 - t0;
+	float *e = noble_scratch(2 * (w + 1));
+	if (!e) abort();
+	float *o = e + w + 1;
+	long lo = t0 == 0 ? 1 : 0, hi = h + 1 - t0 < w ? h + 1 - t0 : w;
+	for (long i = 0; i < m; i++) {
+		const float *ai = a + i * lda;
+		for (long q = 0; q < w; q++) e[q] = o[q] = 0;
+		for (long p = 0; p < k; p++) {
+			float s = alpha * ai[p], u = alpha * ai[k + p];
+			const float *restrict cp = bc + p * ldbc + t0, *restrict sp = bs + p * ldbs + t0 - 1;
+			for (long q = 0; q < w; q++) e[q] += s * cp[q];
+			for (long q = lo; q < hi; q++) o[q] += u * sp[q];
+		}
+		noble_unfold_tile(y + i * l, l, t0, w, lo, hi, e, o, bias ? bias[i / per] : 0, add);
+	}
+}
+
+static const noble_fold_fn fold[] = {noble_fold_generic, noble_fold_avx2, noble_fold_avx512};
+static const noble_unfold_fn unfold[] = {noble_unfold_generic, noble_unfold_avx2, noble_unfold_avx512};
+
+// noble_sgemm_fold sets Ce = alpha·E·Be and Co = alpha·O·Bo, E and O being
+// the even (ke = l/2 + 1 columns) and odd (ko = (l−1)/2) folds of the m
+// rows of x (stride l), Be [ke][n] and Bo [ko][n] row-major, Ce and Co
+// with row stride ldc: the analysis of fno's folded DFT, the fold done
+// while A is packed. m, n ≥ 1, l ≥ 1; Co is not written if ko = 0.
+void noble_sgemm_fold(long m, long n, long l, float alpha, const float *x, const float *be, long ldbe,
+		      const float *bo, long ldbo, float *ce, float *co, long ldc) {
+	fold[isa](m, n, l, alpha, x, be, ldbe, bo, ldbo, ce, co, ldc);
+}
+
+// noble_sgemm_unfold computes, for the m rows of A = [Re | Im] ([m][2k],
+// row stride lda), the even sums E = alpha·Re·Bc (Bc [k][ne]) and the odd
+// sums O = alpha·Im·Bs (Bs [k][h]) at the columns t in [t0, t1) (t1 ≤ ne)
+// and stores them unfolded into y ([m][l]): y[t] = (E_t + O_(t−1)) + b,
+// y[l−t] = (E_t − O_(t−1)) + b (the O term absent at t = 0 and t > h),
+// set, or added with add; b = bias[i/per] for row i, 0 without bias.
+void noble_sgemm_unfold(long m, long l, long t0, long t1, long k, float alpha, const float *a, long lda,
+			const float *bc, long ldbc, const float *bs, long ldbs, float *y, int add, const float *bias,
+			long per) {
+	unfold[isa](m, l, t0, t1, k, alpha, a, lda, bc, ldbc, bs, ldbs, y, add, bias, per);
+}
