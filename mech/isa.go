@@ -2,7 +2,8 @@ package mech
 
 import (
 	"fmt"
-	"os"
+
+	"github.com/noble-neuro/noble/internal/cpuisa"
 )
 
 // The instruction sets of the vector kernels (vec_body.h, with cgo on
@@ -11,38 +12,24 @@ import (
 // CPU's best, for tests and benchmarks; an unusable value is reported on
 // stderr and ignored.
 const (
-	isaGeneric = iota
-	isaAVX2
-	isaAVX512
+	isaAVX2   = cpuisa.AVX2
+	isaAVX512 = cpuisa.AVX512
 )
 
 var (
-	isaNames = []string{"generic", "avx2", "avx512"}
 	detected = detectISA()
-	isa      = detected
+	isa      = cpuisa.FromEnv("NOBLE_MECH_ISA", detected)
 )
-
-func init() {
-	if s := os.Getenv("NOBLE_MECH_ISA"); s != "" {
-		if err := setISA(s); err != nil {
-			fmt.Fprintf(os.Stderr, "NOBLE_MECH_ISA: %v\n", err)
-		}
-	}
-}
 
 // setISA selects the kernels by instruction set; it must not be called
 // while a mechanism runs.
 func setISA(name string) error {
-	for i, s := range isaNames {
-		if s == name {
-			if i > detected {
-				return fmt.Errorf("mech: this CPU or build has no %s (best: %s)", name, isaNames[detected])
-			}
-			isa = i
-			return nil
-		}
+	l, err := cpuisa.Choose(name, detected)
+	if err != nil {
+		return fmt.Errorf("mech: %w", err)
 	}
-	return fmt.Errorf("mech: unknown instruction set %q (want one of %v)", name, isaNames)
+	isa = l
+	return nil
 }
 
 // vecWidth is the number of instances a kernel takes per block (its lanes),

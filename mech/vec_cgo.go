@@ -46,20 +46,12 @@ import (
 	"math"
 	"unsafe"
 
-	"golang.org/x/sys/cpu"
+	"github.com/noble-neuro/noble/internal/cpuisa"
 )
 
 // detectISA reports the best kernels the CPU (and its operating system,
 // for the AVX-512 registers) supports.
-func detectISA() int {
-	switch {
-	case cpu.X86.HasAVX512F:
-		return isaAVX512
-	case cpu.X86.HasAVX2:
-		return isaAVX2
-	}
-	return isaGeneric
-}
+func detectISA() cpuisa.Level { return cpuisa.CPU() }
 
 // vecSetup gives the C kernels their copy of the exponential's table and
 // constants; exp.go's init calls it once they are computed.

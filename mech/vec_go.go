@@ -2,10 +2,12 @@
 
 package mech
 
+import "github.com/noble-neuro/noble/internal/cpuisa"
+
 // Without cgo (or outside amd64) the mechanisms run their Go loops: the
 // kernels take nothing.
 
-func detectISA() int { return isaGeneric }
+func detectISA() cpuisa.Level { return cpuisa.Generic }
 
 func vecSetup() {}
 

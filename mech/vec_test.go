@@ -1,6 +1,7 @@
 package mech
 
 import (
+	"github.com/noble-neuro/noble/internal/cpuisa"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -19,13 +20,13 @@ func eachISA(t *testing.T, f func(t *testing.T)) {
 	saved := isa
 	defer func() { isa = saved }()
 	ran := false
-	for i := isaGeneric + 1; i <= detected; i++ {
+	for i := cpuisa.Generic + 1; i <= detected; i++ {
 		isa = i
-		t.Run(isaNames[i], f)
+		t.Run(i.String(), f)
 		ran = true
 	}
 	if !ran {
-		t.Skipf("no vector instruction set in this build (%s)", isaNames[detected])
+		t.Skipf("no vector instruction set in this build (%s)", detected.String())
 	}
 }
 
@@ -79,7 +80,7 @@ func TestExpVec(t *testing.T) {
 				for i := range x {
 					if !sameBits(got[i], want[i]) {
 						if bad++; bad <= 5 {
-							t.Errorf("%s n=%d: %s(%v) = %v (%#x), Go loop %v (%#x)", isaNames[isa], n, f.name, x[i],
+							t.Errorf("%s n=%d: %s(%v) = %v (%#x), Go loop %v (%#x)", isa.String(), n, f.name, x[i],
 								got[i], math.Float64bits(got[i]), want[i], math.Float64bits(want[i]))
 						}
 					}
@@ -129,13 +130,13 @@ func TestMechVec(t *testing.T) {
 					}
 					a.Advance(s, dt)
 					saved := isa
-					isa = isaGeneric
+					isa = cpuisa.Generic
 					b.Advance(s, dt)
 					isa = saved
 					for j := range ga {
 						for k := range ga[j] {
 							if !sameBits(ga[j][k], gb[j][k]) {
-								t.Errorf("%s %s n=%d dt=%g v=%v: gate %d = %v, Go loops %v", isaNames[isa], name, n, dt,
+								t.Errorf("%s %s n=%d dt=%g v=%v: gate %d = %v, Go loops %v", isa.String(), name, n, dt,
 									s.V[nodes[k]], j, ga[j][k], gb[j][k])
 							}
 						}
@@ -206,12 +207,12 @@ func TestCurrentVec(t *testing.T) {
 					ib, gb := append([]float64(nil), i0...), append([]float64(nil), g0...)
 					mk.Current(s, ia, ga)
 					saved := isa
-					isa = isaGeneric
+					isa = cpuisa.Generic
 					mk.Current(s, ib, gb)
 					isa = saved
 					for k := range ia {
 						if !sameBits(ia[k], ib[k]) || !sameBits(ga[k], gb[k]) {
-							t.Errorf("%s %s n=%d consecutive=%v node %d: i %v g %v, Go loop i %v g %v", isaNames[isa], name, n,
+							t.Errorf("%s %s n=%d consecutive=%v node %d: i %v g %v, Go loop i %v g %v", isa.String(), name, n,
 								consecutive, k, ia[k], ga[k], ib[k], gb[k])
 						}
 					}
@@ -253,7 +254,7 @@ func TestAdvanceAll(t *testing.T) {
 		for step := range 5 {
 			AdvanceAll(a, s, 0.025)
 			saved := isa
-			isa = isaGeneric
+			isa = cpuisa.Generic
 			for _, m := range b {
 				m.Advance(s, 0.025)
 			}
@@ -263,7 +264,7 @@ func TestAdvanceAll(t *testing.T) {
 				for q := range ga {
 					for k := range ga[q] {
 						if !sameBits(ga[q][k], gb[q][k]) {
-							t.Fatalf("%s step %d %s state %d node %d: %v, one by one %v", isaNames[isa], step, a[j].Kind().Name, q, k, ga[q][k], gb[q][k])
+							t.Fatalf("%s step %d %s state %d node %d: %v, one by one %v", isa.String(), step, a[j].Kind().Name, q, k, ga[q][k], gb[q][k])
 						}
 					}
 				}

@@ -23,6 +23,7 @@ var layer = map[string]int{
 	"internal/gemm":        0,
 	"internal/kernels":     0,
 	"internal/mpi":         0,
+	"internal/cpuisa":      0,
 
 	"morph":     1,
 	"mech":      1,

@@ -18,23 +18,22 @@ import "C"
 
 import (
 	"fmt"
-	"os"
+
+	"github.com/noble-neuro/noble/internal/cpuisa"
 )
 
 // init applies NOBLE_GEMM_ISA; an unusable value is reported on stderr and
 // the best set kept, since a slower choice must not stop a run.
 func init() {
-	if s := os.Getenv("NOBLE_GEMM_ISA"); s != "" {
-		if err := SetISA(s); err != nil {
-			fmt.Fprintf(os.Stderr, "NOBLE_GEMM_ISA: %v\n", err)
-		}
+	_, best := ISA()
+	b, _ := cpuisa.Parse(best)
+	if l := cpuisa.FromEnv("NOBLE_GEMM_ISA", b); l != b {
+		C.noble_gemm_set_isa(C.int(l))
 	}
 }
 
 // Backend names the implementation in use.
 const Backend = "noble"
-
-var isaNames = []string{"generic", "avx2", "avx512"}
 
 // Sgemm computes c = alpha·op(a)·op(b) + beta·c for row-major float32
 // matrices, op(a) being m×k and op(b) k×n.
@@ -125,23 +124,21 @@ func cbool(b bool) C.int {
 func ISA() (inUse, best string) {
 	var b C.int
 	i := C.noble_gemm_isa(&b)
-	return isaNames[i], isaNames[b]
+	return cpuisa.Level(i).String(), cpuisa.Level(b).String()
 }
 
 // SetISA selects the float32 kernels by instruction set, for tests and
 // benchmarks that compare them; it must not be called while a product
 // runs. It returns an error for a set this CPU lacks.
 func SetISA(name string) error {
-	for i, s := range isaNames {
-		if s == name {
-			if C.noble_gemm_set_isa(C.int(i)) != 0 {
-				_, best := ISA()
-				return fmt.Errorf("gemm: this CPU has no %s (best: %s)", name, best)
-			}
-			return nil
-		}
+	_, best := ISA()
+	b, _ := cpuisa.Parse(best)
+	l, err := cpuisa.Choose(name, b)
+	if err != nil {
+		return fmt.Errorf("gemm: %w", err)
 	}
-	return fmt.Errorf("gemm: unknown instruction set %q (want one of %v)", name, isaNames)
+	C.noble_gemm_set_isa(C.int(l))
+	return nil
 }
 
 // SetThreads has no effect: each product runs on the calling thread.

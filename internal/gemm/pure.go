@@ -4,18 +4,9 @@ package gemm
 
 import (
 	"fmt"
-	"os"
-)
 
-// init applies NOBLE_GEMM_ISA as in the default build; an unusable value
-// is reported on stderr and the best set kept.
-func init() {
-	if s := os.Getenv("NOBLE_GEMM_ISA"); s != "" {
-		if err := SetISA(s); err != nil {
-			fmt.Fprintf(os.Stderr, "NOBLE_GEMM_ISA: %v\n", err)
-		}
-	}
-}
+	"github.com/noble-neuro/noble/internal/cpuisa"
+)
 
 // Sgemm computes c = alpha·op(a)·op(b) + beta·c for row-major float32
 // matrices, op(a) being m×k and op(b) k×n.
@@ -28,7 +19,7 @@ func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int
 		scaleS(m, n, beta, c, ldc)
 		return
 	}
-	if isa != isaGeneric && sgemmVec(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc) {
+	if isa != cpuisa.Generic && sgemmVec(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc) {
 		return
 	}
 	impl.Sgemm(trans(transA), trans(transB), m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
@@ -36,36 +27,27 @@ func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int
 
 // The instruction sets of the pure-Go build: gonum's Sgemm (generic), and
 // on amd64 the assembly kernels of sgemm_amd64.s (avx2, avx512).
-const (
-	isaGeneric = iota
-	isaAVX2
-	isaAVX512
-)
-
+// NOBLE_GEMM_ISA applies as in the default build: an unusable value is
+// reported on stderr and the best set kept.
 var (
-	isaNames = []string{"generic", "avx2", "avx512"}
 	detected = detect()
-	isa      = detected
+	isa      = cpuisa.FromEnv("NOBLE_GEMM_ISA", detected)
 )
 
 // ISA reports the instruction set the float32 products use ("avx512",
 // "avx2" or "generic") and the best one this build and CPU support.
-func ISA() (inUse, best string) { return isaNames[isa], isaNames[detected] }
+func ISA() (inUse, best string) { return isa.String(), detected.String() }
 
 // SetISA selects the float32 kernels by instruction set, for tests and
 // benchmarks that compare them; it must not be called while a product
 // runs. It returns an error for a set this build or CPU lacks.
 func SetISA(name string) error {
-	for i, s := range isaNames {
-		if s == name {
-			if i > detected {
-				return fmt.Errorf("gemm: this CPU or build has no %s (best: %s)", name, isaNames[detected])
-			}
-			isa = i
-			return nil
-		}
+	l, err := cpuisa.Choose(name, detected)
+	if err != nil {
+		return fmt.Errorf("gemm: %w", err)
 	}
-	return fmt.Errorf("gemm: unknown instruction set %q (want one of %v)", name, isaNames)
+	isa = l
+	return nil
 }
 
 // SetThreads has no effect in the pure-Go build: the assembly kernels run

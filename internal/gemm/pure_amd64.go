@@ -5,7 +5,7 @@ package gemm
 import (
 	"sync"
 
-	"golang.org/x/sys/cpu"
+	"github.com/noble-neuro/noble/internal/cpuisa"
 )
 
 //go:generate go run asm_gen.go
@@ -18,15 +18,7 @@ const Backend = "go"
 
 // detect reports the best assembly kernels the CPU (and its operating
 // system, for the AVX-512 registers) supports.
-func detect() int {
-	switch {
-	case cpu.X86.HasAVX512F && cpu.X86.HasAVX2 && cpu.X86.HasFMA:
-		return isaAVX512
-	case cpu.X86.HasAVX2 && cpu.X86.HasFMA:
-		return isaAVX2
-	}
-	return isaGeneric
-}
+func detect() cpuisa.Level { return cpuisa.CPU() }
 
 // The kernels of sgemm_amd64.s (written by asm_gen.go).
 
@@ -114,7 +106,7 @@ func sgemmVec(transA, transB bool, m, n, k int, alpha float32, a []float32, lda 
 		if transA {
 			rsa, csa = 1, lda
 		}
-		if isa == isaAVX512 {
+		if isa == cpuisa.AVX512 {
 			s.nn512(m, n, k, alpha, a, rsa, csa, b, ldb, beta, c, ldc)
 		} else {
 			s.nn(m, n, k, alpha, a, rsa, csa, b, ldb, beta, c, ldc)
@@ -324,7 +316,7 @@ func pack6(dst []float32, m, kc int, a []float32, rsa, csa int) {
 // k mod 8 (16) terms added in order.
 func (s *scratch) nt(m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	ti, tj, lanes, dot := 3, 4, 8, dot3x4
-	if isa == isaAVX512 {
+	if isa == cpuisa.AVX512 {
 		ti, tj, lanes, dot = 4, 6, 16, dot4x6
 	}
 	mt, nt := m/ti*ti, n/tj*tj

@@ -2,19 +2,11 @@
 
 package kernels
 
-import "golang.org/x/sys/cpu"
+import "github.com/noble-neuro/noble/internal/cpuisa"
 
 // detect reports the best assembly loops the CPU (and its operating
 // system, for the AVX-512 registers) supports.
-func detect() int {
-	switch {
-	case cpu.X86.HasAVX512F && cpu.X86.HasAVX2 && cpu.X86.HasFMA:
-		return isaAVX512
-	case cpu.X86.HasAVX2 && cpu.X86.HasFMA:
-		return isaAVX2
-	}
-	return isaGeneric
-}
+func detect() cpuisa.Level { return cpuisa.CPU() }
 
 // The loops of gelu_amd64.s over n values, n a multiple of 8.
 

@@ -2,8 +2,10 @@
 
 package kernels
 
+import "github.com/noble-neuro/noble/internal/cpuisa"
+
 // detect reports the scalar loops: there is no assembly outside amd64.
-func detect() int { return isaGeneric }
+func detect() cpuisa.Level { return cpuisa.Generic }
 
 // The vector forms are never called outside amd64.
 

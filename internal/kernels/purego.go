@@ -5,50 +5,37 @@ package kernels
 import (
 	"fmt"
 	"math"
-	"os"
+
+	"github.com/noble-neuro/noble/internal/cpuisa"
 )
 
 // Backend names the implementation in use.
 const Backend = "go"
 
-// init applies NOBLE_KERNELS_ISA=generic, which forces the scalar Go loops
-// (for tests and benchmarks); an unusable value is reported on stderr.
-func init() {
-	if s := os.Getenv("NOBLE_KERNELS_ISA"); s != "" {
-		if err := setISA(s); err != nil {
-			fmt.Fprintf(os.Stderr, "NOBLE_KERNELS_ISA: %v\n", err)
-		}
-	}
-}
-
 // The instruction sets of the pure-Go build: scalar Go (generic) and, on
 // amd64, the assembly loops of gelu_amd64.s and loops_amd64.s (avx2 with
 // FMA; avx512, which only the GELU loops use beyond AVX2).
 const (
-	isaGeneric = iota
-	isaAVX2
-	isaAVX512
+	isaGeneric = cpuisa.Generic
+	isaAVX512  = cpuisa.AVX512
 )
 
+// NOBLE_KERNELS_ISA=generic forces the scalar Go loops (for tests and
+// benchmarks); an unusable value is reported on stderr.
 var (
-	isaNames = []string{"generic", "avx2", "avx512"}
 	detected = detect()
-	isa      = detected
+	isa      = cpuisa.FromEnv("NOBLE_KERNELS_ISA", detected)
 )
 
 // setISA selects the loops by instruction set, for tests and benchmarks;
 // it must not be called while a kernel runs.
 func setISA(name string) error {
-	for i, s := range isaNames {
-		if s == name {
-			if i > detected {
-				return fmt.Errorf("kernels: this CPU or build has no %s (best: %s)", name, isaNames[detected])
-			}
-			isa = i
-			return nil
-		}
+	l, err := cpuisa.Choose(name, detected)
+	if err != nil {
+		return fmt.Errorf("kernels: %w", err)
 	}
-	return fmt.Errorf("kernels: unknown instruction set %q (want one of %v)", name, isaNames)
+	isa = l
+	return nil
 }
 
 // Gelu sets dst[i] = GELU(x[i]); dst may be x itself. It panics if

@@ -3,6 +3,7 @@
 package kernels
 
 import (
+	"github.com/noble-neuro/noble/internal/cpuisa"
 	"math"
 	"slices"
 	"testing"
@@ -13,13 +14,13 @@ import (
 // (the same operations in the same order), on sizes that leave tails; the
 // AVX-512 GELU loops give the bits of the AVX2 ones.
 func TestVectorExact(t *testing.T) {
-	if detected == isaGeneric {
+	if detected == cpuisa.Generic {
 		t.Skip("no assembly loops on this CPU or architecture")
 	}
 	saved := isa
 	defer func() { isa = saved }()
 	// run evaluates f under both instruction sets on copies made by mk.
-	isas := [2]int{isaGeneric, isaAVX2}
+	isas := [2]cpuisa.Level{cpuisa.Generic, cpuisa.AVX2}
 	run := func(name string, mk func() [][]float32, f func(s [][]float32) []float64) {
 		t.Helper()
 		var out [2][][]float32
@@ -32,12 +33,12 @@ func TestVectorExact(t *testing.T) {
 		}
 		for j := range out[0] {
 			if !slices.Equal(bits(out[0][j]), bits(out[1][j])) {
-				t.Errorf("%s: slice %d differs between %s and %s", name, j, isaNames[isas[0]], isaNames[isas[1]])
+				t.Errorf("%s: slice %d differs between %s and %s", name, j, isas[0].String(), isas[1].String())
 			}
 		}
 		for j := range res[0] {
 			if math.Float64bits(res[0][j]) != math.Float64bits(res[1][j]) {
-				t.Errorf("%s: result %d = %v (%s), %v (%s)", name, j, res[1][j], isaNames[isas[1]], res[0][j], isaNames[isas[0]])
+				t.Errorf("%s: result %d = %v (%s), %v (%s)", name, j, res[1][j], isas[1].String(), res[0][j], isas[0].String())
 			}
 		}
 	}
@@ -98,7 +99,7 @@ func TestVectorExact(t *testing.T) {
 	if detected < isaAVX512 {
 		return
 	}
-	isas = [2]int{isaAVX2, isaAVX512}
+	isas = [2]cpuisa.Level{cpuisa.AVX2, cpuisa.AVX512}
 	for _, n := range []int{1, 15, 16, 17, 40, 333} {
 		run("Gelu*", func() [][]float32 {
 			return [][]float32{seq(n, 1), make([]float32, n), seq(n, 2), make([]float32, n), seq(n, 3), seq(n, 4), make([]float32, n)}
