@@ -1,10 +1,6 @@
 package mech
 
-import (
-	"fmt"
-
-	"github.com/noble-neuro/noble/internal/cpuisa"
-)
+import "github.com/noble-neuro/noble/internal/cpuisa"
 
 // The instruction sets of the vector kernels (vec_body.h, with cgo on
 // amd64): generic (the Go loops), avx2 (4 lanes) and avx512 (2 × 8 lanes).
@@ -20,17 +16,6 @@ var (
 	detected = detectISA()
 	isa      = cpuisa.FromEnv("NOBLE_MECH_ISA", detected)
 )
-
-// setISA selects the kernels by instruction set; it must not be called
-// while a mechanism runs.
-func setISA(name string) error {
-	l, err := cpuisa.Choose(name, detected)
-	if err != nil {
-		return fmt.Errorf("mech: %w", err)
-	}
-	isa = l
-	return nil
-}
 
 // vecWidth is the number of instances a kernel takes per block (its lanes),
 // which is also what it leaves to the Go loops when it stops.
