@@ -15,7 +15,7 @@ func unsafeSizeof[T float](z T) uintptr { return unsafe.Sizeof(z) }
 
 // DefaultChunk is the number of traces a worker evaluates at once in
 // Forward and TrainBatch when Model.Chunk is 0: it bounds the workspace
-// (about 11.5 MB per trace for inference and 41.5 MB for training at
+// (about 11.5 MB per trace for inference and 40.5 MB for training at
 // L = 8583)
 // while keeping the matrix products large.
 const DefaultChunk = 8
