@@ -12,7 +12,7 @@ import (
 type Workspace struct {
 	a, fu, fd, gu, gd, t, dd []float64 // AP1 width: forward quantities per step
 	e                        []float64 // spike timing: filtered difference
-	env                      []float64 // spike envelope: the prediction's segment maxima
+	env                      []float64 // spike envelope: a segment's exponentials, exp(±T·v − shift)
 	x, gx                    []float64 // float32 path: trace (mV) and gradient
 	g                        []float64 // Trace: one feature's gradient
 	pred, term               [numFeatures]float64
@@ -430,34 +430,32 @@ func (w *Workspace) EnvelopeDistance(dst, v, target []float64, win Window, dt, w
 	if len(target) != 2*sg.count {
 		panic(fmt.Sprintf("featloss: %d target envelope values, %d in the window", len(target), 2*sg.count))
 	}
-	if cap(w.env) < len(target) {
-		w.env = make([]float64, len(target))
-	}
-	e := w.Envelope(w.env[:len(target)], v, win, dt, width, temp)
 	if dst != nil {
 		clear(dst)
 	}
 	var d float64
-	for k, ek := range e {
-		r := ek - target[k]
-		d += r * r
-		if dst == nil {
-			continue
-		}
-		j, t := k/2, temp
+	for k := range target {
+		t := temp
 		if k%2 == 1 {
 			t = -temp
 		}
-		lo := sg.bound(j)
-		seg := v[lo:sg.bound(j+1)]
-		shift := extremeShift(seg, t)
-		var z float64
-		for _, x := range seg {
-			z += math.Exp(t*x - shift)
+		lo := sg.bound(k / 2)
+		seg := v[lo:sg.bound(k/2+1)]
+		if dst == nil {
+			r := softExtreme(seg, t) - target[k]
+			d += r * r
+			continue
 		}
+		// One exponential per sample serves the value and its gradient.
+		if cap(w.env) < len(seg) {
+			w.env = make([]float64, len(seg))
+		}
+		e := w.env[:len(seg)]
+		m, z := softExtremeExp(e, seg, t)
+		r := m - target[k]
+		d += r * r
 		for i, x := range seg {
-			p := math.Exp(t*x-shift) / z
-			dst[lo+i] += 2 * r * p * (1 + t*(x-ek))
+			dst[lo+i] += 2 * r * (e[i] / z) * (1 + t*(x-m))
 		}
 	}
 	return d
@@ -474,6 +472,20 @@ func softExtreme(x []float64, t float64) float64 {
 		s += e * v
 	}
 	return s / z
+}
+
+// softExtremeExp is softExtreme that also leaves the exponentials
+// exp(t·x_i − shift) in e (len(e) = len(x)) and returns their sum z, so
+// that p_i = e_i/z.
+func softExtremeExp(e, x []float64, t float64) (m, z float64) {
+	shift := extremeShift(x, t)
+	var s float64
+	for i, v := range x {
+		e[i] = math.Exp(t*v - shift)
+		z += e[i]
+		s += e[i] * v
+	}
+	return s / z, z
 }
 
 // extremeShift returns max_i t·x_i, subtracted in the exponents so that

@@ -121,29 +121,18 @@ func benchTrainStep(b *testing.B, cfg Config) {
 func BenchmarkSpectral(b *testing.B) {
 	const rows = 24 * 8
 	l := benchLength
-	for _, sep := range []bool{false, true} {
-		name := "truncatedDFT"
-		if sep {
-			if !gemm.Fused {
-				continue
-			}
-			name += "/separate"
+	benchPasses(b, "truncatedDFT", func(b *testing.B) {
+		var d dft[float32]
+		d.reset(l, 129, rows)
+		x := benchInput(rows, l, 1)
+		spec := make([]float32, rows*2*d.m)
+		y := make([]float32, rows*l)
+		for b.Loop() {
+			d.analysis(spec, x, rows, d.c, d.s, 1/float32(l))
+			d.synthesis(y, spec, rows, d.ca, d.sa, 1, false, nil, 1)
 		}
-		b.Run(name, func(b *testing.B) {
-			separatePasses = sep
-			defer func() { separatePasses = false }()
-			var d dft[float32]
-			d.reset(l, 129, rows)
-			x := benchInput(rows, l, 1)
-			spec := make([]float32, rows*2*d.m)
-			y := make([]float32, rows*l)
-			for b.Loop() {
-				d.analysis(spec, x, rows, d.c, d.s, 1/float32(l))
-				d.synthesis(y, spec, rows, d.ca, d.sa, 1, false, nil, 1)
-			}
-			b.ReportMetric(b.Elapsed().Seconds()*1e3/float64(b.N), "ms/op")
-		})
-	}
+		b.ReportMetric(b.Elapsed().Seconds()*1e3/float64(b.N), "ms/op")
+	})
 	b.Run("gonumFFT", func(b *testing.B) {
 		fft := fourier.NewFFT(l)
 		x := make([]float64, l)
@@ -176,36 +165,45 @@ func BenchmarkDFT(b *testing.B) {
 	const rows = 24 * 8
 	l := benchLength
 	for _, dir := range []string{"forward", "backward"} {
-		for _, sep := range []bool{false, true} {
-			name := dir
-			if sep {
-				if !gemm.Fused {
-					continue
+		benchPasses(b, dir, func(b *testing.B) {
+			var d dft[float32]
+			d.reset(l, 129, rows)
+			x := benchInput(rows, l, 1)
+			spec := make([]float32, rows*2*d.m)
+			y := make([]float32, rows*l)
+			bias := make([]float32, rows/8)
+			c0 := cpuSeconds()
+			for b.Loop() {
+				if dir == "forward" {
+					d.analysis(spec, x, rows, d.c, d.s, 1/float32(l))
+					d.synthesis(y, spec, rows, d.ca, d.sa, 1, false, bias, 8)
+				} else {
+					d.analysis(spec, x, rows, d.ca, d.sa, 1)
+					d.synthesis(y, spec, rows, d.c, d.s, 1/float32(l), true, nil, 1)
 				}
-				name += "/separate"
 			}
-			b.Run(name, func(b *testing.B) {
-				separatePasses = sep
-				defer func() { separatePasses = false }()
-				var d dft[float32]
-				d.reset(l, 129, rows)
-				x := benchInput(rows, l, 1)
-				spec := make([]float32, rows*2*d.m)
-				y := make([]float32, rows*l)
-				bias := make([]float32, rows/8)
-				c0 := cpuSeconds()
-				for b.Loop() {
-					if dir == "forward" {
-						d.analysis(spec, x, rows, d.c, d.s, 1/float32(l))
-						d.synthesis(y, spec, rows, d.ca, d.sa, 1, false, bias, 8)
-					} else {
-						d.analysis(spec, x, rows, d.ca, d.sa, 1)
-						d.synthesis(y, spec, rows, d.c, d.s, 1/float32(l), true, nil, 1)
-					}
-				}
-				b.ReportMetric((cpuSeconds()-c0)*1e3/float64(b.N), "cpu-ms/op")
-			})
+			b.ReportMetric((cpuSeconds()-c0)*1e3/float64(b.N), "cpu-ms/op")
+		})
+	}
+}
+
+// benchPasses runs f as the sub-benchmark name and, in the default build
+// (gemm.Fused), as name+"/separate" with Fold and Unfold in passes of
+// their own.
+func benchPasses(b *testing.B, name string, f func(b *testing.B)) {
+	for _, sep := range []bool{false, true} {
+		if sep && !gemm.Fused {
+			continue
 		}
+		sub := name
+		if sep {
+			sub += "/separate"
+		}
+		b.Run(sub, func(b *testing.B) {
+			separatePasses = sep
+			defer func() { separatePasses = false }()
+			f(b)
+		})
 	}
 }
 
