@@ -658,6 +658,10 @@ func TestWriteReport(t *testing.T) {
 		Speed:      &Speed{Batch1MS: 10, BatchN: 100, BatchNMS: 2, SimMS: 1000, SimTraces: 2, NEURONPaperMS: neuronPaperMS, NEURONHereMS: neuronHereLo, NEURONHereHi: neuronHereHi},
 		Figures:    []string{"traces.png", "voltage_error.png"},
 	}
+	vip := &Result{Model: "m.safetensors", Cell: "human_vip_650077366", Splits: []SplitResult{
+		{Split: "test_seen", Description: "seen", Traces: 4, VoltageL2: 0.05, VoltageL2Med: 0.04, Firing: 2, Features: feats(0.5)},
+		{Split: "test_held", Description: "held", Traces: 4, VoltageL2: 0.1, VoltageL2Med: 0.08, Firing: 2, Features: feats(0.5)},
+	}}
 	bare := &Result{Model: "m.safetensors", Splits: []SplitResult{{Split: "test_seen", Traces: 2, VoltageL2: Num(math.NaN()), Features: feats(math.NaN())}}}
 	for _, tc := range []struct {
 		name        string
@@ -667,6 +671,7 @@ func TestWriteReport(t *testing.T) {
 		{"full", full, []string{
 			"| test_seen (10 traces) | 5 % | 50 % | 10 % | 10 % | 10 % | 2 of 6 | 1 of 4 |",
 			"| paper, test_seen | 2.18 % | 3 % | 32.8 % | 8.54 % | 0.83 % | – | – |",
+			"Paper: NOBLE's published figures for its human PVALB cell (Tables 1 and 2).",
 			"### test_held: held\n\nNo traces.",
 			"mean **5 %**, median 4 % (paper 2.18 %). The simulator fires on 6; the surrogate misses 2 of them and fires on 1 of the other 4.",
 			"| AP1_width | 3 | 10 % | 5 % | 32.8 % | 2 | 1 | 4 |",
@@ -679,6 +684,13 @@ func TestWriteReport(t *testing.T) {
 			"| surrogate, 100 traces | 2 | 500× | 1400–5500× | 1800× |",
 			"| simulator (package sim, 2 traces, one core) | 1000 | 1× | | |",
 		}, []string{"| test_held (0 traces)", "Not run: it simulates"}},
+		{"vip", vip, []string{
+			"Paper: NOBLE's published figures for its human VIP cell (Appendix D.3: training models only).",
+			"| paper, test_seen | 2.5 % | 9 % | 20 % | 10 % | 0.99 % | – | – |",
+			"| paper, test_held | – | – | – | – | – | – | – |",
+			"mean **10 %**, median 8 % (paper –).",
+			"| AP1_width | 3 | 10 % | 5 % | 20 % | 2 | 1 | 4 |",
+		}, []string{"2.18 %", "PVALB"}},
 		{"bare", bare, []string{
 			"| test_seen (2 traces) | – | – |",
 			"Not run: it simulates, and no cell directory was given",

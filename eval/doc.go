@@ -16,7 +16,9 @@
 // mean of a trace's values, and a trace on which only the simulator or only
 // the surrogate fires is not compared but counted as a missed firing or
 // non-firing. The counts of traces where only one defines a feature are
-// reported beside, and the paper's figures next to ours.
+// reported beside, and the paper's figures next to ours: those of its VIP
+// cell for a cell whose name says VIP (training models only), else those of
+// its PVALB cell.
 //
 // F-I curves. For every HoF model with test traces, the firing rate (spikes
 // in the stimulus window / its duration, eFEL Spikecount_stimint: package fi's
