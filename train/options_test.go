@@ -27,6 +27,15 @@ func TestSettingsOptions(t *testing.T) {
 		{"finetune without feature loss", Settings{Preset: "finetune", FeatureLoss: "none"}, func(s Settings) bool {
 			return s.FeatureLoss == "none" && !s.HasFeatureLoss() && s.Optimizer == "adamw"
 		}},
+		{"cpu-spikes", Settings{Preset: "cpu-spikes", Init: "m.safetensors"}, func(s Settings) bool {
+			return s.Optimizer == "adam" && s.LR == 1e-4 && s.LRFactor == 0.4 && s.Patience == 12 && s.BatchSize == 16 &&
+				s.Epochs == 32 && s.TracesPerEpoch == 1024 && s.EvalTraces == 128 && s.CheckpointBatches == 16 &&
+				s.FeatureLoss == "spike_count=4,spike_timing=4" && s.SelectBy == "spikecount" && s.Loss == "l4"
+		}},
+		{"cpu-spikes selected by loss", Settings{Preset: "cpu-spikes", Init: "m.safetensors", SelectBy: "loss"}, func(s Settings) bool {
+			return s.SelectBy == "loss" && s.HasFeatureLoss()
+		}},
+		{"cpu selects by loss", Settings{Preset: "cpu"}, func(s Settings) bool { return s.SelectBy == "loss" }},
 		{"loss_p 2", Settings{LossP: 2}, func(s Settings) bool { return s.Loss == "l2" && s.LossP == 2 }},
 		{"loss l1", Settings{Loss: "l1"}, func(s Settings) bool { return s.Loss == "l1" && s.LossP == 1 }},
 		{"loss h1 absolute", Settings{Loss: "h1", LossForm: "absolute"}, func(s Settings) bool {

@@ -26,6 +26,10 @@ const (
 	PresetPaper    = "paper"    // NOBLE's published recipe
 	PresetCPU      = "cpu"      // a budget for the project's 2-core machines
 	PresetFinetune = "finetune" // the reference code's fine-tuning stage (needs Init)
+	// PresetCPUSpikes is the cpu recipe's second stage: spike-count and
+	// spike-timing terms from a model the cpu preset has trained until it
+	// fires (needs Init).
+	PresetCPUSpikes = "cpu-spikes"
 )
 
 // Values of Settings.Optimizer.
@@ -80,16 +84,17 @@ const (
 //
 // The presets (Resolved gives every value):
 //
-//	field              paper    cpu      finetune
-//	epochs             300      50       300
-//	batch_size         64       16       64
-//	traces_per_epoch   all      1024     all
-//	eval_traces        all      128      all
-//	checkpoint_batches never    16       never
-//	optimizer          adam     adam     adamw
-//	lr                 0.004    0.004    0.0005
-//	lr_patience        4        4        12
-//	feature_loss       -        -        sag_amplitude=25
+//	field              paper    cpu      finetune          cpu-spikes
+//	epochs             300      50       300               32
+//	batch_size         64       16       64                16
+//	traces_per_epoch   all      1024     all               1024
+//	eval_traces        all      128      all               128
+//	checkpoint_batches never    16       never             16
+//	optimizer          adam     adam     adamw             adam
+//	lr                 0.004    0.004    0.0005            0.0001
+//	lr_patience        4        4        12                12
+//	feature_loss       -        -        sag_amplitude=25  spike_count=4,spike_timing=4
+//	select_by          loss     loss     loss              spikecount
 //
 // and in all: relative L4 loss, β = (0.9, 0.999), ε = 1e-8 (Adam) or 1e-6
 // (AdamW), no weight decay, ReduceLROnPlateau(factor 0.4) on the epoch's
@@ -97,7 +102,13 @@ const (
 // shards, the published architecture (fno.DefaultConfig). The finetune
 // preset is the recipe of the reference code's fine-tuning script
 // (training_scripts/submit_single_finetune_job.sh of neuraloperator/noble):
-// it starts from a trained model, so it needs Init.
+// it starts from a trained model, so it needs Init. The cpu-spikes preset
+// is the second stage of the cpu recipe, measured on the mouse demo cell
+// (docs/results.md, "The cpu preset's own schedule, then the spike
+// terms"): once the cpu preset's plateau schedule has cut the rate far
+// enough for the surrogate to fire, the spike terms make it fire on every
+// firing trace and sustain its trains; from a silent surrogate they teach
+// it threshold crossings, not spikes. It too needs Init.
 //
 // The optimizer, loss and scheduler options (each fixed for a run; runs
 // and checkpoints from before them resume as they were, with the defaults):
@@ -113,8 +124,8 @@ const (
 //	                   see SelectBy; refused without a test split) ["train"]
 //	feature_loss       fine-tuning feature terms, "NAME=λ[,NAME=λ...]" with NAME one of sag_amplitude,
 //	                   AP1_width, spike_count, spike_timing, spike_envelope (featloss.ParseSpec; e.g. "sag_amplitude=25"),
-//	                   stored verbatim; needs init; "none" turns the finetune preset's off ["": none;
-//	                   finetune "sag_amplitude=25"]
+//	                   stored verbatim; needs init; "none" turns a preset's off ["": none;
+//	                   finetune "sag_amplitude=25"; cpu-spikes "spike_count=4,spike_timing=4"]
 //	feature_loss_form  "relative" (Σ(f̂−f)²/(Σf² + 1e-8) over the batch) or "absolute" (Σ(f̂−f)²) ["relative"]
 //	ema                decay d of a moving average of the parameters that the evaluation, selection and
 //	                   saved models use, in [0, 1) (Settings.EMA) [0: off]
@@ -138,7 +149,7 @@ const (
 // L = 8,583). The other losses are fno.LpLoss and fno.H1Loss, neuralop's
 // exactly.
 type Settings struct {
-	Preset string `json:"preset"` // PresetPaper [default], PresetCPU or PresetFinetune
+	Preset string `json:"preset"` // PresetPaper [default], PresetCPU, PresetFinetune or PresetCPUSpikes
 
 	Epochs    int     `json:"epochs"`      // epochs to train in total [300; cpu 50]
 	BatchSize int     `json:"batch_size"`  // traces per optimizer step [64; cpu 16]
@@ -197,7 +208,7 @@ type Settings struct {
 	// paper's budget the loss prefers a spike-averaged surrogate that does
 	// not fire to one whose spikes are slightly late (docs/results.md), so
 	// a short run that should fire is better selected by its spike counts.
-	// It is fixed for a run [SelectLoss].
+	// It is fixed for a run [SelectLoss; cpu-spikes SelectSpikecount].
 	SelectBy string `json:"select_by"`
 
 	Optimizer   string  `json:"optimizer"`    // OptimizerAdam or OptimizerAdamW [preset: adam; finetune adamw]
@@ -213,7 +224,8 @@ type Settings struct {
 	// sag_amplitude, AP1_width, spike_count, spike_timing, spike_envelope; λ finite and
 	// ≥ 0, a zero λ logging the term without training on it; each name
 	// once); FeatureLossNone or "" for none. A feature loss needs Init
-	// ["": none; finetune preset "sag_amplitude=25"].
+	// ["": none; finetune preset "sag_amplitude=25"; cpu-spikes
+	// "spike_count=4,spike_timing=4"].
 	FeatureLoss string `json:"feature_loss,omitempty"`
 	// FeatureLossForm is FormRelative, Σ_b (f̂_b − f_b)² / (Σ_b f_b² + 1e-8)
 	// over a batch, or FormAbsolute, Σ_b (f̂_b − f_b)² [FormRelative].
@@ -352,18 +364,20 @@ func (s Settings) Resolved() (Settings, error) {
 		epochs, batch, perEpoch, eval, ckpt int
 		lr                                  float64
 		patience                            int
-		optimizer, featureLoss              string
+		optimizer, featureLoss, selectBy    string
 	}
 	var p preset
 	switch s.Preset {
 	case PresetPaper:
-		p = preset{300, 64, -1, -1, -1, 0.004, 4, OptimizerAdam, ""}
+		p = preset{300, 64, -1, -1, -1, 0.004, 4, OptimizerAdam, "", SelectLoss}
 	case PresetCPU:
-		p = preset{50, 16, 1024, 128, 16, 0.004, 4, OptimizerAdam, ""}
+		p = preset{50, 16, 1024, 128, 16, 0.004, 4, OptimizerAdam, "", SelectLoss}
 	case PresetFinetune:
-		p = preset{300, 64, -1, -1, -1, 5e-4, 12, OptimizerAdamW, "sag_amplitude=25"}
+		p = preset{300, 64, -1, -1, -1, 5e-4, 12, OptimizerAdamW, "sag_amplitude=25", SelectLoss}
+	case PresetCPUSpikes:
+		p = preset{32, 16, 1024, 128, 16, 1e-4, 12, OptimizerAdam, "spike_count=4,spike_timing=4", SelectSpikecount}
 	default:
-		return s, fmt.Errorf("%w: preset %q: want %q, %q or %q", ErrSettings, s.Preset, PresetPaper, PresetCPU, PresetFinetune)
+		return s, fmt.Errorf("%w: preset %q: want %q, %q, %q or %q", ErrSettings, s.Preset, PresetPaper, PresetCPU, PresetFinetune, PresetCPUSpikes)
 	}
 	// The plateau's fields are checked before the preset fills them: a
 	// cosine run leaves them zero.
@@ -420,7 +434,7 @@ func (s Settings) Resolved() (Settings, error) {
 	def(&m.ProjectionChannels, d.ProjectionChannels)
 	def(&m.MLPHidden, d.MLPHidden)
 	if s.SelectBy == "" {
-		s.SelectBy = SelectLoss
+		s.SelectBy = p.selectBy
 	}
 	s.LRAt = maps.Clone(s.LRAt)
 	if len(s.LRAt) == 0 {

@@ -26,7 +26,7 @@ func cmdTrain() *cli.Command {
 	f.data = fs.String("data", "", "dataset `DIR` made by \"noble dataset\" (required)")
 	f.out = fs.String("out", "", "run `DIR`: checkpoint, metrics and best model; created if missing (required)")
 	f.config = fs.String("config", "", "settings `FILE` (JSON, train.Settings; zero fields take the preset's values)")
-	f.preset = fs.String("preset", "", "recipe preset: paper (the published one), cpu (a 2-core budget) or finetune (the reference's fine-tuning stage; needs --init); overrides the file's")
+	f.preset = fs.String("preset", "", "recipe preset: paper (the published one), cpu (a 2-core budget), finetune (the reference's fine-tuning stage) or cpu-spikes (the cpu recipe's spike stage); the last two need --init; overrides the file's")
 	f.epochs = fs.Int("epochs", 0, "epochs in total (0: the settings'); raise it to extend a finished run")
 	f.workers = fs.Int("workers", -1, "operator worker goroutines (0: one per core; -1: the settings'); results are bitwise reproducible for a given value")
 	f.init = fs.String("init", "", "start from the parameters of model `FILE` (e.g. another run's model.safetensors) instead of a random initialisation; overrides the file's")
@@ -52,14 +52,18 @@ func cmdTrain() *cli.Command {
 	f.quiet = fs.Bool("quiet", false, "no progress or per-epoch lines on stderr")
 	c := &cli.Command{
 		Name:      "train",
-		UsageLine: "train --data DIR --out DIR [--config FILE] [--preset paper|cpu|finetune] [--epochs N] [--workers N] [--init FILE] [--snapshot-every N] [--lr-at EPOCH:LR,...] [--select-by loss|spikecount] [--optimizer adam|adamw] [--weight-decay RATE] [--loss l1|l2|l4|h1] [--loss-form relative|absolute] [--plateau-on train|test_l4] [--feature-loss NAME=λ,...] [--feature-loss-form relative|absolute] [--group-norm] [--embedding SPEC] [--ema D] [--schedule plateau|cosine] [--lr-min RATE] [--warmup-steps N] [--decimate K] [--quiet]\n  noble train --out DIR --export FILE",
+		UsageLine: "train --data DIR --out DIR [--config FILE] [--preset paper|cpu|finetune|cpu-spikes] [--epochs N] [--workers N] [--init FILE] [--snapshot-every N] [--lr-at EPOCH:LR,...] [--select-by loss|spikecount] [--optimizer adam|adamw] [--weight-decay RATE] [--loss l1|l2|l4|h1] [--loss-form relative|absolute] [--plateau-on train|test_l4] [--feature-loss NAME=λ,...] [--feature-loss-form relative|absolute] [--group-norm] [--embedding SPEC] [--ema D] [--schedule plateau|cosine] [--lr-min RATE] [--warmup-steps N] [--decimate K] [--quiet]\n  noble train --out DIR --export FILE",
 		Short:     "train the NOBLE neural operator on a dataset",
 		Long: `Train fits the NOBLE Fourier neural operator to a dataset's traces with the
 published recipe (relative L4 loss, Adam lr 0.004, ReduceLROnPlateau factor 0.4
 patience 4, batch 64, 300 epochs, random 515 ms windows in the first 30 ms) or
 the "cpu" preset (batch 16, 50 epochs of 1024 traces, 128 evaluation traces per
-test split, the published architecture). A --config file holds train.Settings
-as JSON; flags override it.
+test split, the published architecture). On a 2-core budget train in two
+stages: the "cpu" preset until its per-epoch log shows the surrogate firing
+(add epochs with --epochs; the run resumes), then "cpu-spikes" from its model
+(--init; spike-count and spike-timing terms at weight 4, Adam lr 0.0001,
+32 epochs of 1024 traces, the best epoch by held-out spike counts). A --config
+file holds train.Settings as JSON; flags override it.
 
 The run directory receives config.json (the resolved settings), metrics.jsonl
 (one JSON object per epoch: train loss, held-out and seen-model relative L2 and

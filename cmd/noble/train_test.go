@@ -242,6 +242,7 @@ func TestTrainCommandUsage(t *testing.T) {
 		{[]string{"--data", dir, "--out", dir, "--plateau-on", "test"}, true, `plateau_on = "test"`},
 		{[]string{"--data", dir, "--out", dir, "--feature-loss-form", "x"}, true, `feature_loss_form = "x"`},
 		{[]string{"--data", dir, "--out", dir, "--preset", "finetune"}, true, "fine-tuning needs init"},
+		{[]string{"--data", dir, "--out", dir, "--preset", "cpu-spikes"}, true, "fine-tuning needs init"},
 		{[]string{"--data", dir, "--out", dir, "--feature-loss", "sag_amplitude=25"}, true, "fine-tuning needs init"},
 		{[]string{"--data", dir, "--out", dir, "--feature-loss", "bogus=1"}, true,
 			`feature_loss = "bogus=1": featloss: spec element 1 "bogus=1": featloss: unknown feature "bogus" (known: sag_amplitude, AP1_width, spike_count, spike_timing, spike_envelope)`},
