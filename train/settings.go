@@ -106,8 +106,8 @@ const (
 // is the second stage of the cpu recipe, measured on the mouse demo cell
 // (docs/results.md, "The cpu preset's own schedule, then the spike
 // terms"): once the cpu preset's plateau schedule has cut the rate far
-// enough for the surrogate to fire, the spike terms make it fire on every
-// firing trace and sustain its trains; from a silent surrogate they teach
+// enough for the surrogate to fire, the spike terms make it fire on nearly
+// every firing trace and sustain its trains; from a silent surrogate they teach
 // it threshold crossings, not spikes. It too needs Init.
 //
 // The optimizer, loss and scheduler options (each fixed for a run; runs
@@ -151,11 +151,11 @@ const (
 type Settings struct {
 	Preset string `json:"preset"` // PresetPaper [default], PresetCPU, PresetFinetune or PresetCPUSpikes
 
-	Epochs    int     `json:"epochs"`      // epochs to train in total [300; cpu 50]
-	BatchSize int     `json:"batch_size"`  // traces per optimizer step [64; cpu 16]
-	LR        float64 `json:"lr"`          // initial learning rate [0.004]
+	Epochs    int     `json:"epochs"`      // epochs to train in total [300; cpu 50; cpu-spikes 32]
+	BatchSize int     `json:"batch_size"`  // traces per optimizer step [64; cpu, cpu-spikes 16]
+	LR        float64 `json:"lr"`          // initial learning rate [0.004; finetune 0.0005; cpu-spikes 0.0001]
 	LRFactor  float64 `json:"lr_factor"`   // ReduceLROnPlateau factor, in (0, 1) [0.4]
-	Patience  int     `json:"lr_patience"` // ReduceLROnPlateau patience, epochs [4]
+	Patience  int     `json:"lr_patience"` // ReduceLROnPlateau patience, epochs [4; finetune, cpu-spikes 12]
 	LossP     int     `json:"loss_p"`      // older spelling of Loss "l1", "l2", "l4": p = 1, 2 or 4 (0 for "h1") [from Loss]
 	ClipNorm  float64 `json:"clip_norm"`   // global gradient-norm bound [0: no clipping]
 	Seed      uint64  `json:"seed"`        // initialisation and data-order seed (0 is a seed) [0]
