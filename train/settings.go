@@ -433,9 +433,7 @@ func (s Settings) Resolved() (Settings, error) {
 	def(&m.LiftingChannels, d.LiftingChannels)
 	def(&m.ProjectionChannels, d.ProjectionChannels)
 	def(&m.MLPHidden, d.MLPHidden)
-	if s.SelectBy == "" {
-		s.SelectBy = p.selectBy
-	}
+	defs(&s.SelectBy, p.selectBy)
 	s.LRAt = maps.Clone(s.LRAt)
 	if len(s.LRAt) == 0 {
 		s.LRAt = nil
