@@ -34,7 +34,10 @@ type SplitResult struct {
 	MissedFiring    int            `json:"missed_firing"`
 	MissedNonFiring int            `json:"missed_non_firing"`
 	Features        []FeatureError `json:"features"`
-	l2              []float64
+	// SpikecountByCount splits the Spikecount error by the simulator's
+	// spike count.
+	SpikecountByCount []CountBin `json:"spikecount_by_count"`
+	l2                []float64
 }
 
 // FeatureError is the relative error |f̂ − f| / |f| of one feature, f being
@@ -77,6 +80,7 @@ func (e *evaluator) accuracy(ctx context.Context) error {
 		e.logf("accuracy on %s: %d traces", split, total)
 		e.progress("accuracy "+split, 0, total)
 		cmp := features.Comparison{FiringNames: ErrorFeatures, SilentNames: ErrorFeatures}
+		var counts countBinner
 		ys := make([]float32, 0, e.set.Batch*l)
 		var sts []surrogate.Stimulus
 		var meta []dataset.Trace
@@ -101,6 +105,7 @@ func (e *evaluator) accuracy(ctx context.Context) error {
 				y, yh := ys[i*l:(i+1)*l], v[i*l:(i+1)*l]
 				sr.l2 = append(sr.l2, relL2(yh, y))
 				cmp.Add(tv[i], pv[i])
+				counts.add(tv[i], pv[i])
 				e.recs = append(e.recs, record{split: split, model: meta[i].Model, amp: meta[i].Amp, rateSim: e.rate(tv[i]), rateSu: e.rate(pv[i])})
 				if sr.Traces+i < e.set.Examples {
 					p := newPlot(fmt.Sprintf("%s: %s, %.3g nA", split, e.d.Manifest.Models[meta[i].Model].Name, meta[i].Amp), "time (ms)", "V (mV)")
@@ -150,6 +155,7 @@ func (e *evaluator) accuracy(ctx context.Context) error {
 				OnlySim: cmp.OnlyTruth[n], OnlySurr: cmp.OnlyPred[n], ZeroTruth: cmp.ZeroTruth[n],
 			})
 		}
+		sr.SpikecountByCount = counts.bins()
 		e.res.Splits = append(e.res.Splits, sr)
 	}
 	if len(exPlots) > 0 {

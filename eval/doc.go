@@ -19,6 +19,10 @@
 // reported beside, and the paper's figures next to ours: those of its VIP
 // cell for a cell whose name says VIP (training models only), else those of
 // its PVALB cell.
+// The Spikecount error is also split by the simulator's spike count
+// (CountBin: 1–3 spikes, 4–10, 11–20, 21–40, 41 or more), with its sign: a
+// mean over a cell that fires a few spikes near threshold and long trains
+// above does not say on which side of that jump the surrogate errs.
 //
 // F-I curves. For every HoF model with test traces, the firing rate (spikes
 // in the stimulus window / its duration, eFEL Spikecount_stimint: package fi's

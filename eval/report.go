@@ -116,6 +116,7 @@ func (e *evaluator) writeReport() error {
 			w("| %s | %d | %s | %s | %s | %d | %d | %d |\n", f.Name, f.N, pct(f.Mean), pct(f.Median), paperPct(pub, f.Name), f.OnlySim, f.OnlySurr, f.ZeroTruth)
 		}
 		w("\n")
+		b.WriteString(countTable(sr.SpikecountByCount))
 	}
 	for _, f := range r.Figures {
 		switch f {

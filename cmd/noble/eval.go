@@ -49,7 +49,9 @@ reproducing NOBLE's experiments for a trained model on a dataset:
   - voltage relative L2 error and relative errors of Spikecount, AP1_width,
     mean_AP_amplitude, steady_state_voltage and other eFEL features on the
     test_seen split (training models at unseen currents) and the test_held
-    split (held-out models), beside the paper's Tables 1 and 2;
+    split (held-out models), beside the paper's Tables 1 and 2, and the
+    Spikecount error split by the simulator's spike count (1–3, 4–10,
+    11–20, 21–40, 41 or more) with its sign;
   - F-I curves of every HoF model, surrogate against the dataset's
     simulated traces (and, with --fi-sims N and --cell, N fresh simulations
     per model on the curve's amplitude grid);
