@@ -58,13 +58,13 @@ func cmdTrain() *cli.Command {
 published recipe (relative L4 loss, Adam lr 0.004, ReduceLROnPlateau factor 0.4
 patience 4, batch 64, 300 epochs, random 515 ms windows in the first 30 ms) or
 the "cpu" preset (batch 16, 50 epochs of 1024 traces, 128 evaluation traces per
-test split, the published architecture). On a 2-core budget train in two
-stages: the "cpu" preset until its per-epoch log shows the surrogate firing
-(add epochs with --epochs; the run resumes), then "cpu-spikes" from its latest
-weights (--export FILE, then --init FILE: its model.safetensors is the best
-epoch by held-out loss, which can be a silent one; cpu-spikes has spike-count
-and spike-timing terms at weight 4, Adam lr 0.0001, 32 epochs of 1024 traces,
-the best epoch by held-out spike counts). A --config
+test split, the published architecture). From random weights on a 2-core
+budget, the best recipe measured has three stages: "cpu" for 64 epochs, "cpu"
+again for 40 from its latest weights (a warm restart), then "cpu-spikes" from
+those (spike-count and spike-timing terms at weight 4, Adam lr 0.0001, 32
+epochs of 1024 traces, the best epoch by held-out spike counts). Hand on the
+latest weights with --export FILE and --init FILE: a run's model.safetensors
+is its best epoch by held-out loss, which can be a silent one. A --config
 file holds train.Settings as JSON; flags override it.
 
 The run directory receives config.json (the resolved settings), metrics.jsonl
