@@ -26,8 +26,9 @@ type CountBin struct {
 	Share Num `json:"share"`
 }
 
-// countEdges are the bins' lower bounds, in spikes in the stimulus
-// window: near threshold, then trains of increasing rate.
+// countEdges are the bins' lower bounds, in spikes (the simulator's eFEL
+// Spikecount on the test window): near threshold, then trains of
+// increasing rate.
 var countEdges = [...]int{1, 4, 11, 21, 41}
 
 // countBinner accumulates CountBins trace by trace.
