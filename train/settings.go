@@ -26,9 +26,9 @@ const (
 	PresetPaper    = "paper"    // NOBLE's published recipe
 	PresetCPU      = "cpu"      // a budget for the project's 2-core machines
 	PresetFinetune = "finetune" // the reference code's fine-tuning stage (needs Init)
-	// PresetCPUSpikes is the cpu recipe's second stage: spike-count and
-	// spike-timing terms from a model the cpu preset has trained until it
-	// fires (needs Init).
+	// PresetCPUSpikes is the cpu recipe's last stage: spike-count and
+	// spike-timing terms on a model the cpu preset has trained (from
+	// random weights, twice; needs Init).
 	PresetCPUSpikes = "cpu-spikes"
 )
 
@@ -103,12 +103,15 @@ const (
 // preset is the recipe of the reference code's fine-tuning script
 // (training_scripts/submit_single_finetune_job.sh of neuraloperator/noble):
 // it starts from a trained model, so it needs Init. The cpu-spikes preset
-// is the second stage of the cpu recipe, measured on the mouse demo cell
-// (docs/results.md, "The cpu preset's own schedule, then the spike
-// terms"): once the cpu preset's plateau schedule has cut the rate far
-// enough for the surrogate to fire, the spike terms make it fire on nearly
-// every firing trace and sustain its trains; from a silent surrogate they teach
-// it threshold crossings, not spikes. It too needs Init.
+// is the last stage of the cpu recipe, measured on the mouse demo cell
+// (docs/results.md, "The cpu preset's own schedule, then the spike terms"
+// and "From a random start"): on a model the cpu preset's plateau schedule
+// has brought to the edge of firing, the spike terms make it fire on nearly
+// every firing trace and, within about 16 epochs, sustain its trains; on
+// the model of a single cpu run from random weights they did not in 40
+// epochs, on that of a second cpu run from its latest weights they did;
+// from the silent start of the schedule they teach threshold crossings,
+// not spikes. It too needs Init.
 //
 // The optimizer, loss and scheduler options (each fixed for a run; runs
 // and checkpoints from before them resume as they were, with the defaults):
