@@ -30,7 +30,7 @@ func TestSettingsOptions(t *testing.T) {
 		{"cpu-spikes", Settings{Preset: "cpu-spikes", Init: "m.safetensors"}, func(s Settings) bool {
 			return s.Optimizer == "adam" && s.LR == 1e-4 && s.LRFactor == 0.4 && s.Patience == 12 && s.BatchSize == 16 &&
 				s.Epochs == 32 && s.TracesPerEpoch == 1024 && s.EvalTraces == 128 && s.CheckpointBatches == 16 &&
-				s.FeatureLoss == "spike_count=4,spike_timing=4,spike_envelope=10" && s.SelectBy == "spikecount" &&
+				s.FeatureLoss == "spike_count=4,spike_timing=4,spike_envelope=4" && s.SelectBy == "spikecount" &&
 				s.Loss == "l1" && s.LossP == 1
 		}},
 		{"cpu-spikes as begun before the envelope", Settings{Preset: "cpu-spikes", Init: "m.safetensors", Loss: "l4", FeatureLoss: "spike_count=4,spike_timing=4"}, func(s Settings) bool {

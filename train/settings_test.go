@@ -69,7 +69,7 @@ func TestSettingsInvalid(t *testing.T) {
 		{"feature_loss_form", Settings{FeatureLossForm: "squared"}, `feature_loss_form = "squared"`},
 		{"feature_loss without init", Settings{FeatureLoss: "sag_amplitude=25"}, `feature_loss = "sag_amplitude=25": fine-tuning needs init`},
 		{"finetune without init", Settings{Preset: "finetune"}, `feature_loss = "sag_amplitude=25": fine-tuning needs init`},
-		{"cpu-spikes without init", Settings{Preset: "cpu-spikes"}, `feature_loss = "spike_count=4,spike_timing=4,spike_envelope=10": fine-tuning needs init`},
+		{"cpu-spikes without init", Settings{Preset: "cpu-spikes"}, `feature_loss = "spike_count=4,spike_timing=4,spike_envelope=4": fine-tuning needs init`},
 		{"unknown preset", Settings{Preset: "gpu"}, `preset "gpu": want "paper", "cpu", "finetune" or "cpu-spikes"`},
 		{"clip", Settings{ClipNorm: -1}, "clip_norm = -1"},
 		{"buffer", Settings{ShardBuffer: -1}, "shard_buffer = -1"},

@@ -61,9 +61,9 @@ the "cpu" preset (batch 16, 50 epochs of 1024 traces, 128 evaluation traces per
 test split, the published architecture). From random weights on a 2-core
 budget, the best recipe measured has three stages: "cpu" for 64 epochs, "cpu"
 again for 40 from its latest weights (a warm restart), then "cpu-spikes" from
-those (an L1 data loss with spike-count and spike-timing terms at weight 4
-and the spike envelope at 10, Adam lr 0.0001, 32 epochs of 1024 traces, the
-best epoch by held-out spike counts). Hand on the
+those (an L1 data loss with spike-count, spike-timing and spike-envelope
+terms at weight 4, Adam lr 0.0001, 32 epochs of 1024 traces, the best epoch
+by held-out spike counts). Hand on the
 latest weights with --export FILE and --init FILE: a run's model.safetensors
 is its best epoch by held-out loss, which can be a silent one. A --config
 file holds train.Settings as JSON; flags override it.
