@@ -26,9 +26,9 @@ const (
 	PresetPaper    = "paper"    // NOBLE's published recipe
 	PresetCPU      = "cpu"      // a budget for the project's 2-core machines
 	PresetFinetune = "finetune" // the reference code's fine-tuning stage (needs Init)
-	// PresetCPUSpikes is the cpu recipe's last stage: spike-count and
-	// spike-timing terms on a model the cpu preset has trained (from
-	// random weights, twice; needs Init).
+	// PresetCPUSpikes is the cpu recipe's last stage: an L1 data loss with
+	// spike-count, spike-timing and spike-envelope terms on a model the cpu
+	// preset has trained (from random weights, twice; needs Init).
 	PresetCPUSpikes = "cpu-spikes"
 )
 
@@ -118,8 +118,8 @@ const (
 // three of L4 with the count and timing terms alone, had lower count
 // errors on the training models (mean 22 % against 29 %) and on the
 // trains just above the jump, the same on held-out models, for slightly
-// higher spikes; at 4, two seeds, the same counts with lower voltage
-// errors and narrower, lower spikes than at 10. Runs of it begun before
+// higher spikes; at 4, two seeds, the same counts with lower voltage,
+// width and amplitude errors than at 10. Runs of it begun before
 // (L4, no envelope) resume with loss "l4" and feature_loss
 // "spike_count=4,spike_timing=4". It too needs Init.
 //
@@ -431,10 +431,7 @@ func (s Settings) Resolved() (Settings, error) {
 		defs(&s.PlateauOn, PlateauTrain)
 	}
 	defs(&s.FeatureLossForm, FormRelative)
-	if s.LossP == 0 { // loss_p, the older spelling, keeps its meaning
-		defs(&s.Loss, p.loss)
-	}
-	if err := s.resolveLoss(); err != nil {
+	if err := s.resolveLoss(p.loss); err != nil {
 		return s, err
 	}
 	for _, v := range []*int{&s.TracesPerEpoch, &s.EvalTraces, &s.CheckpointBatches} {
@@ -498,13 +495,13 @@ func (s *Settings) resolveSchedule() error {
 var lossP = map[string]int{LossL1: 1, LossL2: 2, LossL4: 4, LossH1: 0}
 
 // resolveLoss sets Loss from LossP when it is empty (LossP is the older
-// spelling, 4 when both are empty) and LossP from Loss, refusing a
-// contradiction.
-func (s *Settings) resolveLoss() error {
+// spelling; the preset's loss when both are empty) and LossP from Loss,
+// refusing a contradiction.
+func (s *Settings) resolveLoss(preset string) error {
 	if s.Loss == "" {
 		switch s.LossP {
 		case 0:
-			s.Loss = LossL4
+			s.Loss = preset
 		case 1, 2, 4:
 			s.Loss = fmt.Sprintf("l%d", s.LossP)
 		default:
