@@ -103,10 +103,12 @@ func (e *evaluator) accuracy(ctx context.Context) error {
 			}
 			for i := range sts {
 				y, yh := ys[i*l:(i+1)*l], v[i*l:(i+1)*l]
-				sr.l2 = append(sr.l2, relL2(yh, y))
+				l2 := relL2(yh, y)
+				sr.l2 = append(sr.l2, l2)
 				cmp.Add(tv[i], pv[i])
 				counts.add(tv[i], pv[i])
-				e.recs = append(e.recs, record{split: split, model: meta[i].Model, amp: meta[i].Amp, rateSim: e.rate(tv[i]), rateSu: e.rate(pv[i])})
+				e.recs = append(e.recs, record{split: split, model: meta[i].Model, amp: meta[i].Amp, rateSim: e.rate(tv[i]), rateSu: e.rate(pv[i]),
+					spikesSim: spikecount(tv[i]), spikes: spikecount(pv[i]), l2: l2})
 				if sr.Traces+i < e.set.Examples {
 					p := newPlot(fmt.Sprintf("%s: %s, %.3g nA", split, e.d.Manifest.Models[meta[i].Model].Name, meta[i].Amp), "time (ms)", "V (mV)")
 					t := make([]float64, l)

@@ -1,7 +1,9 @@
 // Package eval implements the evaluation report of a trained NOBLE surrogate
 // against the simulator, with the experiments of Ghafourpour et al.,
 // "NOBLE", NeurIPS 2025 (arXiv 2506.04536): Run writes REPORT_DIR/report.md,
-// PNG figures (gonum.org/v1/plot) and results.json, each atomically.
+// PNG figures (gonum.org/v1/plot), results.json and traces.csv (every test
+// trace's model, amplitude, spike counts and voltage error), each
+// atomically.
 //
 // # Sections
 //

@@ -29,6 +29,9 @@ const ReportName = "report.md"
 // ResultsName is the machine-readable results' file name.
 const ResultsName = "results.json"
 
+// TracesName is the file name of the per-trace table (writeTraces).
+const TracesName = "traces.csv"
+
 // ErrorFeatures are the features whose relative errors the report gives:
 // the four of NOBLE's Tables 1 and 2 first, then others. sag_amplitude,
 // the reference fine-tuning's feature, is eFEL's: defined only on
@@ -184,7 +187,10 @@ func Run(ctx context.Context, sur *synth.Surrogate, d *dataset.Dataset, out stri
 	if err := atomicfile.WriteFile(filepath.Join(stage, ResultsName), append(b, '\n')); err != nil {
 		return nil, err
 	}
-	if err := st.commit(append(slices.Clone(e.res.Figures), ResultsName, ReportName)); err != nil {
+	if err := e.writeTraces(filepath.Join(stage, TracesName)); err != nil {
+		return nil, err
+	}
+	if err := st.commit(append(slices.Clone(e.res.Figures), TracesName, ResultsName, ReportName)); err != nil {
 		return nil, err
 	}
 	return e.res, nil
@@ -301,10 +307,12 @@ func (e *evaluator) modelFeatures() error {
 
 // record is one evaluated test trace.
 type record struct {
-	split           string
-	model           int
-	amp             float64
-	rateSim, rateSu float64 // Hz
+	split             string
+	model             int
+	amp               float64
+	rateSim, rateSu   float64 // Hz
+	spikesSim, spikes float64 // Spikecount on the test window, simulator and surrogate
+	l2                float64 // voltage relative L2 error
 }
 
 func (e *evaluator) logf(format string, args ...any) {

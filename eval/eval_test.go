@@ -3,12 +3,15 @@ package eval
 import (
 	"bytes"
 	"context"
+	"encoding/csv"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"image/png"
+	"math"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -128,8 +131,76 @@ func TestRunReport(t *testing.T) {
 	if !strings.Contains(log.String(), "eval: accuracy on test_seen: 8 traces") {
 		t.Errorf("log:\n%s", log.String())
 	}
-	if ents, _ := os.ReadDir(out); len(ents) != 7 {
-		t.Errorf("%d files in the report directory, want 7 (no temporaries)", len(ents))
+	checkTraces(t, filepath.Join(out, TracesName), res)
+	if ents, _ := os.ReadDir(out); len(ents) != 8 {
+		t.Errorf("%d files in the report directory, want 8 (no temporaries)", len(ents))
+	}
+}
+
+// checkTraces checks the per-trace table against the report's figures it
+// must add up to: traces, firing and missed traces, the mean voltage error
+// and the Spikecount error of each split.
+func checkTraces(t *testing.T, path string, res *Result) {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	rows, err := csv.NewReader(f).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) == 0 || strings.Join(rows[0], ",") != "split,model,amp_nA,i_thr_nA,s_thr_hz_per_nA,spikes_simulator,spikes_surrogate,voltage_rel_l2" {
+		t.Fatalf("header %v", rows[:min(1, len(rows))])
+	}
+	type sums struct {
+		n, firing, missed, missedNon, both int
+		l2, count                          float64
+	}
+	got := map[string]*sums{}
+	for i, r := range rows[1:] {
+		x := make([]float64, 5)
+		for j := range x {
+			if x[j], err = strconv.ParseFloat(r[j+3], 64); err != nil {
+				t.Fatalf("row %d: %v", i+2, err)
+			}
+		}
+		if got[r[0]] == nil {
+			got[r[0]] = &sums{}
+		}
+		s, sim, sur := got[r[0]], x[2], x[3]
+		s.n++
+		s.l2 += x[4]
+		switch {
+		case sim > 0 && sur > 0:
+			s.firing++
+			s.both++
+			s.count += math.Abs(sur-sim) / sim
+		case sim > 0:
+			s.firing++
+			s.missed++
+		case sur > 0:
+			s.missedNon++
+		}
+	}
+	for _, sr := range res.Splits {
+		s := got[sr.Split]
+		if s == nil {
+			t.Errorf("%s: no rows", sr.Split)
+			continue
+		}
+		if s.n != sr.Traces || s.firing != sr.Firing || s.missed != sr.MissedFiring || s.missedNon != sr.MissedNonFiring {
+			t.Errorf("%s: rows %+v, report %d traces, %d firing, %d missed, %d missed non-firing", sr.Split, *s, sr.Traces, sr.Firing, sr.MissedFiring, sr.MissedNonFiring)
+		}
+		if l2 := s.l2 / float64(s.n); math.Abs(l2-float64(sr.VoltageL2)) > 1e-12 {
+			t.Errorf("%s: mean L2 of the rows %v, report %v", sr.Split, l2, sr.VoltageL2)
+		}
+		if fe := sr.Features[0]; fe.Name == "Spikecount" && fe.N == s.both && s.both > 0 {
+			if c := s.count / float64(s.both); math.Abs(c-float64(fe.Mean)) > 1e-12 {
+				t.Errorf("%s: Spikecount error of the rows %v, report %v", sr.Split, c, fe.Mean)
+			}
+		}
 	}
 }
 

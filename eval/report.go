@@ -101,7 +101,7 @@ func (e *evaluator) writeReport() error {
 		prow = append(prow, "–", "–")
 		w("| %s (%d traces) | %s |\n| paper, %s | %s |\n", sr.Split, sr.Traces, strings.Join(row, " | "), sr.Split, strings.Join(prow, " | "))
 	}
-	w("\n")
+	w("\nEvery trace's spike counts and voltage error: %s.\n\n", TracesName)
 	for _, sr := range r.Splits {
 		w("### %s: %s\n\n", sr.Split, sr.Description)
 		if sr.Traces == 0 {

@@ -21,7 +21,7 @@ func cmdEvalIO(stdout, stderr io.Writer) *cli.Command {
 	fs := flag.NewFlagSet("eval", flag.ContinueOnError)
 	model := fs.String("model", "", "trained model `FILE.safetensors` (required)")
 	data := fs.String("data", "", "dataset `DIR` (manifest.json and shards; its test_seen and test_held splits are evaluated) (required)")
-	out := fs.String("out", "", "report `DIR`: report.md, PNG figures, results.json (required)")
+	out := fs.String("out", "", "report `DIR`: report.md, PNG figures, results.json, traces.csv (required)")
 	cell := fs.String("cell", "", "cell `DIR` for the parts that simulate (latent interpolation, simulator speed, --sim-hof); empty skips them")
 	maxTraces := fs.Int("max-traces", 0, "traces evaluated per test split (0: all)")
 	batch := fs.Int("batch", 16, "traces per surrogate forward pass")
@@ -43,8 +43,10 @@ func cmdEvalIO(stdout, stderr io.Writer) *cli.Command {
 		Name:      "eval",
 		UsageLine: "eval --model FILE --data DIR --out REPORT_DIR [--cell DIR] [--max-traces N] [--fi-points N] [--pop-size N] [--speed-batch N]",
 		Short:     "evaluate a trained surrogate against the simulator: Markdown report with figures",
-		Long: `Eval writes REPORT_DIR/report.md with PNG figures and results.json,
-reproducing NOBLE's experiments for a trained model on a dataset:
+		Long: `Eval writes REPORT_DIR/report.md with PNG figures, results.json and
+traces.csv (every test trace's model, current, spike counts of simulator
+and surrogate, and voltage error), reproducing NOBLE's experiments for a
+trained model on a dataset:
 
   - voltage relative L2 error and relative errors of Spikecount, AP1_width,
     mean_AP_amplitude, steady_state_voltage and other eFEL features on the
