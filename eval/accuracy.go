@@ -37,7 +37,10 @@ type SplitResult struct {
 	// SpikecountByCount splits the Spikecount error by the simulator's
 	// spike count.
 	SpikecountByCount []CountBin `json:"spikecount_by_count"`
-	l2                []float64
+	// SpikecountOutliers are the traces with the largest Spikecount
+	// errors (countOutlierRows of them).
+	SpikecountOutliers []CountOutlier `json:"spikecount_outliers"`
+	l2                 []float64
 }
 
 // FeatureError is the relative error |f̂ − f| / |f| of one feature, f being
@@ -158,6 +161,7 @@ func (e *evaluator) accuracy(ctx context.Context) error {
 			})
 		}
 		sr.SpikecountByCount = counts.bins()
+		sr.SpikecountOutliers = countOutliers(e.recs[len(e.recs)-sr.Traces:], func(m int) string { return e.d.Manifest.Models[m].Name }, countOutlierRows)
 		e.res.Splits = append(e.res.Splits, sr)
 	}
 	if len(exPlots) > 0 {

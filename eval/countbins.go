@@ -1,8 +1,10 @@
 package eval
 
 import (
+	"cmp"
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 
 	"github.com/noble-neuro/noble/features"
@@ -100,6 +102,59 @@ func countTable(bins []CountBin) string {
 	b.WriteString("| simulator spikes | n | mean rel. error | signed | share |\n|---|---|---|---|---|\n")
 	for _, c := range bins {
 		fmt.Fprintf(&b, "| %s | %d | %s | %s | %s |\n", c.label(), c.N, pct(c.Mean), pct(c.Signed), pct(c.Share))
+	}
+	b.WriteString("\n")
+	return b.String()
+}
+
+// countOutlierRows is how many outliers the report lists per split.
+const countOutlierRows = 5
+
+// CountOutlier is one of the test traces with the largest Spikecount
+// errors. A cell's F-I curve has sharp turns (the jump from a few spikes
+// to a train above threshold, depolarization block at the top of the
+// range) where one trace can carry a fifth of a split's mean.
+type CountOutlier struct {
+	Model     string  `json:"model"`
+	AmpNA     float64 `json:"amp_nA"`
+	Simulator float64 `json:"simulator_spikes"`
+	Surrogate float64 `json:"surrogate_spikes"`
+	Rel       Num     `json:"rel"`   // |ŝ − s| / s
+	Share     Num     `json:"share"` // part of the split's Spikecount error
+}
+
+// countOutliers returns the k traces of recs with the largest Spikecount
+// errors among those on which both fire (the pairs the bins hold), in
+// decreasing order, ties in reading order; name gives a model's name.
+func countOutliers(recs []record, name func(model int) string, k int) []CountOutlier {
+	var out []CountOutlier
+	total := 0.0
+	for _, r := range recs {
+		if r.spikesSim <= 0 || r.spikes <= 0 {
+			continue
+		}
+		rel := math.Abs(r.spikes-r.spikesSim) / r.spikesSim
+		total += rel
+		out = append(out, CountOutlier{Model: name(r.model), AmpNA: r.amp, Simulator: r.spikesSim, Surrogate: r.spikes, Rel: Num(rel)})
+	}
+	slices.SortStableFunc(out, func(a, b CountOutlier) int { return cmp.Compare(b.Rel, a.Rel) })
+	out = out[:min(k, len(out))]
+	for i := range out {
+		out[i].Share = Num(float64(out[i].Rel) / total)
+	}
+	return out
+}
+
+// outlierTable is the report's table of outliers, "" for none.
+func outlierTable(o []CountOutlier) string {
+	if len(o) == 0 {
+		return ""
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "The %d largest Spikecount errors of single traces (every trace: %s):\n\n", len(o), TracesName)
+	b.WriteString("| model | current (nA) | simulator spikes | surrogate spikes | rel. error | share |\n|---|---|---|---|---|---|\n")
+	for _, c := range o {
+		fmt.Fprintf(&b, "| %s | %.4g | %g | %g | %s | %s |\n", c.Model, c.AmpNA, c.Simulator, c.Surrogate, pct(c.Rel), pct(c.Share))
 	}
 	b.WriteString("\n")
 	return b.String()

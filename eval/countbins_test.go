@@ -1,6 +1,7 @@
 package eval
 
 import (
+	"fmt"
 	"math"
 	"strings"
 	"testing"
@@ -86,5 +87,44 @@ func TestCountBinsEmpty(t *testing.T) {
 	b.add(spikes(3), features.Values{})
 	if got := b.bins(); len(got) != 0 {
 		t.Errorf("bins %+v, want none", got)
+	}
+}
+
+func TestCountOutliers(t *testing.T) {
+	recs := []record{ // simulator, surrogate spikes
+		{model: 0, amp: 0.43, spikesSim: 3, spikes: 40}, // 37/3
+		{model: 1, amp: 0.2, spikesSim: 20, spikes: 10}, // 0.5
+		{model: 2, amp: 0.1, spikesSim: 0, spikes: 9},   // missed non-firing: not a pair
+		{model: 1, amp: 0.3, spikesSim: 40, spikes: 40}, // 0
+		{model: 2, amp: 0.25, spikesSim: 2, spikes: 3},  // 0.5, after model 1's tie
+		{model: 0, amp: 0.19, spikesSim: 4, spikes: 0},  // missed firing: not a pair
+	}
+	name := func(m int) string { return fmt.Sprint("m", m) }
+	got := countOutliers(recs, name, 3)
+	total := 37.0/3 + 0.5 + 0 + 0.5
+	want := []CountOutlier{
+		{Model: "m0", AmpNA: 0.43, Simulator: 3, Surrogate: 40, Rel: Num(37.0 / 3), Share: Num(37.0 / 3 / total)},
+		{Model: "m1", AmpNA: 0.2, Simulator: 20, Surrogate: 10, Rel: 0.5, Share: Num(0.5 / total)},
+		{Model: "m2", AmpNA: 0.25, Simulator: 2, Surrogate: 3, Rel: 0.5, Share: Num(0.5 / total)},
+	}
+	if len(got) != len(want) {
+		t.Fatalf("%d outliers, want %d: %+v", len(got), len(want), got)
+	}
+	for i := range want {
+		g, w := got[i], want[i]
+		if g.Model != w.Model || g.AmpNA != w.AmpNA || g.Simulator != w.Simulator || g.Surrogate != w.Surrogate ||
+			math.Abs(float64(g.Rel-w.Rel)) > 1e-15 || math.Abs(float64(g.Share-w.Share)) > 1e-15 {
+			t.Errorf("outlier %d: %+v, want %+v", i, g, w)
+		}
+	}
+	if n := len(countOutliers(recs, name, 10)); n != 4 {
+		t.Errorf("%d outliers of 4 pairs", n)
+	}
+	tab := outlierTable(got)
+	if !strings.Contains(tab, "| m0 | 0.43 | 3 | 40 | 1,230 % | 92.5 % |") || !strings.Contains(tab, "| m2 | 0.25 | 2 | 3 | 50 % | 3.75 % |") {
+		t.Errorf("table:\n%s", tab)
+	}
+	if outlierTable(nil) != "" || countOutliers(recs[2:3], name, 3) != nil {
+		t.Error("outliers without pairs")
 	}
 }

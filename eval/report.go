@@ -3,7 +3,9 @@ package eval
 import (
 	"bytes"
 	"fmt"
+	"math"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -58,7 +60,24 @@ func pct(x Num) string {
 	if !finite(float64(x)) {
 		return "–"
 	}
-	return fmt.Sprintf("%.3g %%", 100*float64(x))
+	v := 100 * float64(x)
+	if math.Abs(v) < 1000 {
+		return fmt.Sprintf("%.3g %%", v)
+	}
+	// Three significant digits as %.3g, without its exponent: 1,230 %.
+	r, _ := strconv.ParseFloat(fmt.Sprintf("%.3g", v), 64)
+	d := strconv.FormatFloat(math.Abs(r), 'f', 0, 64)
+	var b strings.Builder
+	if r < 0 {
+		b.WriteByte('-')
+	}
+	for i, c := range d {
+		if i > 0 && (len(d)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(c)
+	}
+	return b.String() + " %"
 }
 
 func num(x float64) string {
@@ -117,6 +136,7 @@ func (e *evaluator) writeReport() error {
 		}
 		w("\n")
 		b.WriteString(countTable(sr.SpikecountByCount))
+		b.WriteString(outlierTable(sr.SpikecountOutliers))
 	}
 	for _, f := range r.Figures {
 		switch f {
