@@ -20,7 +20,9 @@ import (
 	"github.com/noble-neuro/noble/train"
 )
 
-func cmdTrain() *cli.Command {
+func cmdTrain() *cli.Command { return cmdTrainIO(os.Stdout, os.Stderr) }
+
+func cmdTrainIO(stdout, stderr io.Writer) *cli.Command {
 	fs := flag.NewFlagSet("train", flag.ContinueOnError)
 	var f trainFlags
 	f.data = fs.String("data", "", "dataset `DIR` made by \"noble dataset\" (required)")
@@ -50,9 +52,10 @@ func cmdTrain() *cli.Command {
 	f.decimate = fs.Int("decimate", -1, "train on every `K`th sample of the window, evaluate at full resolution (1: every sample; -1: the settings'); fixed for a run")
 	f.embeddings = fs.String("embeddings", "", "per-model feature table `FILE` as \"noble fi\" writes it, whose extra columns (AHP_depth) replace the dataset's: the dataset's own table plus columns, checked model by model; the traces are reused")
 	f.quiet = fs.Bool("quiet", false, "no progress or per-epoch lines on stderr")
+	f.stages = fs.String("stages", "", "run `PRESET[:EPOCHS],...` one after another in DIR/stage-1, stage-2, ..., each from the latest weights of the one before, and copy the last one's model to DIR/model.safetensors (the best recipe from random weights on a 2-core budget: "+train.CPURecipe+"); takes --config (settings all stages share), --init (the first stage's), --workers, --snapshot-every and --quiet")
 	c := &cli.Command{
 		Name:      "train",
-		UsageLine: "train --data DIR --out DIR [--config FILE] [--preset paper|cpu|finetune|cpu-spikes] [--epochs N] [--workers N] [--init FILE] [--snapshot-every N] [--lr-at EPOCH:LR,...] [--select-by loss|spikecount] [--optimizer adam|adamw] [--weight-decay RATE] [--loss l1|l2|l4|h1] [--loss-form relative|absolute] [--plateau-on train|test_l4] [--feature-loss NAME=λ,...] [--feature-loss-form relative|absolute] [--group-norm] [--embedding SPEC] [--ema D] [--schedule plateau|cosine] [--lr-min RATE] [--warmup-steps N] [--decimate K] [--quiet]\n  noble train --out DIR --export FILE",
+		UsageLine: "train --data DIR --out DIR --stages PRESET[:EPOCHS],... [--config FILE] [--init FILE] [--workers N] [--snapshot-every N] [--quiet]\n  noble train --data DIR --out DIR [--config FILE] [--preset paper|cpu|finetune|cpu-spikes] [--epochs N] [--workers N] [--init FILE] [--snapshot-every N] [--lr-at EPOCH:LR,...] [--select-by loss|spikecount] [--optimizer adam|adamw] [--weight-decay RATE] [--loss l1|l2|l4|h1] [--loss-form relative|absolute] [--plateau-on train|test_l4] [--feature-loss NAME=λ,...] [--feature-loss-form relative|absolute] [--group-norm] [--embedding SPEC] [--ema D] [--schedule plateau|cosine] [--lr-min RATE] [--warmup-steps N] [--decimate K] [--quiet]\n  noble train --out DIR --export FILE",
 		Short:     "train the NOBLE neural operator on a dataset",
 		Long: `Train fits the NOBLE Fourier neural operator to a dataset's traces with the
 published recipe (relative L4 loss, Adam lr 0.004, ReduceLROnPlateau factor 0.4
@@ -63,10 +66,19 @@ budget, the best recipe measured has three stages: "cpu" for 64 epochs, "cpu"
 again for 40 from its latest weights (a warm restart), then "cpu-spikes" from
 those (an L1 data loss with spike-count, spike-timing and spike-envelope
 terms at weight 4, Adam lr 0.0001, 32 epochs of 1024 traces, the best epoch
-by held-out spike counts). Hand on the
-latest weights with --export FILE and --init FILE: a run's model.safetensors
-is its best epoch by held-out loss, which can be a silent one. A --config
-file holds train.Settings as JSON; flags override it.
+by held-out spike counts). One command runs them:
+
+  noble train --data DIR --out RUN --stages ` + train.CPURecipe + `
+
+--stages PRESET[:EPOCHS],... trains each stage in RUN/stage-1, stage-2, ...,
+from the latest weights of the stage before (exported as latest.safetensors
+in its directory: a run's model.safetensors is its best epoch, which can be
+a silent one), each selecting its model by held-out spike counts, and copies
+the last stage's model to RUN/model.safetensors. Running the same command
+again resumes the stage that was interrupted. By hand, the same is --export
+FILE and --init FILE between runs. A --config file holds train.Settings as
+JSON; flags override it (with --stages, its settings are shared by every
+stage and may not set preset, epochs or select_by).
 
 The run directory receives config.json (the resolved settings), metrics.jsonl
 (one JSON object per epoch: train loss, held-out and seen-model relative L2 and
@@ -191,17 +203,31 @@ same command to resume from the last checkpoint (docs/training-mpi.md).`,
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(os.Stdout, "%s\tepoch %d\tstep %d\n", *f.export, p.Epoch, p.Step)
+			fmt.Fprintf(stdout, "%s\tepoch %d\tstep %d\n", *f.export, p.Epoch, p.Step)
 			return nil
 		}
 		if *f.data == "" || *f.out == "" {
 			return cli.Usagef("--data and --out are required")
 		}
+		if *f.stages != "" {
+			if err := checkStagesFlags(fs); err != nil {
+				return err
+			}
+			base, err := f.settings()
+			if err != nil {
+				return err
+			}
+			stages, err := train.ParseStages(*f.stages, base)
+			if err != nil {
+				return cli.Usagef("--stages %s: %v", *f.stages, err)
+			}
+			return runStages(ctx, trainInput{dir: *f.data}, *f.out, stages, base, *f.quiet, stdout, stderr)
+		}
 		s, err := f.settings()
 		if err != nil {
 			return err
 		}
-		return runTrain(ctx, trainInput{dir: *f.data, embeddings: *f.embeddings}, *f.out, &s, *f.quiet, os.Stdout, os.Stderr)
+		return runTrain(ctx, trainInput{dir: *f.data, embeddings: *f.embeddings}, *f.out, &s, *f.quiet, stdout, stderr)
 	}
 	return c
 }
@@ -235,6 +261,7 @@ type trainFlags struct {
 	decimate        *int
 	embeddings      *string
 	quiet           *bool
+	stages          *string
 }
 
 // settings returns the training settings the flags give: the --config file's
