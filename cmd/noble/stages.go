@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"flag"
 	"fmt"
@@ -49,6 +50,11 @@ func runStages(ctx context.Context, in trainInput, out string, stages []train.St
 	for i, st := range stages {
 		dir := train.StageDir(out, i)
 		s := st.Settings(base, init)
+		if i+1 < len(stages) {
+			if err := checkStageEpochs(dir, &s, train.StageDir(out, i+1)); err != nil {
+				return fmt.Errorf("stage %d (%s): %w", i+1, st.Preset, err)
+			}
+		}
 		if !quiet {
 			fmt.Fprintf(stderr, "noble train: stage %d of %d, preset %s, in %s\n", i+1, len(stages), st.Preset, dir)
 		}
@@ -57,7 +63,7 @@ func runStages(ctx context.Context, in trainInput, out string, stages []train.St
 		}
 		if i+1 < len(stages) {
 			init = filepath.Join(dir, train.LatestName)
-			if _, err := train.ExportLatest(dir, init); err != nil {
+			if err := exportStage(dir, init, train.StageDir(out, i+1)); err != nil {
 				return fmt.Errorf("stage %d (%s): %w", i+1, st.Preset, err)
 			}
 		}
@@ -73,4 +79,49 @@ func runStages(ctx context.Context, in trainInput, out string, stages []train.St
 	}
 	fmt.Fprintf(stdout, "%s\tthe best epoch of %s by held-out Spikecount error\n", model, last)
 	return nil
+}
+
+// checkStageEpochs refuses, before any training, to change the epochs of
+// the stage in dir once the next stage has begun from its latest weights.
+func checkStageEpochs(dir string, s *train.Settings, next string) error {
+	if _, err := os.Stat(filepath.Join(next, train.CheckpointName)); err != nil {
+		return nil
+	}
+	had, err := train.ReadSettingsFile(filepath.Join(dir, train.ConfigName))
+	if err != nil {
+		return nil // not begun: ExportLatest will say what is missing
+	}
+	want, err := s.Resolved()
+	if err != nil {
+		return err
+	}
+	if had.Epochs != want.Epochs {
+		return fmt.Errorf("%s: %d epochs, was %d, but %s has begun from its latest weights; train the later stages afresh in another run directory", dir, want.Epochs, had.Epochs, next)
+	}
+	return nil
+}
+
+// exportStage writes the latest weights of the stage in dir to path, the
+// next stage's start. A stage extended after the next one began from it
+// (a spec whose epochs changed) would change that start under a run
+// already going from the old one: that is refused. The export of a
+// finished stage is the same file every time.
+func exportStage(dir, path, next string) error {
+	tmp := path + ".new"
+	defer os.Remove(tmp)
+	if _, err := train.ExportLatest(dir, tmp); err != nil {
+		return err
+	}
+	if old, err := os.ReadFile(path); err == nil {
+		if _, err := os.Stat(filepath.Join(next, train.CheckpointName)); err == nil {
+			nw, err := os.ReadFile(tmp)
+			if err != nil {
+				return err
+			}
+			if !bytes.Equal(old, nw) {
+				return fmt.Errorf("%s: the stage's latest weights changed after %s began from them (were its epochs raised?); train the later stages afresh in another run directory", path, next)
+			}
+		}
+	}
+	return os.Rename(tmp, path)
 }

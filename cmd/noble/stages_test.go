@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"math"
 	"os"
 	"path/filepath"
@@ -113,6 +114,29 @@ func TestTrainStages(t *testing.T) {
 	}
 	if after, _ := os.ReadFile(ckpt); !bytes.Equal(before, after) {
 		t.Error("running a finished staged run again changed its last checkpoint")
+	}
+	// Raising the first stage's epochs would change the start of the
+	// second, which has begun from the old one: refused before training.
+	first := filepath.Join(train.StageDir(out, 0), train.CheckpointName)
+	before, _ = os.ReadFile(first)
+	var e bytes.Buffer
+	err = cmdTrainIO(io.Discard, &e).Execute(context.Background(), []string{"--data", data, "--out", out, "--config", cfg, "--stages", "cpu:3,cpu:1,cpu-spikes:1", "--workers", "1", "--quiet"}, &e)
+	if err == nil || !strings.Contains(err.Error(), "3 epochs, was 2, but") {
+		t.Errorf("stage 1 extended under stage 2: error %v", err)
+	}
+	if after, _ := os.ReadFile(first); !bytes.Equal(before, after) {
+		t.Error("the refused extension trained stage 1")
+	}
+	// Had the stage changed anyway (here: its latest weights file altered
+	// by hand), the export would not hand the change on.
+	latest := filepath.Join(train.StageDir(out, 0), train.LatestName)
+	os.WriteFile(latest, []byte("other weights"), 0o644)
+	err = cmdTrainIO(io.Discard, &e).Execute(context.Background(), []string{"--data", data, "--out", out, "--config", cfg, "--stages", "cpu:2,cpu:1,cpu-spikes:1", "--workers", "1", "--quiet"}, &e)
+	if err == nil || !strings.Contains(err.Error(), "latest weights changed after") {
+		t.Errorf("changed start of stage 2: error %v", err)
+	}
+	if _, err := os.Stat(latest + ".new"); !os.IsNotExist(err) {
+		t.Errorf("a temporary export left behind: %v", err)
 	}
 }
 
