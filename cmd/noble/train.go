@@ -75,7 +75,8 @@ from the latest weights of the stage before (exported as latest.safetensors
 in its directory: a run's model.safetensors is its best epoch, which can be
 a silent one), each selecting its model by held-out spike counts, and copies
 the last stage's model to RUN/model.safetensors. Running the same command
-again resumes the stage that was interrupted. By hand, the same is --export
+again resumes the stage that was interrupted; the last stage's epochs may be
+raised to extend it, an earlier stage's not once the next has begun. By hand, the same is --export
 FILE and --init FILE between runs. A --config file holds train.Settings as
 JSON; flags override it (with --stages, its settings are shared by every
 stage and may not set preset, epochs or select_by).
