@@ -39,14 +39,24 @@ type countBinner struct {
 	abs, signed [len(countEdges)]float64
 }
 
+// spikecount returns a trace's eFEL Spikecount, 0 where it is undefined
+// (silent, as features.Values.Fires reads it).
+func spikecount(v features.Values) float64 {
+	n, ok := v.Mean("Spikecount")
+	if !ok {
+		return 0
+	}
+	return n
+}
+
+// bothFire reports whether a pair of spike counts (simulator, surrogate)
+// is compared: the pairs of the accuracy table's Spikecount error.
+func bothFire(sim, sur float64) bool { return sim > 0 && sur > 0 }
+
 // add bins one pair of traces if both fire.
 func (b *countBinner) add(truth, pred features.Values) {
-	if !truth.Fires() || !pred.Fires() {
-		return
-	}
-	s, okS := truth.Mean("Spikecount")
-	p, okP := pred.Mean("Spikecount")
-	if !okS || !okP || s <= 0 {
+	s, p := spikecount(truth), spikecount(pred)
+	if !bothFire(s, p) {
 		return
 	}
 	k := len(countEdges) - 1
@@ -130,7 +140,7 @@ func countOutliers(recs []record, name func(model int) string, k int) []CountOut
 	var out []CountOutlier
 	total := 0.0
 	for _, r := range recs {
-		if r.spikesSim <= 0 || r.spikes <= 0 {
+		if !bothFire(r.spikesSim, r.spikes) {
 			continue
 		}
 		rel := math.Abs(r.spikes-r.spikesSim) / r.spikesSim

@@ -5,7 +5,6 @@ import (
 	"encoding/csv"
 	"strconv"
 
-	"github.com/noble-neuro/noble/features"
 	"github.com/noble-neuro/noble/internal/atomicfile"
 )
 
@@ -31,14 +30,4 @@ func (e *evaluator) writeTraces(path string) error {
 		return err
 	}
 	return atomicfile.WriteFile(path, b.Bytes())
-}
-
-// spikecount returns a trace's eFEL Spikecount, 0 where it is undefined
-// (silent, as features.Values.Fires reads it).
-func spikecount(v features.Values) float64 {
-	n, ok := v.Mean("Spikecount")
-	if !ok {
-		return 0
-	}
-	return n
 }

@@ -38,14 +38,17 @@ func (trainSource) Simulate(ctx context.Context, m int, p sim.Protocol, dst []fl
 	return v, nil
 }
 
-func trainDataset(t *testing.T) string {
+func trainDataset(t *testing.T) string { return trainDatasetOf(t, trainSource{}, 0) }
+
+// trainDatasetOf generates the tests' small dataset from src, its step
+// currents drawn on [lo, 0.5] nA.
+func trainDatasetOf(t *testing.T, src dataset.Source, lo float64) string {
 	t.Helper()
-	src := trainSource{}
 	emb := []dataset.Embedding{{IThr: 0.1, SThr: 100}, {IThr: 0.12, SThr: 90}, {IThr: 0.14, SThr: 80}, {IThr: 0.11, SThr: 95}}
 	g, err := dataset.NewGeneration(src.Cell(), src.Models(), emb, &dataset.Settings{
 		Traces: 8, TestSeenTraces: 2, TestHeldTraces: 2, TracesPerShard: 4, TestModels: []int{3},
 		Protocol: dataset.Protocol{Window: 12, Margin: 1.2, Delay: 2, Dur: 6},
-		Stimulus: &dataset.Stimulus{Mode: 0.15, Lo: 0, Hi: 0.5, Scale: 0.2, Shape: 3},
+		Stimulus: &dataset.Stimulus{Mode: 0.15, Lo: lo, Hi: 0.5, Scale: 0.2, Shape: 3},
 	})
 	if err != nil {
 		t.Fatal(err)
